@@ -1,0 +1,32 @@
+# Two commands do everything on a fresh machine with Python 3.11+, make and git:
+#   make run   create .venv, install, run the main job
+#   make test  create .venv if needed, install, ruff + pytest
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/fleetcharge demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python bench/bill_year.py
+	$(BIN)/pytest -q -m slow
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache

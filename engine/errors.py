@@ -1,0 +1,104 @@
+"""Input errors that name the file, line and field, never a bare traceback.
+
+Every loader in the engine raises :class:`InputError` with one :class:`Problem` per mistake found, so a user
+fixing a file sees all of its mistakes at once, each as ``PATH:LINE:COL: field.path: message``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+Location = tuple[int, int]  # (line, column), both 1-based
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in one input: where it is and what is wrong."""
+
+    message: str
+    field: str = ""
+    source: str = ""
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.source
+        if where and self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        parts = [p for p in (where, self.field) if p]
+        return ": ".join([*parts, self.message])
+
+
+class InputError(ValueError):
+    """Raised by every loader for bad input; ``problems`` lists each mistake with its location."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def field_path(loc: Iterable[str | int]) -> str:
+    """Render a pydantic location as ``vehicles[3].battery_kwh``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    got = f", got {value!r}" if kind != "missing" and not isinstance(value, dict | list) else ""
+    bounds = {
+        "greater_than": "must be > {gt}",
+        "greater_than_equal": "must be >= {ge}",
+        "less_than": "must be < {lt}",
+        "less_than_equal": "must be <= {le}",
+    }
+    if kind in bounds:
+        return bounds[kind].format(**ctx) + got
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "value_error":
+        return str(ctx.get("error", error.get("msg", "")))
+    return f"{error.get('msg', 'invalid value')[0].lower()}{error.get('msg', '')[1:]}{got}"
+
+
+def from_validation_error(
+    exc: ValidationError,
+    source: str = "",
+    locations: Mapping[PathKey, Location] | None = None,
+    prefix: PathKey = (),
+) -> InputError:
+    """Turn a pydantic ValidationError into an InputError naming file, line and field path.
+
+    ``locations`` maps a path tuple (as produced by :func:`engine.io.yaml_lines.load_yaml_with_lines`) to the
+    (line, column) where that value starts; the nearest enclosing known path is used when the exact one is
+    missing (e.g. a missing key is reported at its parent mapping).
+    """
+    problems = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        full = (*prefix, *loc)
+        line = col = None
+        if locations:
+            probe = full
+            while probe and probe not in locations:
+                probe = probe[:-1]
+            if probe in locations:
+                line, col = locations[probe]
+        problems.append(Problem(_describe(err), field_path(full), source, line, col))
+    return InputError(problems)

@@ -1,0 +1,1 @@
+"""File formats: YAML with line tracking, CSV tables, problem folders."""

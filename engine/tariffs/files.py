@@ -1,0 +1,74 @@
+"""Read and write tariff files: our YAML, URDB JSON, acnportal JSON, eeco CSV."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from engine.errors import InputError, Problem, from_validation_error
+from engine.io.yaml_lines import load_yaml_with_lines
+from engine.tariffs.acn import tariff_from_acn
+from engine.tariffs.model import Tariff
+from engine.tariffs.urdb import tariff_from_urdb
+
+TARIFF_DIR = Path(__file__).resolve().parents[2] / "tariffs"
+
+
+def resolve_tariff_path(ref: str | Path, base: Path | None = None) -> Path:
+    """Find a tariff by path, by path relative to ``base``, or by name in the shipped ``tariffs/`` folder."""
+    candidates = [Path(ref)]
+    if base is not None:
+        candidates.append(base / ref)
+    candidates += [TARIFF_DIR / str(ref), TARIFF_DIR / f"{ref}.yaml"]
+    for c in candidates:
+        if c.is_file():
+            return c
+    shipped = sorted(p.stem for p in TARIFF_DIR.glob("*.yaml"))
+    raise InputError([Problem(f"tariff not found; shipped tariffs: {', '.join(shipped)}", "tariff", str(ref))])
+
+
+def load_tariff(path: str | Path, timezone: str | None = None) -> Tariff:
+    """Load a tariff file. YAML is our format; JSON may be ours, a URDB record or an acnportal tariff.
+
+    ``timezone`` applies to formats that carry none (URDB, acnportal); our YAML names its own.
+    Raises InputError naming the file, line and field of every mistake.
+    """
+    p = Path(path)
+    data, locations = load_yaml_with_lines(p)  # JSON is YAML: one parser, line numbers for both
+    if not isinstance(data, dict | list | str):
+        raise InputError([Problem("a tariff file must hold a mapping", "", str(p), 1, 1)])
+    try:
+        if isinstance(data, dict) and "schedule" in data and "energy" not in data:
+            return tariff_from_acn(data, timezone or "America/Los_Angeles")
+        if not isinstance(data, dict) or "items" in data or "energyratestructure" in data:
+            return tariff_from_urdb(data, timezone or "UTC")
+        return Tariff.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, str(p), locations) from None
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise InputError([Problem(f"cannot import tariff: {exc}", "", str(p))]) from None
+
+
+def tariff_to_dict(tariff: Tariff) -> dict:
+    """Plain data for YAML: defaults left out so the file stays readable."""
+    data = tariff.model_dump(mode="json", exclude_defaults=True)
+    for kind in ("energy", "demand"):
+        for charge in data.get(kind, []):
+            for window in charge.get("when", []):
+                if "hours" in window:
+                    window["hours"] = [[_num(a), _num(b)] for a, b in window["hours"]]
+    return data
+
+
+def _num(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
+
+
+def dump_tariff(tariff: Tariff, path: str | Path, header: str = "") -> None:
+    """Write ``tariff`` as our YAML, with an optional comment ``header`` (source and license lines)."""
+    text = yaml.safe_dump(tariff_to_dict(tariff), sort_keys=False, default_flow_style=None, width=110)
+    comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+    Path(path).write_text(comment + text, encoding="utf-8")
