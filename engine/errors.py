@@ -67,7 +67,8 @@ def _describe(error: Mapping[str, Any]) -> str:
         "less_than_equal": "must be <= {le}",
     }
     if kind in bounds:
-        return bounds[kind].format(**ctx) + got
+        bound = {k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in ctx.items()}
+        return bounds[kind].format(**bound) + got
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
@@ -82,12 +83,14 @@ def from_validation_error(
     source: str = "",
     locations: Mapping[PathKey, Location] | None = None,
     prefix: PathKey = (),
+    sources: Mapping[PathKey, str] | None = None,
 ) -> InputError:
     """Turn a pydantic ValidationError into an InputError naming file, line and field path.
 
     ``locations`` maps a path tuple (as produced by :func:`engine.io.yaml_lines.load_yaml_with_lines`) to the
     (line, column) where that value starts; the nearest enclosing known path is used when the exact one is
-    missing (e.g. a missing key is reported at its parent mapping).
+    missing (e.g. a missing key is reported at its parent mapping). ``sources`` maps path prefixes to the file
+    they came from, for inputs assembled from several files (a CSV folder).
     """
     problems = []
     for err in exc.errors():
@@ -100,5 +103,16 @@ def from_validation_error(
                 probe = probe[:-1]
             if probe in locations:
                 line, col = locations[probe]
-        problems.append(Problem(_describe(err), field_path(full), source, line, col))
+        origin = source
+        if sources:
+            probe = full
+            while probe and probe not in sources:
+                probe = probe[:-1]
+            origin = sources.get(probe, source)
+        if err.get("type") == "value_error" and "\n" in _describe(err):  # several checks, each with its path
+            for part in _describe(err).split("\n"):
+                path, _, message = part.partition(": ")
+                problems.append(Problem(message or part, path if message else "", origin, line, col))
+            continue
+        problems.append(Problem(_describe(err), field_path(full), origin, line, col))
     return InputError(problems)

@@ -1,0 +1,134 @@
+"""The ``fleetcharge`` command line. Bad input exits 2 with ``PATH:LINE: message`` lines on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from engine.errors import InputError
+
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_depot"
+
+
+def _cmd_bill(args: argparse.Namespace) -> int:
+    from engine.io.load_csv import read_load_csv
+    from engine.tariffs import bill, load_tariff
+
+    tariff = load_tariff(args.tariff, timezone=args.timezone)
+    load = read_load_csv(args.load, tariff.timezone)
+    try:
+        result = bill(load, tariff)
+    except ValueError as exc:
+        raise InputError([_problem(str(exc), args.load)]) from None
+    if args.json:
+        print(json.dumps(result.to_cli_json(), indent=2))
+    else:
+        for line in result.lines:
+            print(
+                f"{line.period}  {line.kind:<7} {line.name:<36} {line.quantity:12.3f} {line.unit:<5} "
+                f"x {line.rate:10.5f} = {line.amount_usd:12.2f}"
+            )
+        print(
+            f"energy {result.energy_usd:,.2f}  demand {result.demand_usd:,.2f}  fixed "
+            f"{result.fixed_usd + result.minimum_usd:,.2f}  total {result.total_usd:,.2f} {result.currency}"
+        )
+    return 0
+
+
+def _problem(message: str, source: str):
+    from engine.errors import Problem
+
+    return Problem(message, "", str(source))
+
+
+def _cmd_import_urdb(args: argparse.Namespace) -> int:
+    from engine.tariffs import dump_tariff, load_tariff
+
+    tariff = load_tariff(args.urdb, timezone=args.timezone)
+    if args.name:
+        tariff = tariff.model_copy(update={"name": args.name})
+    dump_tariff(tariff, args.output, f"Imported from {Path(args.urdb).name} by fleetcharge tariff import-urdb")
+    print(
+        f"wrote {args.output}: {len(tariff.energy)} energy, {len(tariff.demand)} demand, "
+        f"{len(tariff.fixed)} fixed charges",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _cmd_problem_convert(args: argparse.Namespace) -> int:
+    from engine.io.problem_files import load_problem, problem_to_json, write_problem_folder
+
+    problem = load_problem(args.path)
+    out = Path(args.output)
+    if out.suffix.lower() in (".json", ".yaml", ".yml"):
+        out.write_text(problem_to_json(problem) + "\n", encoding="utf-8")
+    else:
+        write_problem_folder(problem, out)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from engine.io.problem_files import load_problem
+    from engine.summary import describe_problem, describe_tariff
+    from engine.tariffs import load_tariff, resolve_tariff_path
+
+    problem = load_problem(args.path)
+    tariff = load_tariff(resolve_tariff_path(problem.tariff, Path(args.path)))
+    print(describe_problem(problem))
+    print()
+    print(describe_tariff(tariff))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(prog="fleetcharge", description="Decision engine for electric fleets.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("bill", help="bill a load profile under a tariff")
+    p.add_argument("--tariff", required=True, help="our tariff YAML or a URDB / acnportal JSON file")
+    p.add_argument("--load", required=True, help="CSV with columns start (ISO 8601) and kw")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--timezone", default=None, help="timezone for tariff formats that carry none (URDB)")
+    p.set_defaults(func=_cmd_bill)
+
+    tariff = sub.add_parser("tariff", help="tariff tools").add_subparsers(dest="tariff_command", required=True)
+    p = tariff.add_parser("import-urdb", help="convert an OpenEI URDB JSON record into our YAML")
+    p.add_argument("urdb")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--timezone", default="UTC", help="IANA timezone of the utility (URDB carries none)")
+    p.add_argument("--name", default=None)
+    p.set_defaults(func=_cmd_import_urdb)
+
+    problem = sub.add_parser("problem", help="planning problem tools").add_subparsers(
+        dest="problem_command", required=True
+    )
+    p = problem.add_parser("convert", help="load a problem (file or CSV folder) and write canonical JSON")
+    p.add_argument("path")
+    p.add_argument("-o", "--output", required=True, help="OUT.json, or a folder to write CSVs")
+    p.set_defaults(func=_cmd_problem_convert)
+
+    p = sub.add_parser("demo", help="summarise the demo depot (or another problem) and its tariff")
+    p.add_argument("path", nargs="?", default=str(DEMO))
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``fleetcharge`` console script."""
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,357 @@
+"""The world fleetcharge reasons about, as pydantic v2 models with units in every field.
+
+Datetimes are timezone-aware (naive input is refused). Fractions (SOC, efficiency, reliability) are in [0, 1].
+Invalid input raises a ValidationError whose location names the field path, e.g. ``vehicles[3].battery_kwh``;
+loaders in :mod:`engine.io.problem_files` turn it into ``FILE:LINE: vehicles[3].battery_kwh: must be > 0, got -5``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Connector(StrEnum):
+    """Plug standards."""
+
+    J1772 = "J1772"
+    TYPE2 = "Type2"
+    CCS1 = "CCS1"
+    CCS2 = "CCS2"
+    NACS = "NACS"
+    CHADEMO = "CHAdeMO"
+    MCS = "MCS"
+
+
+class ChargerKind(StrEnum):
+    """AC chargers feed the vehicle's on-board charger; DC chargers bypass it."""
+
+    AC = "AC"
+    DC = "DC"
+
+
+class ChargerStatus(StrEnum):
+    """Operational status reported by the charger (OCPP-like)."""
+
+    AVAILABLE = "available"
+    OCCUPIED = "occupied"
+    FAULTED = "faulted"
+    OFFLINE = "offline"
+    RESERVED = "reserved"
+
+
+class ChargeCurvePoint(_Model):
+    """A point of a vehicle's charge curve: at ``soc`` the battery accepts at most ``max_kw``."""
+
+    soc: Fraction = Field(description="State of charge [0-1].")
+    max_kw: NonNegative = Field(description="Maximum accepted power at this SOC [kW].")
+
+
+class Vehicle(_Model):
+    """An electric vehicle of the fleet."""
+
+    id: str = Field(min_length=1)
+    vehicle_class: str = Field(alias="class", min_length=1, description="Class, e.g. 'van', 'box_truck'.")
+    depot_id: str = Field(description="Home depot id.")
+    battery_kwh: Positive = Field(description="Usable battery capacity [kWh].")
+    max_ac_kw: NonNegative = Field(description="On-board charger limit for AC charging [kW].")
+    max_dc_kw: NonNegative = Field(0.0, description="Limit for DC fast charging [kW]; 0 = no DC inlet.")
+    connectors: list[Connector] = Field(min_length=1, description="Inlets the vehicle has.")
+    charge_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.92, description="Grid-to-battery efficiency [0-1]."
+    )
+    charge_curve: list[ChargeCurvePoint] | None = Field(
+        None, description="SOC -> max kW points, linear in between (DC taper); None = flat."
+    )
+
+    @field_validator("charge_curve")
+    @classmethod
+    def _curve_sorted(cls, v: list[ChargeCurvePoint] | None) -> list[ChargeCurvePoint] | None:
+        if v is not None:
+            socs = [p.soc for p in v]
+            if len(v) < 2 or socs != sorted(socs) or len(set(socs)) != len(socs):
+                raise ValueError("charge_curve needs at least two points with strictly increasing soc")
+        return v
+
+
+class Charger(_Model):
+    """A charge point (one connector in use at a time)."""
+
+    id: str = Field(min_length=1)
+    depot_id: str
+    kind: ChargerKind
+    max_kw: Positive = Field(description="Rated output [kW].")
+    connectors: list[Connector] = Field(min_length=1)
+    status: ChargerStatus = ChargerStatus.AVAILABLE
+    reliability: Fraction = Field(0.98, description="Probability a session on it completes [0-1].")
+
+
+class TimeSeries(_Model):
+    """A regular series of average power values [kW], one per step from ``start``."""
+
+    start: AwareDatetime
+    step_minutes: Annotated[int, Field(gt=0, le=1440)] = 15
+    values_kw: list[float] = Field(min_length=1, description="Average power per step [kW].")
+
+    def at(self, when: datetime) -> float:
+        """Value covering ``when`` [kW]; the last value holds after the end, 0 before the start."""
+        k = int((when - self.start) / timedelta(minutes=self.step_minutes))
+        if k < 0:
+            return 0.0
+        return self.values_kw[min(k, len(self.values_kw) - 1)]
+
+
+class Storage(_Model):
+    """Stationary battery at a depot."""
+
+    energy_kwh: Positive = Field(description="Usable capacity [kWh].")
+    max_charge_kw: NonNegative = Field(description="[kW].")
+    max_discharge_kw: NonNegative = Field(description="[kW].")
+    charge_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = 0.95
+    discharge_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = 0.95
+    soc: Fraction = Field(0.5, description="State of charge now [0-1].")
+    soc_min: Fraction = 0.0
+    soc_max: Fraction = 1.0
+    soc_end_min: Fraction | None = Field(None, description="Minimum SOC at horizon end [0-1]; None = soc now.")
+
+
+class Depot(_Model):
+    """A site with chargers behind one grid connection."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    timezone: str = Field(description="IANA timezone, e.g. 'America/Los_Angeles'.")
+    grid_limit_kw: Positive = Field(description="Grid connection import limit [kW].")
+    building_load_kw: TimeSeries | None = Field(None, description="Forecast of non-charging load [kW].")
+    pv_kw: TimeSeries | None = Field(None, description="Forecast of on-site PV generation [kW].")
+    storage: Storage | None = None
+    allow_export: bool = Field(False, description="Whether net export to the grid is allowed.")
+    tariff: str | None = Field(None, description="Tariff reference overriding the problem's.")
+    month_to_date_peak_kw: dict[str, NonNegative] = Field(
+        default_factory=dict, description="Peak already set this billing month per demand charge name [kW]."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {v!r}") from None
+        return v
+
+
+class Stop(_Model):
+    """A stop on a trip with its service window."""
+
+    id: str
+    window_start: AwareDatetime | None = None
+    window_end: AwareDatetime | None = None
+    dwell_minutes: NonNegative = Field(0.0, description="[min].")
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+
+
+class Trip(_Model):
+    """A trip leaving from and returning to a depot."""
+
+    id: str = Field(min_length=1)
+    depot_id: str
+    vehicle_classes: list[str] = Field(default_factory=list, description="Allowed classes; empty = any.")
+    vehicle_id: str | None = Field(None, description="Vehicle assigned in advance; None = to be assigned.")
+    departure: AwareDatetime
+    return_time: AwareDatetime = Field(alias="return")
+    distance_km: NonNegative = Field(description="[km].")
+    energy_kwh_p50: NonNegative = Field(description="Median expected energy use [kWh].")
+    energy_kwh_p90: NonNegative = Field(description="90th percentile energy use [kWh].")
+    priority: Annotated[int, Field(ge=1, le=5)] = Field(3, description="1 = lowest, 5 = critical.")
+    stops: list[Stop] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Trip:
+        if self.return_time <= self.departure:
+            raise ValueError(f"return ({self.return_time}) must be after departure ({self.departure})")
+        if self.energy_kwh_p90 < self.energy_kwh_p50:
+            raise ValueError("energy_kwh_p90 must be >= energy_kwh_p50")
+        return self
+
+
+class Shift(_Model):
+    """A driver shift covering a sequence of trips."""
+
+    id: str
+    depot_id: str
+    start: AwareDatetime
+    end: AwareDatetime
+    trip_ids: list[str] = Field(default_factory=list)
+    driver_id: str | None = None
+
+
+class VehicleState(_Model):
+    """What telematics says about a vehicle now."""
+
+    vehicle_id: str
+    soc: Fraction = Field(description="State of charge [0-1].")
+    soc_confidence: Fraction = Field(1.0, description="Confidence in ``soc`` [0-1].")
+    last_seen: AwareDatetime
+    at_depot: bool = True
+    depot_id: str | None = None
+    plugged: bool = False
+    charger_id: str | None = None
+    available_from: AwareDatetime | None = Field(None, description="When it is next at the depot (if away).")
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+
+
+class PlanningProblem(_Model):
+    """Everything one planning run needs. JSON in and out; the API accepts exactly this."""
+
+    id: str = "problem"
+    now: AwareDatetime = Field(description="Planning time; the horizon starts here.")
+    horizon_hours: Annotated[float, Field(gt=0, le=24 * 14)] = Field(24.0, description="[h].")
+    slot_minutes: Annotated[int, Field(gt=0, le=60)] = Field(15, description="[min].")
+    tariff: str = Field(description="Tariff file name in tariffs/ or a path.")
+    depots: list[Depot] = Field(min_length=1)
+    vehicles: list[Vehicle] = Field(default_factory=list)
+    chargers: list[Charger] = Field(default_factory=list)
+    trips: list[Trip] = Field(default_factory=list)
+    shifts: list[Shift] = Field(default_factory=list)
+    states: list[VehicleState] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> PlanningProblem:
+        problems: list[str] = []
+
+        def unique(kind: str, ids: list[str]) -> set[str]:
+            seen: set[str] = set()
+            for i, x in enumerate(ids):
+                if x in seen:
+                    problems.append(f"{kind}[{i}].id: duplicate id {x!r}")
+                seen.add(x)
+            return seen
+
+        depots = unique("depots", [d.id for d in self.depots])
+        vehicles = unique("vehicles", [v.id for v in self.vehicles])
+        chargers = unique("chargers", [c.id for c in self.chargers])
+        unique("trips", [t.id for t in self.trips])
+        for kind, items in (("vehicles", self.vehicles), ("chargers", self.chargers), ("trips", self.trips)):
+            for i, item in enumerate(items):
+                if item.depot_id not in depots:
+                    problems.append(f"{kind}[{i}].depot_id: unknown depot {item.depot_id!r}")
+        for i, t in enumerate(self.trips):
+            if t.vehicle_id is not None and t.vehicle_id not in vehicles:
+                problems.append(f"trips[{i}].vehicle_id: unknown vehicle {t.vehicle_id!r}")
+        seen_states: set[str] = set()
+        for i, s in enumerate(self.states):
+            if s.vehicle_id not in vehicles:
+                problems.append(f"states[{i}].vehicle_id: unknown vehicle {s.vehicle_id!r}")
+            if s.vehicle_id in seen_states:
+                problems.append(f"states[{i}].vehicle_id: second state for {s.vehicle_id!r}")
+            seen_states.add(s.vehicle_id)
+            if s.charger_id is not None and s.charger_id not in chargers:
+                problems.append(f"states[{i}].charger_id: unknown charger {s.charger_id!r}")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @property
+    def slot(self) -> timedelta:
+        """Slot length."""
+        return timedelta(minutes=self.slot_minutes)
+
+    @property
+    def n_slots(self) -> int:
+        """Number of slots in the horizon."""
+        return round(self.horizon_hours * 60 / self.slot_minutes)
+
+    def state_of(self, vehicle_id: str) -> VehicleState | None:
+        """The telematics state of a vehicle, if known."""
+        return next((s for s in self.states if s.vehicle_id == vehicle_id), None)
+
+
+class ChargeSession(_Model):
+    """One plug-in session of a plan."""
+
+    charger_id: str | None
+    plug_in: AwareDatetime
+    plug_out: AwareDatetime
+    energy_kwh: NonNegative = Field(description="Energy drawn from the grid in the session [kWh].")
+
+
+class VehiclePlan(_Model):
+    """The plan of one vehicle."""
+
+    vehicle_id: str
+    charger_id: str | None = None
+    sessions: list[ChargeSession] = Field(default_factory=list)
+    power_kw: list[float] = Field(default_factory=list, description="Grid-side charging power per slot [kW].")
+    soc: list[float] = Field(default_factory=list, description="SOC at each slot boundary [0-1].")
+    soc_at_departure: dict[str, float] = Field(default_factory=dict, description="Trip id -> SOC [0-1].")
+    trip_ids: list[str] = Field(default_factory=list)
+    cost_usd: float = 0.0
+
+
+class Plan(_Model):
+    """A charging plan over the horizon."""
+
+    strategy: str
+    slot_starts: list[AwareDatetime]
+    slot_minutes: int
+    vehicles: list[VehiclePlan]
+    site_load_kw: dict[str, list[float]] = Field(description="Depot id -> grid import per slot [kW].")
+    grid_limit_kw: dict[str, float]
+    storage_kw: dict[str, list[float]] = Field(default_factory=dict, description="Depot -> battery kW (+charge).")
+
+
+class Violation(_Model):
+    """A target the plan cannot meet."""
+
+    vehicle_id: str
+    target: str
+    shortfall_kwh: NonNegative
+    reason: str
+
+
+class CostSplit(_Model):
+    """Cost of a plan by objective term [$]."""
+
+    energy_usd: float = 0.0
+    demand_usd: float = 0.0
+    wear_usd: float = 0.0
+    penalty_usd: float = 0.0
+    total_usd: float = 0.0
+
+
+class SolverInfo(_Model):
+    """What the solver reported."""
+
+    status: str
+    gap: float | None = None
+    seconds: float = 0.0
+    objective: float | None = None
+
+
+class Decision(_Model):
+    """A plan plus everything needed to explain and replay it."""
+
+    decision_id: str
+    created: AwareDatetime
+    status: Literal["optimal", "feasible", "fallback", "infeasible", "error"]
+    problem_id: str
+    plan: Plan
+    cost: CostSplit
+    violations: list[Violation] = Field(default_factory=list)
+    solver: SolverInfo
+    trace: dict = Field(default_factory=dict)

@@ -1,0 +1,73 @@
+"""Problem files: CSV folder and JSON load, lossless write-back, FILE:LINE errors."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.errors import InputError
+from engine.io.problem_files import load_problem, problem_to_json, write_problem_folder
+
+ROOT = Path(__file__).resolve().parents[3]
+DEMO = ROOT / "examples/demo_depot"
+
+
+def test_demo_loads_with_expected_shape() -> None:
+    p = load_problem(DEMO)
+    assert len(p.vehicles) == 68 and len(p.chargers) == 34 and len(p.trips) == 68
+    assert sum(c.max_kw for c in p.chargers if c.kind == "AC") == pytest.approx(30 * 19.2)
+    assert p.depots[0].grid_limit_kw == 600
+
+
+def test_folder_and_json_round_trip_losslessly(tmp_path: Path) -> None:
+    p = load_problem(DEMO)
+    write_problem_folder(p, tmp_path / "folder")
+    assert load_problem(tmp_path / "folder") == p
+    (tmp_path / "p.json").write_text(problem_to_json(p))
+    assert load_problem(tmp_path / "p.json") == p
+
+
+def test_stops_csv_joins_trips(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    shutil.copytree(DEMO, folder)
+    (folder / "stops.csv").write_text("trip_id,id,dwell_minutes\nR-V-01,s1,5\nR-V-01,s2,7\n")
+    p = load_problem(folder)
+    trip = next(t for t in p.trips if t.id == "R-V-01")
+    assert [s.id for s in trip.stops] == ["s1", "s2"]
+    write_problem_folder(p, tmp_path / "again")
+    assert load_problem(tmp_path / "again") == p
+
+
+def test_bad_csv_cell_names_file_line_and_field(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    shutil.copytree(DEMO, folder)
+    lines = (folder / "vehicles.csv").read_text().splitlines()
+    cells = lines[4].split(",")
+    cells[3] = "-5"
+    lines[4] = ",".join(cells)
+    (folder / "vehicles.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as info:
+        load_problem(folder)
+    assert str(info.value) == f"{folder / 'vehicles.csv'}:5: vehicles[3].battery_kwh: must be > 0, got '-5'"
+
+
+def test_bad_yaml_field_names_line(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    shutil.copytree(DEMO, folder)
+    text = (folder / "depot.yaml").read_text().replace("grid_limit_kw: 600.0", "grid_limit_kw: lots")
+    (folder / "depot.yaml").write_text(text)
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if "grid_limit_kw" in s)
+    with pytest.raises(InputError, match=rf"depot.yaml:{line}:\d+: depots\[0\]\.grid_limit_kw: "):
+        load_problem(folder)
+
+
+def test_unknown_column_and_missing_table(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    shutil.copytree(DEMO, folder)
+    (folder / "chargers.csv").write_text("id,depot_id,kind,max_kw,connectors,colour\n")
+    with pytest.raises(InputError, match=r"chargers.csv:1: unknown column\(s\) \['colour'\]"):
+        load_problem(folder)
+    shutil.copy(DEMO / "chargers.csv", folder / "chargers.csv")
+    (folder / "trips.csv").unlink()
+    with pytest.raises(InputError, match=r"missing trips\.csv"):
+        load_problem(folder)

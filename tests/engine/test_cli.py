@@ -1,0 +1,116 @@
+"""The CLI contract: JSON keys, exit codes, error lines."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(args: list[str], capsys) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_bill_json_contract_matches_golden_ramp(tmp_path: Path, capsys) -> None:
+    index = pd.date_range("2024-07-10", periods=96, freq="15min")
+    pd.DataFrame({"start": index.strftime("%Y-%m-%dT%H:%M:%S"), "kw": np.arange(96.0)}).to_csv(
+        tmp_path / "load.csv", index=False
+    )
+    code, out, _ = run(
+        ["bill", "--tariff", str(ROOT / "tariffs/pge_eeco.yaml"), "--load", str(tmp_path / "load.csv"), "--json"],
+        capsys,
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"energy_usd", "demand_usd", "fixed_usd", "total_usd", "lines"}
+    assert data["energy_usd"] == pytest.approx(140.916195)
+    assert data["demand_usd"] == pytest.approx(4027.79)
+    assert data["total_usd"] == pytest.approx(140.916195 + 4027.79 + 1352.6313)
+    assert set(data["lines"][0]) == {"name", "kind", "quantity", "unit", "rate", "amount_usd"}
+    assert sum(line["amount_usd"] for line in data["lines"]) == pytest.approx(data["total_usd"])
+
+
+def test_bill_accepts_urdb_json_directly(tmp_path: Path, capsys) -> None:
+    index = pd.date_range("2024-07-10T00:00:00-07:00", periods=24, freq="h")
+    pd.DataFrame({"start": [t.isoformat() for t in index], "kw": 100.0}).to_csv(tmp_path / "l.csv", index=False)
+    urdb = ROOT / "data/tariffs/urdb/SCE_TOU-8_Option-D_Under-2-kV.json"
+    code, out, _ = run(
+        [
+            "bill",
+            "--tariff",
+            str(urdb),
+            "--timezone",
+            "America/Los_Angeles",
+            "--load",
+            str(tmp_path / "l.csv"),
+            "--json",
+        ],
+        capsys,
+    )
+    code2, out2, _ = run(
+        ["bill", "--tariff", str(ROOT / "tariffs/sce_tou_8_d.yaml"), "--load", str(tmp_path / "l.csv"), "--json"],
+        capsys,
+    )
+    assert code == code2 == 0
+    assert json.loads(out)["total_usd"] == pytest.approx(json.loads(out2)["total_usd"])
+
+
+def test_bad_load_csv_exits_2_with_path_and_line(tmp_path: Path, capsys) -> None:
+    (tmp_path / "load.csv").write_text("start,kw\n2024-07-10T00:00,1\n2024-07-10T00:15,abc\nnot-a-time,2\n")
+    code, out, err = run(
+        ["bill", "--tariff", str(ROOT / "tariffs/pnm_4b.yaml"), "--load", str(tmp_path / "load.csv"), "--json"], capsys
+    )
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        f"{tmp_path / 'load.csv'}:3: kw: not a number: 'abc'",
+        f"{tmp_path / 'load.csv'}:4: start: not an ISO 8601 time: 'not-a-time'",
+    ]
+
+
+def test_import_urdb_writes_yaml_equal_to_shipped(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "t.yaml"
+    code, _, _ = run(
+        [
+            "tariff",
+            "import-urdb",
+            str(ROOT / "data/tariffs/urdb/SCE_TOU-8_Option-D_Under-2-kV.json"),
+            "-o",
+            str(out),
+            "--timezone",
+            "America/Los_Angeles",
+        ],
+        capsys,
+    )
+    assert code == 0
+    from engine.tariffs import load_tariff
+
+    assert load_tariff(out) == load_tariff(ROOT / "tariffs/sce_tou_8_d.yaml")
+
+
+def test_problem_convert_folder_to_json(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "p.json"
+    code, _, _ = run(["problem", "convert", str(ROOT / "examples/demo_depot"), "-o", str(out)], capsys)
+    assert code == 0
+    assert json.loads(out.read_text())["id"] == "demo-lax-1"
+
+
+def test_problem_convert_bad_file_exits_2(tmp_path: Path, capsys) -> None:
+    (tmp_path / "p.yaml").write_text("id: x\nnow: yesterday\n")
+    code, _, err = run(["problem", "convert", str(tmp_path / "p.yaml"), "-o", str(tmp_path / "o.json")], capsys)
+    assert code == 2
+    assert f"{tmp_path / 'p.yaml'}:2:1: now: input should be a valid datetime" in err
+    assert f"{tmp_path / 'p.yaml'}:1:1: depots: required field is missing" in err
+
+
+def test_console_script_runs_demo() -> None:
+    result = subprocess.run([sys.executable, "-m", "engine.cli", "demo"], capture_output=True, text=True, check=True)
+    assert "68 (8 box_truck, 60 van)" in result.stdout and "TOU-8" in result.stdout
