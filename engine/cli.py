@@ -71,9 +71,25 @@ def _cmd_problem_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from engine.io.problem_files import load_problem
+    from engine.schedule import decide
+
+    problem = load_problem(args.problem)
+    decision = decide(problem, strategy=args.strategy, time_limit=args.time_limit, base=Path(args.problem))
+    if args.json:
+        print(decision.model_dump_json(indent=2))
+    else:
+        from engine.summary import describe_decision
+
+        print(describe_decision(decision))
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from engine.io.problem_files import load_problem
-    from engine.summary import describe_problem, describe_tariff
+    from engine.schedule import decide
+    from engine.summary import describe_problem, describe_tariff, strategy_comparison
     from engine.tariffs import load_tariff, resolve_tariff_path
 
     problem = load_problem(args.path)
@@ -81,6 +97,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(describe_problem(problem))
     print()
     print(describe_tariff(tariff))
+    print()
+    decisions = [decide(problem, s, tariff=tariff) for s in ("optimal", "edf", "llf", "uncontrolled")]
+    print(strategy_comparison(decisions))
     return 0
 
 
@@ -111,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("-o", "--output", required=True, help="OUT.json, or a folder to write CSVs")
     p.set_defaults(func=_cmd_problem_convert)
+
+    p = sub.add_parser("plan", help="plan charging for a problem and print the Decision")
+    p.add_argument("problem", help="problem file (YAML/JSON) or CSV folder")
+    p.add_argument("--json", action="store_true", help="print the Decision as JSON")
+    p.add_argument("--strategy", default="optimal", choices=["optimal", "uncontrolled", "edf", "llf"])
+    p.add_argument("--time-limit", type=float, default=None, help="solver time limit [s]; best plan found is kept")
+    p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("demo", help="summarise the demo depot (or another problem) and its tariff")
     p.add_argument("path", nargs="?", default=str(DEMO))

@@ -310,7 +310,8 @@ class Plan(_Model):
     slot_starts: list[AwareDatetime]
     slot_minutes: int
     vehicles: list[VehiclePlan]
-    site_load_kw: dict[str, list[float]] = Field(description="Depot id -> grid import per slot [kW].")
+    site_load_kw: list[float] = Field(description="Grid import per slot, all depots [kW].")
+    depot_load_kw: dict[str, list[float]] = Field(description="Depot id -> grid import per slot [kW].")
     grid_limit_kw: dict[str, float]
     storage_kw: dict[str, list[float]] = Field(default_factory=dict, description="Depot -> battery kW (+charge).")
 

@@ -78,3 +78,48 @@ def _zone(name: str):
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(name)
+
+
+def strategy_comparison(decisions: list) -> str:
+    """Table of cost and readiness per strategy, and the saving of the first against uncontrolled."""
+    rows = [
+        "Strategy       energy $  demand $  energy+demand $  peak kW  not ready  over limit",
+        "-------------  --------  --------  ---------------  -------  ---------  ----------",
+    ]
+    by = {}
+    for d in decisions:
+        ed = d.cost.energy_usd + d.cost.demand_usd
+        by[d.plan.strategy] = ed
+        short = sum(1 for v in d.violations if v.target.startswith("departure_target"))
+        over = any(v.target.startswith("site_limit") for v in d.violations)
+        rows.append(
+            f"{d.plan.strategy:<13}  {d.cost.energy_usd:8,.0f}  {d.cost.demand_usd:8,.0f}  {ed:15,.0f}  "
+            f"{max(d.plan.site_load_kw):7.0f}  {short:9d}  {'yes' if over else 'no':>10}"
+        )
+    if "uncontrolled" in by and decisions:
+        first = decisions[0].plan.strategy
+        saving = 1 - by[first] / by["uncontrolled"] if by["uncontrolled"] else 0.0
+        rows.append(f"{first} saves {saving:.0%} of energy + demand cost against uncontrolled charging.")
+    return "\n".join(rows)
+
+
+def describe_decision(decision) -> str:
+    """A decision in a few readable lines."""
+    c = decision.cost
+    lines = [
+        f"Decision {decision.decision_id} ({decision.plan.strategy}, {decision.status}, solver "
+        f"{decision.solver.status} in {decision.solver.seconds:.2f} s)",
+        f"  cost: energy {c.energy_usd:,.2f}  demand {c.demand_usd:,.2f}  wear {c.wear_usd:,.2f}  "
+        f"penalty {c.penalty_usd:,.2f}  total {c.total_usd:,.2f}",
+        f"  peak site load {max(decision.plan.site_load_kw):.1f} kW",
+    ]
+    for v in decision.violations:
+        lines.append(f"  VIOLATION {v.target}: short {v.shortfall_kwh:.1f} kWh: {v.reason}")
+    for vp in decision.plan.vehicles:
+        for s in vp.sessions:
+            lines.append(
+                f"  {vp.vehicle_id:<6} {s.charger_id or '-':<6} {s.plug_in:%H:%M}-{s.plug_out:%H:%M} "
+                f"{s.energy_kwh:6.1f} kWh  departs at SOC "
+                + ", ".join(f"{k} {x:.0%}" for k, x in vp.soc_at_departure.items())
+            )
+    return "\n".join(lines)

@@ -1,0 +1,221 @@
+"""From a problem to a Decision: run a strategy, assign chargers, cost the plan with the tariff's bill."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine import __version__
+from engine.domain import (
+    ChargeSession,
+    CostSplit,
+    Decision,
+    Plan,
+    PlanningProblem,
+    SolverInfo,
+    VehiclePlan,
+    Violation,
+)
+from engine.schedule.assign import Session
+from engine.schedule.baselines import simulate
+from engine.schedule.extract import Solution
+from engine.schedule.inputs import ScheduleInputs, build_inputs
+from engine.schedule.optimal import plan_optimal
+from engine.schedule.weights import ObjectiveWeights
+from engine.tariffs import Tariff, bill
+
+STRATEGIES = ("optimal", "uncontrolled", "edf", "llf")
+
+
+def problem_hash(problem: PlanningProblem) -> str:
+    """Content hash of the canonical problem JSON (sha256, hex)."""
+    text = json.dumps(problem.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan_cost(x: ScheduleInputs, sol: Solution) -> tuple[CostSplit, dict[str, dict]]:
+    """Cost split [$]: energy and demand from ``bill`` on each depot's site load (demand above the month-to-date
+    peak only), wear and penalties from the plan. Also returns per-depot bill summaries for the trace."""
+    w = x.weights
+    energy = demand = 0.0
+    bills = {}
+    for d, di in sorted(x.depots.items()):
+        load = pd.Series(np.maximum(sol.site_kw[d], 0.0), index=x.slot_starts)
+        b = bill(load, di.tariff, step_minutes=x.dt_h * 60)
+        mtd = {name: base for name, _r, _m, _mo, base in di.demand}
+        inc = sum(
+            line.rate * max(0.0, line.quantity - mtd.get(line.name, 0.0)) for line in b.lines if line.kind == "demand"
+        )
+        energy += b.energy_usd
+        demand += w.demand_weight * inc
+        bills[d] = {
+            "energy_usd": b.energy_usd,
+            "demand_usd_full": b.demand_usd,
+            "demand_usd_above_mtd": inc,
+            "peak_kw": float(load.max()),
+        }
+    dc = {p.id for p in x.pools if p.kind == "DC"}
+    wear = sum(
+        (w.wear_usd_per_kwh + (w.dc_wear_extra_usd_per_kwh if g in dc else 0.0)) * float(kw.sum()) * x.dt_h
+        for pools in sol.power.values()
+        for g, kw in pools.items()
+    )
+    pen = {(vi.vehicle.id, k): dep.penalty_usd_per_kwh for vi in x.vehicles for k, dep in enumerate(vi.departures)}
+    penalty = sum(pen[k] * s for k, s in sol.short.items())
+    penalty += w.over_limit_usd_per_kwh * x.dt_h * sum(float(o.sum()) for o in sol.over_kw.values())
+    total = energy + demand + wear + penalty
+    return CostSplit(energy_usd=energy, demand_usd=demand, wear_usd=wear, penalty_usd=penalty, total_usd=total), bills
+
+
+def _violations(x: ScheduleInputs, sol: Solution, conflicts: list[Session]) -> list[Violation]:
+    out = []
+    for vi in x.vehicles:
+        for k, dep in enumerate(vi.departures):
+            lack = sol.short.get((vi.vehicle.id, k), 0.0)
+            if lack > 1e-3:
+                out.append(
+                    Violation(
+                        vehicle_id=vi.vehicle.id,
+                        target=f"departure_target:{vi.vehicle.id}:{dep.trip.id}",
+                        shortfall_kwh=lack,
+                        reason=_why_short(x, vi, dep),
+                    )
+                )
+    for s in conflicts:
+        out.append(
+            Violation(
+                vehicle_id=s.vehicle_id,
+                target=f"charger:{s.vehicle_id}:{s.pool}",
+                shortfall_kwh=0.0,
+                reason="no physical charger free for this session after repair",
+            )
+        )
+    for d, over in sol.over_kw.items():
+        if over.max() > 1e-6:
+            out.append(
+                Violation(
+                    vehicle_id="*",
+                    target=f"site_limit:{d}",
+                    shortfall_kwh=float(over.sum() * x.dt_h),
+                    reason=f"import above the {x.depots[d].grid_limit_kw:g} kW grid limit",
+                )
+            )
+    return out
+
+
+def _why_short(x: ScheduleInputs, vi, dep) -> str:
+    slots_before = [t for t in vi.charge_slots if t < dep.slot]
+    best = max(vi.pool_kw.values(), default=0.0) * vi.vehicle.charge_efficiency * x.dt_h * len(slots_before)
+    need = dep.target_kwh - vi.e0_kwh
+    if best + 1e-6 < need:
+        return (
+            f"needs {need:.1f} kWh but at most {best:.1f} kWh can be charged in the "
+            f"{len(slots_before) * x.dt_h:.2f} h it is at the depot before departure"
+        )
+    return "site limit or charger capacity shared with other vehicles leaves too little energy before departure"
+
+
+def build_plan(x: ScheduleInputs, sol: Solution, assigned: dict[Session, str], strategy: str) -> Plan:
+    """The Plan of a solution."""
+    starts = [t.to_pydatetime() for t in x.slot_starts]
+    dt = timedelta(hours=x.dt_h)
+    end_of = starts[-1] + dt if starts else x.problem.now
+    vehicles = []
+    for vi in x.vehicles:
+        v = vi.vehicle.id
+        kw = np.zeros(x.n_slots)
+        for series in sol.power[v].values():
+            kw += series
+        sessions = []
+        for s, charger in sorted(assigned.items(), key=lambda kv: (kv[0].start, kv[0].pool)):
+            if s.vehicle_id == v:
+                e = float(sol.power[v].get(s.pool, np.zeros(x.n_slots))[s.start : s.end].sum() * x.dt_h)
+                sessions.append(
+                    ChargeSession(
+                        charger_id=charger,
+                        plug_in=starts[s.start],
+                        plug_out=starts[s.end] if s.end < x.n_slots else end_of,
+                        energy_kwh=e,
+                    )
+                )
+        soc = (sol.energy[v] / vi.vehicle.battery_kwh).round(6).tolist()
+        at_dep = {d.trip.id: round(float(sol.energy[v][d.slot] / vi.vehicle.battery_kwh), 6) for d in vi.departures}
+        vehicles.append(
+            VehiclePlan(
+                vehicle_id=v,
+                charger_id=sessions[0].charger_id if sessions else None,
+                sessions=sessions,
+                power_kw=kw.round(6).tolist(),
+                soc=soc,
+                soc_at_departure=at_dep,
+                trip_ids=[d.trip.id for d in vi.departures],
+            )
+        )
+    return Plan(
+        strategy=strategy,
+        slot_starts=starts,
+        slot_minutes=round(x.dt_h * 60),
+        vehicles=vehicles,
+        site_load_kw=np.round(sum(sol.site_kw.values()), 6).tolist(),
+        depot_load_kw={d: np.round(s, 6).tolist() for d, s in sol.site_kw.items()},
+        grid_limit_kw={d: di.grid_limit_kw for d, di in x.depots.items()},
+        storage_kw={d: np.round(s, 6).tolist() for d, s in sol.storage_kw.items()},
+    )
+
+
+def decide(
+    problem: PlanningProblem,
+    strategy: str = "optimal",
+    weights: ObjectiveWeights | None = None,
+    tariff: Tariff | None = None,
+    time_limit: float | None = None,
+    base: Path | None = None,
+    created: datetime | None = None,
+) -> Decision:
+    """Plan ``problem`` with ``strategy`` and return the Decision (plan, cost, violations, solver, trace).
+
+    The decision id is the content hash of problem, strategy and weights, so the same input gives the same
+    decision. ``created`` defaults to now (UTC) and is the only field that differs between replays.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    x = build_inputs(problem, weights, tariff, base)
+    steps: list[dict] = []
+    if strategy == "optimal":
+        sol, assigned, conflicts, solver, steps = plan_optimal(x, time_limit)
+    else:
+        sol, assigned, conflicts = simulate(x, strategy)
+        solver = SolverInfo(status="not_applicable", seconds=0.0)
+    cost, bills = plan_cost(x, sol)
+    violations = _violations(x, sol, conflicts)
+    status = "optimal" if solver.status == "optimal" else "feasible"
+    plan = build_plan(x, sol, assigned, strategy)
+    phash = problem_hash(problem)
+    wjson = x.weights.model_dump_json()
+    decision_id = hashlib.sha256(f"{phash}:{strategy}:{wjson}".encode()).hexdigest()[:20]
+    trace = {
+        "engine_version": __version__,
+        "problem_hash": phash,
+        "strategy": strategy,
+        "weights": json.loads(wjson),
+        "objective_terms": sol.terms,
+        "bills": bills,
+        "repair_steps": steps,
+        "notes": {vi.vehicle.id: vi.notes for vi in x.vehicles if vi.notes},
+    }
+    return Decision(
+        decision_id=decision_id,
+        created=created or datetime.now(UTC),
+        status=status,
+        problem_id=problem.id,
+        plan=plan,
+        cost=cost,
+        violations=violations,
+        solver=solver,
+        trace=trace,
+    )

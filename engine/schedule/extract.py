@@ -1,0 +1,64 @@
+"""Read solved values back into plain arrays: power per vehicle, pool and slot; SOC; sessions; site load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+
+from engine.schedule.assign import Session
+from engine.schedule.inputs import ScheduleInputs
+
+EPS_KW = 1e-4
+
+
+@dataclass
+class Solution:
+    """Solved values as arrays."""
+
+    power: dict[str, dict[str, np.ndarray]]  # vehicle -> pool -> kW per slot
+    energy: dict[str, np.ndarray]  # vehicle -> kWh per boundary
+    short: dict[tuple[str, int], float]  # (vehicle, departure index) -> kWh
+    site_kw: dict[str, np.ndarray]  # depot -> grid import per slot
+    storage_kw: dict[str, np.ndarray]  # depot -> battery charge (+) / discharge (-) per slot
+    over_kw: dict[str, np.ndarray]
+    terms: dict[str, float]
+
+
+def read_solution(m: pyo.ConcreteModel, x: ScheduleInputs) -> Solution:
+    """Collect values from a solved model."""
+    T = x.n_slots
+    power: dict[str, dict[str, np.ndarray]] = {vi.vehicle.id: {} for vi in x.vehicles}
+    for (v, g, t), var in m.p.items():
+        power[v].setdefault(g, np.zeros(T))[t] = max(0.0, var.value or 0.0)
+    energy = {v: np.array([m.e[v, b].value for b in range(T + 1)], dtype=float) for v in m.V}
+    short = {k: float(m.short[k].value or 0.0) for k in m.K}
+    site = {d: np.array([m.imp[d, t].value for t in m.T], dtype=float) for d in m.D}
+    over = {d: np.array([m.over[d, t].value for t in m.T], dtype=float) for d in m.D}
+    storage = {d: np.array([m.ch[d, t].value - m.dis[d, t].value for t in m.T], dtype=float) for d in m.S}
+    terms = {n: float(pyo.value(getattr(m, f"cost_{n}"))) for n in ("energy", "demand", "wear", "penalty", "end")}
+    return Solution(power, energy, short, site, storage, over, terms)
+
+
+def sessions_of(sol: Solution, x: ScheduleInputs) -> list[Session]:
+    """Contiguous plug sessions: per vehicle, dwell and pool, from the first to the last slot with power."""
+    out = []
+    for vi in x.vehicles:
+        slots = vi.charge_slots
+        if not slots:
+            continue
+        dwells, run = [], [slots[0]]
+        for t in slots[1:]:
+            if t == run[-1] + 1:
+                run.append(t)
+            else:
+                dwells.append(run)
+                run = [t]
+        dwells.append(run)
+        for g, kw in sorted(sol.power[vi.vehicle.id].items()):
+            for dwell in dwells:
+                active = [t for t in dwell if kw[t] > EPS_KW]
+                if active:
+                    out.append(Session(vi.vehicle.id, g, active[0], active[-1] + 1))
+    return out

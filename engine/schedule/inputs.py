@@ -1,0 +1,194 @@
+"""Slot-indexed inputs of the scheduling model, derived once from a PlanningProblem.
+
+Time: slot ``t`` covers ``[now + t*dt, now + (t+1)*dt)``; energies live on slot boundaries ``b = 0..T``.
+A vehicle may charge in slot ``t`` only inside a *dwell*: from when it is at the depot until the start of the
+slot holding its next departure. Chargers are pooled by (depot, kind, rated kW, connectors): the model decides
+power per pool, physical chargers are assigned afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.domain import Charger, ChargerStatus, PlanningProblem, Trip, Vehicle
+from engine.schedule.weights import ObjectiveWeights
+from engine.tariffs import Tariff, demand_windows, load_tariff, price_series, resolve_tariff_path
+
+USABLE = (ChargerStatus.AVAILABLE, ChargerStatus.OCCUPIED, ChargerStatus.RESERVED)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Identical usable chargers at one depot."""
+
+    id: str  # e.g. "lax-1/AC-19.2kW"
+    depot_id: str
+    kind: str
+    max_kw: float
+    chargers: tuple[str, ...]
+    connectors: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Departure:
+    """A trip leaving at boundary ``slot`` and back at boundary ``return_slot``."""
+
+    trip: Trip
+    slot: int
+    return_slot: int
+    target_kwh: float  # energy wanted in the battery at departure [kWh]
+    use_kwh: float  # energy the trip consumes [kWh]
+    penalty_usd_per_kwh: float
+
+
+@dataclass
+class VehicleInputs:
+    """One vehicle's view of the horizon."""
+
+    vehicle: Vehicle
+    e0_kwh: float
+    e_max_kwh: float
+    charge_slots: list[int]  # slots in which it is at the depot and may charge
+    departures: list[Departure]
+    pool_kw: dict[str, float]  # pool id -> max grid-side power on that pool [kW]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DepotInputs:
+    """One site: limit, fixed load and tariff signals per slot."""
+
+    depot_id: str
+    grid_limit_kw: float
+    building_kw: np.ndarray  # building load forecast [kW]
+    pv_kw: np.ndarray  # PV forecast [kW]
+    price: np.ndarray  # [$/kWh]
+    demand: list[tuple[str, float, np.ndarray, np.ndarray, float]]  # name, rate, mask, month, mtd peak
+    tariff: Tariff
+    allow_export: bool
+
+
+@dataclass
+class ScheduleInputs:
+    """Everything the model needs, in plain arrays."""
+
+    problem: PlanningProblem
+    weights: ObjectiveWeights
+    slot_starts: pd.DatetimeIndex
+    dt_h: float
+    vehicles: list[VehicleInputs]
+    pools: list[Pool]
+    depots: dict[str, DepotInputs]
+
+    @property
+    def n_slots(self) -> int:
+        """Number of slots T."""
+        return len(self.slot_starts)
+
+
+def _slot_floor(now: datetime, when: datetime, dt: timedelta) -> int:
+    return math.floor((when - now) / dt)
+
+
+def _slot_ceil(now: datetime, when: datetime, dt: timedelta) -> int:
+    return math.ceil((when - now) / dt)
+
+
+def charger_pools(problem: PlanningProblem) -> list[Pool]:
+    """Usable chargers grouped into identical pools, in deterministic order."""
+    groups: dict[tuple, list[Charger]] = {}
+    for c in sorted(problem.chargers, key=lambda c: c.id):
+        if c.status in USABLE:
+            key = (c.depot_id, c.kind.value, c.max_kw, frozenset(x.value for x in c.connectors))
+            groups.setdefault(key, []).append(c)
+    pools = []
+    for (depot, kind, kw, conns), members in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], sorted(kv[0][3]))
+    ):
+        pid = f"{depot}/{kind}-{kw:g}kW" + ("" if len(groups) < 2 else f"-{'+'.join(sorted(conns))}")
+        pools.append(Pool(pid, depot, kind, kw, tuple(c.id for c in members), conns))
+    return pools
+
+
+def _vehicle_inputs(
+    problem: PlanningProblem, v: Vehicle, pools: list[Pool], w: ObjectiveWeights, t_max: int, dt: timedelta
+) -> VehicleInputs:
+    state = problem.state_of(v.id)
+    notes = []
+    if state is None:
+        notes.append("no telemetry state: assuming an empty battery")
+        soc0, start = 0.0, 0
+    else:
+        soc0 = state.soc
+        start = 0
+        if not state.at_depot and state.available_from is not None:
+            start = max(0, _slot_ceil(problem.now, state.available_from, dt))
+        elif not state.at_depot:
+            notes.append("away with no expected arrival: cannot charge in this horizon")
+            start = t_max
+    cap = v.battery_kwh
+    e_max = max(cap * w.max_soc, cap * soc0)
+    trips = sorted((t for t in problem.trips if t.vehicle_id == v.id), key=lambda t: t.departure)
+    departures, slots, cursor = [], [], start
+    for trip in trips:
+        dep = _slot_floor(problem.now, trip.departure, dt)
+        if dep >= t_max:
+            break
+        ret = max(dep + 1, _slot_ceil(problem.now, trip.return_time, dt))
+        if dep < 0:
+            notes.append(f"trip {trip.id} departed before now: ignored")
+            continue
+        slots += range(max(cursor, 0), max(dep, 0))
+        energy = trip.energy_kwh_p90 if w.use_p90 else trip.energy_kwh_p50
+        target = min(e_max, energy + w.target_reserve * cap)
+        penalty = w.shortfall_usd_per_kwh.get(trip.priority, max(w.shortfall_usd_per_kwh.values()))
+        departures.append(Departure(trip, dep, min(ret, t_max), target, trip.energy_kwh_p50, penalty))
+        cursor = ret
+    slots += range(min(cursor, t_max), t_max)
+    pool_kw = {}
+    vconn = {c.value for c in v.connectors}
+    for pool in pools:
+        if pool.depot_id != v.depot_id or not (pool.connectors & vconn):
+            continue
+        limit = v.max_dc_kw if pool.kind == "DC" else v.max_ac_kw
+        if limit > 0:
+            pool_kw[pool.id] = min(pool.max_kw, limit)
+    if not pool_kw:
+        notes.append("no compatible charger at its depot")
+    return VehicleInputs(v, cap * soc0, e_max, sorted(set(slots)), departures, pool_kw, notes)
+
+
+def build_inputs(
+    problem: PlanningProblem,
+    weights: ObjectiveWeights | None = None,
+    tariff: Tariff | None = None,
+    base: Path | None = None,
+) -> ScheduleInputs:
+    """Derive the model inputs. ``tariff`` overrides the problem's tariff reference (looked up from ``base``)."""
+    w = weights or ObjectiveWeights()
+    dt = problem.slot
+    tariff = tariff or load_tariff(resolve_tariff_path(problem.tariff, base))
+    end = problem.now + dt * problem.n_slots
+    index = pd.date_range(pd.Timestamp(problem.now), periods=problem.n_slots, freq=dt)
+    pools = charger_pools(problem)
+    vehicles = [
+        _vehicle_inputs(problem, v, pools, w, problem.n_slots, dt) for v in sorted(problem.vehicles, key=lambda v: v.id)
+    ]
+    depots = {}
+    for d in problem.depots:
+        times = index.to_pydatetime()
+        building = np.array([d.building_load_kw.at(t) if d.building_load_kw else 0.0 for t in times])
+        pv = np.array([d.pv_kw.at(t) if d.pv_kw else 0.0 for t in times])
+        price = price_series(tariff, problem.now, end, dt).to_numpy()
+        demand = [
+            (name, rate, mask, month, d.month_to_date_peak_kw.get(name, 0.0))
+            for name, rate, mask, month in demand_windows(tariff, index)
+        ]
+        depots[d.id] = DepotInputs(d.id, d.grid_limit_kw, building, pv, price, demand, tariff, d.allow_export)
+    return ScheduleInputs(problem, w, index, dt.total_seconds() / 3600, vehicles, pools, depots)

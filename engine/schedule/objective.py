@@ -1,0 +1,62 @@
+"""The objective, in money, split into named terms (each an Expression so the trace can report it).
+
+energy   = sum_{d,t} price[t] * imp[d,t] * dt
+demand   = w_D * sum_{d,c,m} rate_c * (peak[d,c,m] - MTD[d,c]),  peak[d,c,m] >= imp[d,t] for t in window c, month m
+                                                             peak[d,c,m] >= MTD[d,c]
+wear     = w_kWh * sum p*dt  + w_DC * sum_{DC pools} p*dt
+penalty  = sum_k pen_k * short_k + w_over * sum over*dt
+end      = - v_end * sum_v e[v,T]
+tiebreak = 1e-6 * sum (t/T) * p * dt     (prefer earlier charging among equal-cost plans: deterministic)
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from engine.schedule.inputs import ScheduleInputs
+
+TIE_BREAK = 1e-6
+
+
+def add_demand_peaks(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
+    """Variables ``peak`` and constraints ``demand_peak:<depot>:<charge>:<month>:<slot>``."""
+    keys, rows, base = [], [], {}
+    for d, di in sorted(x.depots.items()):
+        for ci, (_name, _rate, mask, month, mtd) in enumerate(di.demand):
+            for mo in sorted(set(month[mask].tolist())):
+                keys.append((d, ci, mo))
+                base[d, ci, mo] = mtd
+                rows += [(d, ci, mo, t) for t in range(x.n_slots) if mask[t] and month[t] == mo]
+    m.PK = pyo.Set(dimen=3, ordered=True, initialize=keys)
+    m.peak = pyo.Var(m.PK, bounds=lambda _m, d, c, mo: (base[d, c, mo], None))
+    m.demand_peak = pyo.Constraint(rows, rule=lambda _m, d, c, mo, t: m.peak[d, c, mo] >= m.imp[d, t])
+    m._peak_base = base
+
+
+def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
+    """Objective terms as Expressions ``cost_<term>`` and their sum as the objective."""
+    w = x.weights
+    dt = x.dt_h
+    dc_pools = {p.id for p in x.pools if p.kind == "DC"}
+    m.cost_energy = pyo.Expression(expr=sum(float(x.depots[d].price[t]) * dt * m.imp[d, t] for d in m.D for t in m.T))
+    m.cost_demand = pyo.Expression(
+        expr=w.demand_weight
+        * sum(x.depots[d].demand[c][1] * (m.peak[d, c, mo] - m._peak_base[d, c, mo]) for d, c, mo in m.PK)
+    )
+    m.cost_wear = pyo.Expression(
+        expr=sum(
+            (w.wear_usd_per_kwh + (w.dc_wear_extra_usd_per_kwh if g in dc_pools else 0.0)) * dt * m.p[v, g, t]
+            for v, g, t in m.A
+        )
+    )
+    pen = {(vi.vehicle.id, k): d.penalty_usd_per_kwh for vi in x.vehicles for k, d in enumerate(vi.departures)}
+    m.cost_penalty = pyo.Expression(
+        expr=sum(pen[k] * m.short[k] for k in m.K)
+        + w.over_limit_usd_per_kwh * dt * sum(m.over[d, t] for d in m.D for t in m.T)
+    )
+    m.cost_end = pyo.Expression(expr=-w.end_value_usd_per_kwh * sum(m.e[v, x.n_slots] for v in m.V))
+    T = max(1, x.n_slots)
+    tie = TIE_BREAK * dt * sum((t / T) * m.p[v, g, t] for v, g, t in m.A)
+    m.objective = pyo.Objective(
+        expr=m.cost_energy + m.cost_demand + m.cost_wear + m.cost_penalty + m.cost_end + tie, sense=pyo.minimize
+    )

@@ -1,0 +1,68 @@
+"""Site limit: grid import of each depot, with building load, PV and stationary storage.
+
+imp[d,t] = sum_{v at d, g} p[v,g,t] + L[d,t] - PV[d,t] + cut[d,t] + ch[d,t] - dis[d,t],  0 <= cut <= PV
+imp[d,t] <= G[d] + over[d,t]              (over >= 0 is penalised heavily and reported)
+imp[d,t] >= 0                             (unless the depot may export)
+s[d,t+1] = s[d,t] + eta_c * ch[d,t] * dt - dis[d,t] * dt / eta_d,   s in [S_min, S_max], s[d,T] >= S_end
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from engine.schedule.inputs import ScheduleInputs
+
+
+def add_storage(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
+    """Variables and ``storage_balance:<depot>:<slot>`` constraints for depots with a battery."""
+    storages = {d.id: d.storage for d in x.problem.depots if d.storage is not None}
+    m.S = pyo.Set(initialize=sorted(storages), ordered=True)
+    m.ch = pyo.Var(m.S, m.T, bounds=lambda _m, d, t: (0.0, storages[d].max_charge_kw))
+    m.dis = pyo.Var(m.S, m.T, bounds=lambda _m, d, t: (0.0, storages[d].max_discharge_kw))
+    m.s = pyo.Var(
+        m.S,
+        m.B,
+        bounds=lambda _m, d, b: (
+            storages[d].soc_min * storages[d].energy_kwh,
+            storages[d].soc_max * storages[d].energy_kwh,
+        ),
+    )
+    for d, st in storages.items():
+        m.s[d, 0].fix(st.soc * st.energy_kwh)
+        end = st.soc if st.soc_end_min is None else st.soc_end_min
+        m.s[d, x.n_slots].setlb(end * st.energy_kwh)
+    m.storage_balance = pyo.Constraint(
+        m.S,
+        m.T,
+        rule=lambda _m, d, t: (
+            m.s[d, t + 1]
+            == m.s[d, t]
+            + x.dt_h * (storages[d].charge_efficiency * m.ch[d, t] - m.dis[d, t] / storages[d].discharge_efficiency)
+        ),
+    )
+
+
+def add_site_limit(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
+    """Constraints ``site_import:<depot>:<slot>`` (definition) and ``site_limit:<depot>:<slot>``."""
+    depot_of = {vi.vehicle.id: vi.vehicle.depot_id for vi in x.vehicles}
+    terms: dict[tuple[str, int], list] = {}
+    for v, g, t in m.A:
+        terms.setdefault((depot_of[v], t), []).append(m.p[v, g, t])
+
+    m.cut = pyo.Var(m.D, m.T, bounds=lambda _m, d, t: (0.0, float(x.depots[d].pv_kw[t])))
+
+    def definition(_m, d, t):
+        di = x.depots[d]
+        load = sum(terms.get((d, t), [])) + float(di.building_kw[t] - di.pv_kw[t]) + m.cut[d, t]
+        if d in m.S:
+            load = load + m.ch[d, t] - m.dis[d, t]
+        return m.imp[d, t] == load
+
+    m.site_import = pyo.Constraint(m.D, m.T, rule=definition)
+    m.site_limit = pyo.Constraint(
+        m.D, m.T, rule=lambda _m, d, t: m.imp[d, t] <= x.depots[d].grid_limit_kw + m.over[d, t]
+    )
+    for d in m.D:
+        if not x.depots[d].allow_export:
+            for t in m.T:
+                m.imp[d, t].setlb(0.0)
