@@ -143,14 +143,14 @@ def build_plan(x: ScheduleInputs, sol: Solution, assigned: dict[Session, str], s
                         energy_kwh=e,
                     )
                 )
-        soc = (sol.energy[v] / vi.vehicle.battery_kwh).round(6).tolist()
-        at_dep = {d.trip.id: round(float(sol.energy[v][d.slot] / vi.vehicle.battery_kwh), 6) for d in vi.departures}
+        soc = (sol.energy[v] / vi.vehicle.battery_kwh).tolist()
+        at_dep = {d.trip.id: float(sol.energy[v][d.slot] / vi.vehicle.battery_kwh) for d in vi.departures}
         vehicles.append(
             VehiclePlan(
                 vehicle_id=v,
                 charger_id=sessions[0].charger_id if sessions else None,
                 sessions=sessions,
-                power_kw=kw.round(6).tolist(),
+                power_kw=kw.tolist(),
                 soc=soc,
                 soc_at_departure=at_dep,
                 trip_ids=[d.trip.id for d in vi.departures],
@@ -161,10 +161,10 @@ def build_plan(x: ScheduleInputs, sol: Solution, assigned: dict[Session, str], s
         slot_starts=starts,
         slot_minutes=round(x.dt_h * 60),
         vehicles=vehicles,
-        site_load_kw=np.round(sum(sol.site_kw.values()), 6).tolist(),
-        depot_load_kw={d: np.round(s, 6).tolist() for d, s in sol.site_kw.items()},
+        site_load_kw=np.sum(list(sol.site_kw.values()), axis=0).tolist(),
+        depot_load_kw={d: s.tolist() for d, s in sol.site_kw.items()},
         grid_limit_kw={d: di.grid_limit_kw for d, di in x.depots.items()},
-        storage_kw={d: np.round(s, 6).tolist() for d, s in sol.storage_kw.items()},
+        storage_kw={d: s.tolist() for d, s in sol.storage_kw.items()},
     )
 
 

@@ -114,3 +114,19 @@ def test_problem_convert_bad_file_exits_2(tmp_path: Path, capsys) -> None:
 def test_console_script_runs_demo() -> None:
     result = subprocess.run([sys.executable, "-m", "engine.cli", "demo"], capture_output=True, text=True, check=True)
     assert "68 (8 box_truck, 60 van)" in result.stdout and "TOU-8" in result.stdout
+
+
+def test_plan_json_contract(capsys) -> None:
+    code, out, _ = run(["plan", str(ROOT / "examples/demo_depot"), "--json", "--strategy", "llf"], capsys)
+    assert code == 0
+    d = json.loads(out)
+    assert {"status", "plan", "cost", "violations", "solver"} <= set(d)
+    assert {"vehicle_id", "charger_id", "sessions", "soc_at_departure"} <= set(d["plan"]["vehicles"][0])
+    assert len(d["plan"]["site_load_kw"]) == 80
+    assert set(d["cost"]) == {"energy_usd", "demand_usd", "wear_usd", "penalty_usd", "total_usd"}
+    assert {"status", "gap", "seconds"} <= set(d["solver"])
+
+
+def test_plan_bad_problem_exits_2(tmp_path: Path, capsys) -> None:
+    code, _, err = run(["plan", str(tmp_path / "missing.yaml"), "--json"], capsys)
+    assert code == 2 and "no such file" in err

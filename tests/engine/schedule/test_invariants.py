@@ -1,0 +1,93 @@
+"""Invariants over random small depots (hypothesis): limit never exceeded, energy balance closes, replay."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.schedule import ObjectiveWeights, decide
+from tests.engine.schedule.factory import problem, trip, two_level_tariff, vehicle
+
+W = ObjectiveWeights(target_reserve=0.05)
+
+
+@st.composite
+def depots(draw):
+    n = draw(st.integers(1, 5))
+    vehicles = [
+        vehicle(
+            i,
+            battery=draw(st.floats(30, 120)),
+            ac=draw(st.sampled_from([7.2, 11.0, 19.2])),
+            dc=draw(st.sampled_from([0.0, 50.0])),
+            eta=draw(st.floats(0.85, 1.0)),
+        )
+        for i in range(n)
+    ]
+    trips = [
+        trip(i, draw(st.floats(2.0, 7.5)), draw(st.floats(5, 60)), priority=draw(st.integers(1, 5))) for i in range(n)
+    ]
+    socs = [draw(st.floats(0.0, 0.9)) for _ in range(n)]
+    arrivals = [draw(st.sampled_from([0.0, 0.5, 1.25])) for _ in range(n)]
+    limit = draw(st.floats(15, 80))
+    building = [draw(st.floats(0, 10))] * 32
+    return problem(
+        vehicles,
+        trips,
+        socs,
+        n_ac=draw(st.integers(1, 3)),
+        n_dc=draw(st.integers(0, 1)),
+        limit=limit,
+        building=building,
+        arrivals_h=arrivals,
+    )
+
+
+def check_energy_balance(d, p) -> None:
+    caps = {v.id: v for v in p.vehicles}
+    dt = d.plan.slot_minutes / 60
+    for vp in d.plan.vehicles:
+        v = caps[vp.vehicle_id]
+        e = np.array(vp.soc) * v.battery_kwh
+        kw = np.array(vp.power_kw)
+        delta = e[1:] - e[:-1] - v.charge_efficiency * kw * dt
+        dep_slots = {int((t.departure - p.now).total_seconds() // (dt * 3600)) for t in p.trips if t.vehicle_id == v.id}
+        for t, x in enumerate(delta):
+            if t not in dep_slots:
+                assert abs(x) <= 1e-6, (vp.vehicle_id, t, x)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(p=depots(), strategy=st.sampled_from(["optimal", "edf", "llf"]))
+def test_site_limit_never_exceeded_and_energy_balance_closes(p, strategy) -> None:
+    d = decide(p, strategy=strategy, weights=W, tariff=two_level_tariff(demand_rate=5.0))
+    limit = p.depots[0].grid_limit_kw
+    assert max(d.plan.site_load_kw) <= limit + 1e-6
+    check_energy_balance(d, p)
+    # physical: a charger serves one vehicle at a time
+    by_charger = {}
+    for vp in d.plan.vehicles:
+        for s in vp.sessions:
+            by_charger.setdefault(s.charger_id, []).append((s.plug_in, s.plug_out))
+    for spans in by_charger.values():
+        spans.sort()
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+
+
+@settings(max_examples=8, deadline=None)
+@given(p=depots())
+def test_replay_is_identical(p) -> None:
+    tariff = two_level_tariff(demand_rate=5.0)
+    a = decide(p, weights=W, tariff=tariff)
+    b = decide(p, weights=W, tariff=tariff)
+    assert a.model_dump(exclude={"created", "solver", "trace"}) == b.model_dump(exclude={"created", "solver", "trace"})
+    assert a.decision_id == b.decision_id
+
+
+@pytest.mark.parametrize("strategy", ["uncontrolled", "edf", "llf", "optimal"])
+def test_all_strategies_share_the_plan_type(strategy) -> None:
+    p = problem([vehicle(1), vehicle(2)], [trip(1, 6.0, 20.0), trip(2, 5.0, 10.0)], [0.2, 0.5], n_ac=1)
+    d = decide(p, strategy=strategy, weights=W, tariff=two_level_tariff())
+    assert d.plan.strategy == strategy and len(d.plan.vehicles) == 2

@@ -1,0 +1,107 @@
+"""Hand-checkable scheduling cases (targets = trip energy: no return reserve, so the arithmetic is visible)."""
+
+import numpy as np
+import pytest
+
+from engine.domain import Storage
+from engine.schedule import ObjectiveWeights, decide
+from tests.engine.schedule.factory import problem, trip, two_level_tariff, vehicle
+
+W = ObjectiveWeights(target_reserve=0.0, wear_usd_per_kwh=0.0, dc_wear_extra_usd_per_kwh=0.0)
+
+
+def test_one_vehicle_charges_in_the_cheap_window() -> None:
+    # 50 kWh van at 20 % (10 kWh) needs 20 kWh at 06:00: 10 kWh = 1 h at 10 kW; cheap 00-04 at 0.10 $/kWh.
+    p = problem([vehicle(1)], [trip(1, 6.0, 20.0)], [0.2])
+    d = decide(p, weights=W, tariff=two_level_tariff())
+    kw = np.array(d.plan.vehicles[0].power_kw)
+    hours = np.arange(len(kw)) * 0.25
+    assert kw[hours >= 4].sum() == pytest.approx(0.0, abs=1e-6)
+    assert kw.sum() * 0.25 == pytest.approx(10.0, abs=1e-6)
+    assert d.cost.energy_usd == pytest.approx(1.00, abs=1e-6)
+    assert d.plan.vehicles[0].soc_at_departure["t1"] == pytest.approx(0.4, abs=1e-9)
+    assert d.violations == []
+
+
+def test_cheap_window_moves_with_the_tariff() -> None:
+    p = problem([vehicle(1)], [trip(1, 6.0, 20.0)], [0.2])
+    d = decide(p, weights=W, tariff=two_level_tariff(cheap_hours=(2, 3)))
+    kw = np.array(d.plan.vehicles[0].power_kw)
+    # one hour of 10 kW exactly in slots 8-11 (02:00-03:00)
+    assert np.allclose(kw[8:12], 10.0) and kw.sum() == pytest.approx(40.0)
+
+
+def test_two_vehicles_one_charger_do_not_overlap() -> None:
+    # each needs 10 kWh (1 h at 10 kW) by 06:00; one charger: sessions must be disjoint
+    p = problem([vehicle(1), vehicle(2)], [trip(1, 6.0, 20.0), trip(2, 6.0, 20.0)], [0.2, 0.2], n_ac=1)
+    d = decide(p, weights=W, tariff=two_level_tariff())
+    sessions = [s for v in d.plan.vehicles for s in v.sessions]
+    assert len(sessions) == 2 and {s.charger_id for s in sessions} == {"ac0"}
+    a, b = sorted(sessions, key=lambda s: s.plug_in)
+    assert a.plug_out <= b.plug_in
+    assert d.violations == []
+    kw = np.array([v.power_kw for v in d.plan.vehicles])
+    assert ((kw > 1e-6).sum(axis=0) <= 1).all()  # never both drawing at once
+
+
+def test_shortfall_is_reported_with_hand_computed_amount() -> None:
+    # 2 h to departure at 10 kW, eta 1: at most 20 kWh; starts at 0, needs 45 kWh -> short 25 kWh
+    p = problem([vehicle(1)], [trip(1, 2.0, 45.0)], [0.0])
+    d = decide(p, weights=W, tariff=two_level_tariff())
+    assert d.status == "optimal"
+    assert len(d.violations) == 1
+    v = d.violations[0]
+    assert v.target == "departure_target:v1:t1"
+    assert v.shortfall_kwh == pytest.approx(25.0, abs=1e-6)
+    assert "at most 20.0 kWh" in v.reason
+
+
+def test_site_limit_shifts_charging_and_holds() -> None:
+    # two vans need 10 kWh each in the cheap window; limit 12 kW with 2 kW building load leaves 10 kW
+    p = problem(
+        [vehicle(1), vehicle(2)],
+        [trip(1, 6.0, 20.0), trip(2, 6.0, 20.0)],
+        [0.2, 0.2],
+        n_ac=2,
+        limit=12.0,
+        building=[2.0] * 32,
+    )
+    d = decide(p, weights=W, tariff=two_level_tariff())
+    assert max(d.plan.site_load_kw) <= 12.0 + 1e-6
+    assert d.violations == []
+    assert d.cost.energy_usd == pytest.approx(20 * 0.10 + 2.0 * 8 * (4 * 0.10 + 4 * 0.30) / 8, abs=1e-6)
+
+
+def test_demand_charge_only_above_month_to_date_peak() -> None:
+    tariff = two_level_tariff(demand_rate=10.0)
+    p = problem([vehicle(1)], [trip(1, 6.0, 20.0)], [0.2], mtd={"facility": 8.0})
+    d = decide(p, weights=W, tariff=tariff)
+    # 10 kWh spread flat under the 8 kW already paid for: no extra demand cost, peak <= 8 kW
+    assert max(d.plan.site_load_kw) <= 8.0 + 1e-6
+    assert d.cost.demand_usd == pytest.approx(0.0, abs=1e-6)
+
+
+def test_dc_taper_limits_power_at_high_soc() -> None:
+    curve = [{"soc": 0.0, "max_kw": 100.0}, {"soc": 0.8, "max_kw": 100.0}, {"soc": 1.0, "max_kw": 20.0}]
+    v = vehicle(1, battery=100.0, ac=0.0001, dc=100.0, charge_curve=curve)
+    p = problem([v], [trip(1, 1.0, 95.0)], [0.5], n_ac=0, n_dc=1)
+    d = decide(p, weights=W, tariff=two_level_tariff(cheap_hours=(0, 24)))
+    plan = d.plan.vehicles[0]
+    for t, kw in enumerate(plan.power_kw):
+        soc = plan.soc[t]
+        allowed = 100.0 if soc <= 0.8 else 100.0 - 400.0 * (soc - 0.8)
+        assert kw <= allowed + 1e-6
+
+
+def test_storage_shaves_the_peak_in_a_demand_window() -> None:
+    # no vehicles; 20 kW building load for 1 h at 02:00 else 0; 10 kWh / 5 kW lossless battery at 50 %
+    building = [0.0] * 32
+    building[8:12] = [20.0] * 4
+    st = Storage(
+        energy_kwh=10, max_charge_kw=5, max_discharge_kw=5, charge_efficiency=1, discharge_efficiency=1, soc=0.5
+    )
+    p = problem([], [], [], building=building, storage=st)
+    d = decide(p, weights=W, tariff=two_level_tariff(cheap_hours=(0, 24), cheap=0.1, demand_rate=10.0))
+    # battery discharges 5 kW through the hour (5 kWh) and recharges elsewhere: peak 15 kW
+    assert max(d.plan.site_load_kw) == pytest.approx(15.0, abs=1e-6)
+    assert d.cost.demand_usd == pytest.approx(150.0, abs=1e-6)
