@@ -2,8 +2,8 @@
 
 For vehicle v with charge efficiency eta, slot length dt [h], trip use U [kWh] leaving at boundary b_k:
 
-    e[v,0]   = E0[v]
-    e[v,t+1] = e[v,t] + eta * sum_g p[v,g,t] * dt - U[v,t] + short[v,k if t = b_k]
+    e[v,b0]  = E0[v]
+    e[v,t+1] = e[v,t] + eta * sum_g p[v,g,t] * dt - U[v,t] + short[v,k if t = b_k]     for b0 <= t < b1
 
 ``short`` is the energy the vehicle lacks at departure (also what it is below target, see targets.py); adding it
 to the balance keeps the model feasible when a trip needs more than can be charged, and it is penalised.
@@ -22,8 +22,11 @@ def add_energy_balance(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     for v, g, t in m.A:
         by_vehicle.setdefault(v, {}).setdefault(t, []).append(m.p[v, g, t])
     info = {vi.vehicle.id: vi for vi in x.vehicles}
+    rows = []
     for vi in x.vehicles:
-        m.e[vi.vehicle.id, 0].fix(vi.e0_kwh)
+        b0, b1 = vi.span
+        m.e[vi.vehicle.id, b0].fix(vi.e0_kwh)
+        rows += [(vi.vehicle.id, t) for t in range(b0, b1)]
 
     def rule(_m: pyo.ConcreteModel, v: str, t: int):
         vi = info[v]
@@ -36,4 +39,4 @@ def add_energy_balance(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
                 short = short + m.short[v, k]
         return m.e[v, t + 1] == m.e[v, t] + eta * x.dt_h * charge - use + short
 
-    m.energy_balance = pyo.Constraint(m.V, m.T, rule=rule)
+    m.energy_balance = pyo.Constraint(rows, rule=rule)

@@ -32,7 +32,13 @@ def read_solution(m: pyo.ConcreteModel, x: ScheduleInputs) -> Solution:
     power: dict[str, dict[str, np.ndarray]] = {vi.vehicle.id: {} for vi in x.vehicles}
     for (v, g, t), var in m.p.items():
         power[v].setdefault(g, np.zeros(T))[t] = max(0.0, var.value or 0.0)
-    energy = {v: np.array([m.e[v, b].value for b in range(T + 1)], dtype=float) for v in m.V}
+    energy = {}
+    for vi in x.vehicles:
+        b0, b1 = vi.span
+        series = np.full(T + 1, vi.e0_kwh)
+        series[b0 : b1 + 1] = [m.e[vi.vehicle.id, b].value for b in range(b0, b1 + 1)]
+        series[b1 + 1 :] = series[b1]
+        energy[vi.vehicle.id] = series
     short = {k: float(m.short[k].value or 0.0) for k in m.K}
     site = {d: np.array([m.imp[d, t].value for t in m.T], dtype=float) for d in m.D}
     over = {d: np.array([m.over[d, t].value for t in m.T], dtype=float) for d in m.D}

@@ -59,6 +59,14 @@ class VehicleInputs:
     pool_kw: dict[str, float]  # pool id -> max grid-side power on that pool [kW]
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def span(self) -> tuple[int, int]:
+        """Boundaries (b0, b1) between which the battery energy can change; constant outside."""
+        marks = [*self.charge_slots, *(d.slot for d in self.departures)]
+        if not marks:
+            return 0, 0
+        return min(marks), max(max(self.charge_slots, default=0), max((d.slot for d in self.departures), default=0)) + 1
+
 
 @dataclass
 class DepotInputs:

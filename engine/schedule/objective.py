@@ -54,7 +54,9 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
         expr=sum(pen[k] * m.short[k] for k in m.K)
         + w.over_limit_usd_per_kwh * dt * sum(m.over[d, t] for d in m.D for t in m.T)
     )
-    m.cost_end = pyo.Expression(expr=-w.end_value_usd_per_kwh * sum(m.e[v, x.n_slots] for v in m.V))
+    m.cost_end = pyo.Expression(
+        expr=-w.end_value_usd_per_kwh * sum(m.e[vi.vehicle.id, vi.span[1]] for vi in x.vehicles)
+    )
     T = max(1, x.n_slots)
     tie = TIE_BREAK * dt * sum((t / T) * m.p[v, g, t] for v, g, t in m.A)
     m.objective = pyo.Objective(

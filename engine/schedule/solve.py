@@ -14,9 +14,11 @@ SEED = 0
 THREADS = 1
 
 
-def solve(m: pyo.ConcreteModel, time_limit: float | None = None) -> SolverInfo:
+def solve(m: pyo.ConcreteModel, time_limit: float | None = None, mip_gap: float | None = None) -> SolverInfo:
     """Solve ``m`` in place (values loaded when a solution exists). Fixed seed and one thread: same plan."""
-    options = {"random_seed": SEED}
+    options: dict = {"random_seed": SEED}
+    if mip_gap is not None:
+        options["mip_rel_gap"] = mip_gap
     t0 = time.perf_counter()
     result = Highs().solve(
         m,

@@ -2,7 +2,7 @@
 
 Sets: ``A = {(v, g, t)}``: vehicle v may draw from pool g in slot t (at the depot, compatible pool).
 Variables: ``p[v,g,t] in [0, P(v,g)]`` grid-side power [kW]; ``e[v,b] in [0, E_max(v)]`` battery energy at
-boundary b [kWh]; ``short[v,k] >= 0`` energy short of departure k's target [kWh]; ``imp[d,t]`` grid import
+boundary b [kWh], only over the vehicle's span ``b0 <= b <= b1`` (constant outside it); ``short[v,k] >= 0`` energy short of departure k's target [kWh]; ``imp[d,t]`` grid import
 [kW]; ``over[d,t] >= 0`` import above the grid limit [kW] (penalised, reported).
 """
 
@@ -27,7 +27,12 @@ def add_variables(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     pkw = {(vi.vehicle.id, g): kw for vi in x.vehicles for g, kw in vi.pool_kw.items()}
     m.p = pyo.Var(m.A, bounds=lambda _m, v, g, t: (0.0, pkw[v, g]))
     emax = {vi.vehicle.id: vi.e_max_kwh for vi in x.vehicles}
-    m.e = pyo.Var(m.V, m.B, bounds=lambda _m, v, b: (0.0, emax[v]))
+    m.EB = pyo.Set(
+        dimen=2,
+        ordered=True,
+        initialize=[(vi.vehicle.id, b) for vi in x.vehicles for b in range(vi.span[0], vi.span[1] + 1)],
+    )
+    m.e = pyo.Var(m.EB, bounds=lambda _m, v, b: (0.0, emax[v]))
     m.K = pyo.Set(
         dimen=2, ordered=True, initialize=[(vi.vehicle.id, k) for vi in x.vehicles for k in range(len(vi.departures))]
     )

@@ -21,6 +21,9 @@ class ObjectiveWeights(BaseModel):
     high_soc: float = Field(0.8, ge=0, le=1, description="SOC above which dwelling costs wear [0-1].")
     end_value_usd_per_kwh: float = Field(0.0, ge=0, description="Value of energy left at horizon end [$/kWh].")
     over_limit_usd_per_kwh: float = Field(1000.0, gt=0, description="Import above the grid limit [$/kWh].")
+    plug_usd_per_hour: float = Field(
+        0.02, ge=0, description="Cost of holding a contended charger for an hour [$/h]: favours compact sessions."
+    )
     plan_change_usd_per_kwh: float = Field(0.0, ge=0, description="Moving energy vs the last plan [$/kWh].")
     target_reserve: float = Field(0.10, ge=0, le=1, description="SOC kept on return from a trip [0-1].")
     use_p90: bool = Field(True, description="Departure targets from P90 (else P50) trip energy.")

@@ -1,5 +1,7 @@
 """Hand-checkable scheduling cases (targets = trip energy: no return reserve, so the arithmetic is visible)."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -105,3 +107,36 @@ def test_storage_shaves_the_peak_in_a_demand_window() -> None:
     # battery discharges 5 kW through the hour (5 kWh) and recharges elsewhere: peak 15 kW
     assert max(d.plan.site_load_kw) == pytest.approx(15.0, abs=1e-6)
     assert d.cost.demand_usd == pytest.approx(150.0, abs=1e-6)
+
+
+def test_oversubscribed_charger_returns_a_plan_with_violations() -> None:
+    # regression (found by hypothesis): 5 vans, 1 charger, 2 h before departure, 5 kWh each at 7.2 kW:
+    # 40 min each would need 3.3 h of charger time; the plan must still come back, physical and honest.
+    vans = [vehicle(i, battery=30, ac=7.2) for i in range(5)]
+    trips = [trip(i, 2.0, 5.0, priority=1) for i in range(5)]
+    p = problem(vans, trips, [0.0] * 5, n_ac=1, limit=15.0)
+    d = decide(p, weights=W, tariff=two_level_tariff())
+    sessions = sorted((s for v in d.plan.vehicles for s in v.sessions), key=lambda s: s.plug_in)
+    assert all(a.plug_out <= b.plug_in for a, b in itertools.pairwise(sessions))
+    delivered = sum(s.energy_kwh for s in sessions)
+    assert delivered <= 2.0 * 7.2 + 1e-6  # one charger, 2 h
+    short = sum(v.shortfall_kwh for v in d.violations)
+    assert short == pytest.approx(25.0 - delivered, abs=1e-4)  # every kWh not delivered is reported
+
+
+def test_fallback_without_session_plan_is_physical_and_reports_every_dropped_kwh() -> None:
+    from engine.schedule.assign import assign_chargers
+    from engine.schedule.extract import sessions_of
+    from engine.schedule.inputs import build_inputs
+    from engine.schedule.optimal import _drop_conflicts
+
+    vans = [vehicle(i, battery=30, ac=7.2) for i in range(5)]
+    p = problem(vans, [trip(i, 2.0, 5.0, priority=1) for i in range(5)], [0.0] * 5, n_ac=1, limit=15.0)
+    x = build_inputs(p, W, two_level_tariff())
+    sol, assigned, dropped, info, steps = _drop_conflicts(x, None, 0.0, [])
+    assert len(dropped) + len(assigned) >= 2  # every LP session is either on a charger or reported dropped
+    assert info.status == "feasible" and steps[-1]["step"] == "dropped_sessions"
+    again, conflicts = assign_chargers(sessions_of(sol, x), x.pools)
+    assert conflicts == [] and again == assigned
+    delivered = sum(float(kw.sum()) * x.dt_h for pools in sol.power.values() for kw in pools.values())
+    assert sum(sol.short.values()) == pytest.approx(25.0 - delivered, abs=1e-6)
