@@ -7,7 +7,7 @@ loaders in :mod:`engine.io.problem_files` turn it into ``FILE:LINE: vehicles[3].
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -107,7 +107,8 @@ class TimeSeries(_Model):
 
     def at(self, when: datetime) -> float:
         """Value covering ``when`` [kW]; the last value holds after the end, 0 before the start."""
-        k = int((when - self.start) / timedelta(minutes=self.step_minutes))
+        elapsed = when.astimezone(UTC) - self.start.astimezone(UTC)  # absolute time, DST-safe
+        k = int(elapsed // timedelta(minutes=self.step_minutes))
         if k < 0:
             return 0.0
         return self.values_kw[min(k, len(self.values_kw) - 1)]
@@ -220,7 +221,7 @@ class PlanningProblem(_Model):
 
     id: str = "problem"
     now: AwareDatetime = Field(description="Planning time; the horizon starts here.")
-    horizon_hours: Annotated[float, Field(gt=0, le=24 * 14)] = Field(24.0, description="[h].")
+    horizon_hours: Annotated[float, Field(gt=0, le=24 * 62)] = Field(24.0, description="[h].")
     slot_minutes: Annotated[int, Field(gt=0, le=60)] = Field(15, description="[min].")
     tariff: str = Field(description="Tariff file name in tariffs/ or a path.")
     depots: list[Depot] = Field(min_length=1)

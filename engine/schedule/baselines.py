@@ -1,116 +1,122 @@
 """Rule-based baselines, simulated slot by slot with the same inputs and the same Plan type.
 
 - ``uncontrolled``: a vehicle plugs into the first free compatible charger when it arrives and charges at full
-  power until full (site limit ignored, as real unmanaged depots do; any excess is reported).
-- ``edf`` / ``llf``: plugged vehicles are served in order of earliest deadline / least laxity
-  (time to departure minus time needed at full power), each at full power until the site headroom is used up,
-  and charge only to their departure target.
-A vehicle leaves its charger when it departs or, under EDF/LLF, when its target is met; waiting vehicles
-take free chargers in order of arrival.
+  power until full (site limit ignored, as unmanaged depots do; any excess is reported).
+- ``edf`` / ``llf``: plugged vehicles are served in order of earliest deadline / least laxity (time to departure
+  minus time needed at full power), each at full power until the site headroom is used up, and charge only to
+  their departure target.
+A vehicle leaves its charger when it departs or once its goal is met; waiting vehicles take free chargers in
+order of arrival (then id). The simulation visits only vehicles present at the depot: O(slots x present).
 """
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from engine.schedule.assign import Session
-from engine.schedule.extract import Solution
-from engine.schedule.inputs import ScheduleInputs, VehicleInputs
+from engine.schedule.extract import Solution, energy_trajectory
+from engine.schedule.inputs import Departure, ScheduleInputs, VehicleInputs
+from engine.schedule.sessions import dwells
 
 EPS = 1e-9
 
 
-def _next_departure(vi: VehicleInputs, t: int):
+def _next_departure(vi: VehicleInputs, t: int) -> Departure | None:
     return next((d for d in vi.departures if d.slot > t), None)
 
 
 def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, str], list[Session]]:
     """Run baseline ``strategy`` (uncontrolled, edf, llf) over the horizon."""
     T, dt = x.n_slots, x.dt_h
-    energy = {vi.vehicle.id: np.zeros(T + 1) for vi in x.vehicles}
-    power = {vi.vehicle.id: {} for vi in x.vehicles}
+    info = {vi.vehicle.id: vi for vi in x.vehicles}
+    power: dict[str, dict[str, np.ndarray]] = {v: {} for v in info}
     short: dict[tuple[str, int], float] = {}
-    e = {vi.vehicle.id: vi.e0_kwh for vi in x.vehicles}
-    plugged: dict[str, tuple[str, str, int]] = {}  # vehicle -> (pool, charger, start slot)
+    e = {v: vi.e0_kwh for v, vi in info.items()}
+    rank = {c: i for p in x.pools for i, c in enumerate(p.chargers)}
+    free = {p.id: [(rank[c], c) for c in p.chargers] for p in x.pools}  # heaps: lowest-numbered charger first
+    plugged: dict[str, tuple[str, str, int]] = {}  # vehicle -> (pool, charger, plug-in slot)
     sessions: dict[Session, str] = {}
-    pool_of = {p.id: p for p in x.pools}
-    charger_busy: dict[str, str | None] = {c: None for p in x.pools for c in p.chargers}
     site = {d: x.depots[d].building_kw - x.depots[d].pv_kw for d in x.depots}
-    site = {d: np.maximum(v, 0.0) if not x.depots[d].allow_export else v.copy() for d, v in site.items()}
-    slots = {vi.vehicle.id: set(vi.charge_slots) for vi in x.vehicles}
+    site = {d: (s if x.depots[d].allow_export else np.maximum(s, 0.0)).copy() for d, s in site.items()}
+    arrivals: dict[int, list[str]] = {}
+    dwell_end: dict[tuple[str, int], int] = {}
+    for v, vi in info.items():
+        for a, b in dwells(vi):
+            arrivals.setdefault(a, []).append(v)
+            dwell_end[v, a] = b
+    leaving: dict[int, list[tuple[str, int, Departure]]] = {}
+    for v, vi in info.items():
+        for k, dep in enumerate(vi.departures):
+            leaving.setdefault(dep.slot, []).append((v, k, dep))
+    waiting: dict[str, int] = {}  # vehicle -> end of its current dwell
+    arrived_at: dict[str, int] = {}
+
+    def goal(v: str, t: int) -> float:
+        vi = info[v]
+        dep = _next_departure(vi, t - 1)
+        return vi.e_max_kwh if strategy == "uncontrolled" or dep is None else dep.target_kwh
 
     def unplug(v: str, t: int) -> None:
         pool, charger, start = plugged.pop(v)
-        charger_busy[charger] = None
+        heapq.heappush(free[pool], (rank[charger], charger))
         if t > start:
             sessions[Session(v, pool, start, t)] = charger
 
-    for vi in x.vehicles:
-        energy[vi.vehicle.id][0] = vi.e0_kwh
     for t in range(T):
-        for vi in x.vehicles:
-            v = vi.vehicle.id
-            for k, d in enumerate(vi.departures):
-                if d.slot == t:
-                    if v in plugged:
-                        unplug(v, t)
-                    lack = max(0.0, d.target_kwh - e[v])
-                    short[v, k] = lack
-                    e[v] = max(0.0, e[v] - d.use_kwh)
-        # plug in arriving vehicles (order: earliest charge slot, then id), first free compatible charger
-        for vi in sorted(x.vehicles, key=lambda vi: (min(slots[vi.vehicle.id], default=T), vi.vehicle.id)):
-            v = vi.vehicle.id
-            if v in plugged or t not in slots[v]:
+        for v, k, dep in leaving.get(t, []):
+            if v in plugged:
+                unplug(v, t)
+            waiting.pop(v, None)
+            short[v, k] = max(0.0, dep.target_kwh - e[v])
+            e[v] += short[v, k] - dep.use_kwh  # as in the LP: the shortfall is counted, the trip still runs
+        for v in arrivals.get(t, []):
+            waiting[v] = dwell_end[v, t]
+            arrived_at[v] = t
+        for v in sorted(waiting, key=lambda v: (arrived_at[v], v)):
+            if waiting[v] <= t:
+                del waiting[v]
                 continue
-            goal = (
-                vi.e_max_kwh
-                if strategy == "uncontrolled"
-                else (_next_departure(vi, t - 1).target_kwh if _next_departure(vi, t - 1) else vi.e_max_kwh)
-            )
-            if e[v] >= goal - EPS:
+            if e[v] >= goal(v, t) - EPS:
                 continue
+            vi = info[v]
             for g in sorted(vi.pool_kw, key=lambda g: (-vi.pool_kw[g], g)):
-                free = next((c for c in pool_of[g].chargers if charger_busy[c] is None), None)
-                if free:
-                    charger_busy[free] = v
-                    plugged[v] = (g, free, t)
+                if free[g]:
+                    plugged[v] = (g, heapq.heappop(free[g])[1], t)
+                    del waiting[v]
                     break
-        # allocate power
-        info = {vi.vehicle.id: vi for vi in x.vehicles}
 
-        def key(v: str, t: int = t, info: dict = info):
+        def laxity(v: str, t: int = t) -> tuple:
             vi = info[v]
             dep = _next_departure(vi, t - 1)
             deadline = dep.slot if dep else T
             if strategy == "llf":
-                need = (dep.target_kwh if dep else vi.e_max_kwh) - e[v]
-                rate = vi.pool_kw[plugged[v][0]] * vi.vehicle.charge_efficiency
-                return (deadline - t - need / max(rate * dt, EPS), v)
+                rate = vi.pool_kw[plugged[v][0]] * vi.vehicle.charge_efficiency * dt
+                return (deadline - t - (goal(v, t) - e[v]) / max(rate, EPS), v)
             return (deadline, v)
 
-        order = sorted(plugged, key=key) if strategy in ("edf", "llf") else sorted(plugged)
+        order = sorted(plugged, key=laxity) if strategy in ("edf", "llf") else sorted(plugged)
+        done = []
         for v in order:
             vi = info[v]
             g = plugged[v][0]
             depot = vi.vehicle.depot_id
-            dep = _next_departure(vi, t - 1)
-            goal = vi.e_max_kwh if strategy == "uncontrolled" or dep is None else dep.target_kwh
             eta = vi.vehicle.charge_efficiency
-            kw = min(vi.pool_kw[g], max(0.0, goal - e[v]) / (eta * dt))
+            target = goal(v, t)
+            kw = min(vi.pool_kw[g], max(0.0, target - e[v]) / (eta * dt))
             if strategy != "uncontrolled":
                 kw = min(kw, max(0.0, x.depots[depot].grid_limit_kw - site[depot][t]))
             if kw > EPS:
                 power[v].setdefault(g, np.zeros(T))[t] += kw
                 e[v] += eta * kw * dt
                 site[depot][t] += kw
-            if (strategy != "uncontrolled" and e[v] >= goal - 1e-6) or (
-                strategy == "uncontrolled" and e[v] >= vi.e_max_kwh - 1e-6
-            ):
-                unplug(v, t + 1)
-        for vi in x.vehicles:
-            energy[vi.vehicle.id][t + 1] = e[vi.vehicle.id]
+            if e[v] >= target - 1e-6:
+                done.append(v)
+        for v in done:
+            unplug(v, t + 1)
     for v in list(plugged):
         unplug(v, T)
+    energy = {v: energy_trajectory(info[v], power[v], short, x) for v in info}
     over = {d: np.maximum(0.0, site[d] - x.depots[d].grid_limit_kw) for d in site}
-    sol = Solution(power, energy, short, site, {}, over, {})
-    return sol, sessions, []
+    return Solution(power, energy, short, site, {}, over, {}), sessions, []

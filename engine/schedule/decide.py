@@ -124,7 +124,10 @@ def build_plan(x: ScheduleInputs, sol: Solution, assigned: dict[Session, str], s
     """The Plan of a solution."""
     starts = [t.to_pydatetime() for t in x.slot_starts]
     dt = timedelta(hours=x.dt_h)
-    end_of = starts[-1] + dt if starts else x.problem.now
+    end_of = (starts[-1].astimezone(UTC) + dt).astimezone(starts[-1].tzinfo) if starts else x.problem.now
+    by_vehicle: dict[str, list[tuple[Session, str]]] = {}
+    for s, charger in sorted(assigned.items(), key=lambda kv: (kv[0].start, kv[0].pool, kv[0].vehicle_id)):
+        by_vehicle.setdefault(s.vehicle_id, []).append((s, charger))
     vehicles = []
     for vi in x.vehicles:
         v = vi.vehicle.id
@@ -132,17 +135,17 @@ def build_plan(x: ScheduleInputs, sol: Solution, assigned: dict[Session, str], s
         for series in sol.power[v].values():
             kw += series
         sessions = []
-        for s, charger in sorted(assigned.items(), key=lambda kv: (kv[0].start, kv[0].pool)):
-            if s.vehicle_id == v:
-                e = float(sol.power[v].get(s.pool, np.zeros(x.n_slots))[s.start : s.end].sum() * x.dt_h)
-                sessions.append(
-                    ChargeSession(
-                        charger_id=charger,
-                        plug_in=starts[s.start],
-                        plug_out=starts[s.end] if s.end < x.n_slots else end_of,
-                        energy_kwh=e,
-                    )
+        for s, charger in by_vehicle.get(v, []):
+            drawn = sol.power[v].get(s.pool)  # a plugged vehicle may draw nothing (site limit)
+            e = 0.0 if drawn is None else float(drawn[s.start : s.end].sum() * x.dt_h)
+            sessions.append(
+                ChargeSession(
+                    charger_id=charger,
+                    plug_in=starts[s.start],
+                    plug_out=starts[s.end] if s.end < x.n_slots else end_of,
+                    energy_kwh=e,
                 )
+            )
         soc = (sol.energy[v] / vi.vehicle.battery_kwh).tolist()
         at_dep = {d.trip.id: float(sol.energy[v][d.slot] / vi.vehicle.battery_kwh) for d in vi.departures}
         vehicles.append(

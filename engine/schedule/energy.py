@@ -1,9 +1,11 @@
 """Battery energy balance of every vehicle.
 
-For vehicle v with charge efficiency eta, slot length dt [h], trip use U [kWh] leaving at boundary b_k:
+For vehicle v with charge efficiency eta, slot length dt [h], trip use U [kWh] leaving at boundary b_k, and
+consecutive energy boundaries c_i < c_{i+1} (events, or every boundary for a vehicle with SOC taper):
 
-    e[v,b0]  = E0[v]
-    e[v,t+1] = e[v,t] + eta * sum_g p[v,g,t] * dt - U[v,t] + short[v,k if t = b_k]     for b0 <= t < b1
+    e[v,c_0]     = E0[v]
+    e[v,c_{i+1}] = e[v,c_i] + eta * dt * sum_{c_i <= t < c_{i+1}} sum_g p[v,g,t]
+                   - sum_{b_k in [c_i, c_{i+1})} (U[v,k] - short[v,k])
 
 ``short`` is the energy the vehicle lacks at departure (also what it is below target, see targets.py); adding it
 to the balance keeps the model feasible when a trip needs more than can be charged, and it is penalised.
@@ -11,32 +13,32 @@ to the balance keeps the model feasible when a trip needs more than can be charg
 
 from __future__ import annotations
 
+import itertools
+
 import pyomo.environ as pyo
 
 from engine.schedule.inputs import ScheduleInputs
 
 
 def add_energy_balance(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
-    """Constraints ``energy_balance:<vehicle>:<boundary>`` and the fixed initial energy."""
-    by_vehicle: dict[str, dict[int, list]] = {}
+    """Constraints ``energy_balance:<vehicle>:<boundary>`` (one per pair of consecutive energy boundaries)."""
+    by_slot: dict[tuple[str, int], list] = {}
     for v, g, t in m.A:
-        by_vehicle.setdefault(v, {}).setdefault(t, []).append(m.p[v, g, t])
+        by_slot.setdefault((v, t), []).append(m.p[v, g, t])
     info = {vi.vehicle.id: vi for vi in x.vehicles}
-    rows = []
-    for vi in x.vehicles:
-        b0, b1 = vi.span
-        m.e[vi.vehicle.id, b0].fix(vi.e0_kwh)
-        rows += [(vi.vehicle.id, t) for t in range(b0, b1)]
+    rows, nxt = [], {}
+    for v, marks in m._energy_marks.items():
+        m.e[v, marks[0]].fix(info[v].e0_kwh)
+        for a, b in itertools.pairwise(marks):
+            rows.append((v, a))
+            nxt[v, a] = b
 
-    def rule(_m: pyo.ConcreteModel, v: str, t: int):
-        vi = info[v]
-        eta = vi.vehicle.charge_efficiency
-        charge = sum(by_vehicle.get(v, {}).get(t, []))
-        use, short = 0.0, 0.0
-        for k, dep in enumerate(vi.departures):
-            if dep.slot == t:
-                use += dep.use_kwh
-                short = short + m.short[v, k]
-        return m.e[v, t + 1] == m.e[v, t] + eta * x.dt_h * charge - use + short
+    def rule(_m: pyo.ConcreteModel, v: str, a: int):
+        vi, b = info[v], nxt[v, a]
+        charge = sum(p for t in range(a, b) for p in by_slot.get((v, t), ()))
+        trips = [(k, dep) for k, dep in enumerate(vi.departures) if a <= dep.slot < b]
+        use = sum(dep.use_kwh for _k, dep in trips)
+        short = sum(m.short[v, k] for k, _dep in trips)
+        return m.e[v, b] == m.e[v, a] + vi.vehicle.charge_efficiency * x.dt_h * charge - use + short
 
     m.energy_balance = pyo.Constraint(rows, rule=rule)

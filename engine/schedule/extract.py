@@ -8,7 +8,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from engine.schedule.assign import Session
-from engine.schedule.inputs import ScheduleInputs
+from engine.schedule.inputs import ScheduleInputs, VehicleInputs
 
 EPS_KW = 1e-4
 
@@ -26,22 +26,34 @@ class Solution:
     terms: dict[str, float]
 
 
+def energy_trajectory(
+    vi: VehicleInputs, power: dict[str, np.ndarray], short: dict[tuple[str, int], float], x: ScheduleInputs
+) -> np.ndarray:
+    """Battery energy at every boundary [kWh], rebuilt from power exactly as the energy balance defines it."""
+    T = x.n_slots
+    v = vi.vehicle.id
+    drawn = np.zeros(T)
+    for kw in power.values():
+        drawn += kw
+    step = vi.vehicle.charge_efficiency * x.dt_h * drawn
+    for k, dep in enumerate(vi.departures):
+        if dep.slot < T:
+            step[dep.slot] += short.get((v, k), 0.0) - dep.use_kwh
+    return np.concatenate([[vi.e0_kwh], vi.e0_kwh + np.cumsum(step)])
+
+
 def read_solution(m: pyo.ConcreteModel, x: ScheduleInputs) -> Solution:
     """Collect values from a solved model."""
     T = x.n_slots
     power: dict[str, dict[str, np.ndarray]] = {vi.vehicle.id: {} for vi in x.vehicles}
     for (v, g, t), var in m.p.items():
         power[v].setdefault(g, np.zeros(T))[t] = max(0.0, var.value or 0.0)
-    energy = {}
-    for vi in x.vehicles:
-        b0, b1 = vi.span
-        series = np.full(T + 1, vi.e0_kwh)
-        series[b0 : b1 + 1] = [m.e[vi.vehicle.id, b].value for b in range(b0, b1 + 1)]
-        series[b1 + 1 :] = series[b1]
-        energy[vi.vehicle.id] = series
     short = {k: float(m.short[k].value or 0.0) for k in m.K}
+    energy = {vi.vehicle.id: energy_trajectory(vi, power[vi.vehicle.id], short, x) for vi in x.vehicles}
     site = {d: np.array([m.imp[d, t].value for t in m.T], dtype=float) for d in m.D}
-    over = {d: np.array([m.over[d, t].value for t in m.T], dtype=float) for d in m.D}
+    over = {d: np.zeros(T) for d in m.D}
+    for (d, t), var in m.over.items():
+        over[d][t] = var.value or 0.0
     storage = {d: np.array([m.ch[d, t].value - m.dis[d, t].value for t in m.T], dtype=float) for d in m.S}
     terms = {n: float(pyo.value(getattr(m, f"cost_{n}"))) for n in ("energy", "demand", "wear", "penalty", "end")}
     return Solution(power, energy, short, site, storage, over, terms)

@@ -1,6 +1,7 @@
 """Slot-indexed inputs of the scheduling model, derived once from a PlanningProblem.
 
-Time: slot ``t`` covers ``[now + t*dt, now + (t+1)*dt)``; energies live on slot boundaries ``b = 0..T``.
+Time: slot ``t`` covers ``[now + t*dt, now + (t+1)*dt)`` in absolute (UTC) time, so slots stay 15 minutes long
+across daylight-saving changes; energies live on slot boundaries ``b = 0..T``.
 A vehicle may charge in slot ``t`` only inside a *dwell*: from when it is at the depot until the start of the
 slot holding its next departure. Chargers are pooled by (depot, kind, rated kW, connectors): the model decides
 power per pool, physical chargers are assigned afterwards.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,18 @@ class VehicleInputs:
     pool_kw: dict[str, float]  # pool id -> max grid-side power on that pool [kW]
     notes: list[str] = field(default_factory=list)
 
+    def boundaries(self, dense: bool) -> list[int]:
+        """Boundaries that carry an energy variable: every one in the span if ``dense`` (needed by SOC taper),
+        else only events: span start and end, each departure and the boundary after it. Power is >= 0, so
+        energy is monotone between events and bounds at events bound every slot in between."""
+        b0, b1 = self.span
+        if dense:
+            return list(range(b0, b1 + 1))
+        marks = {b0, b1}
+        for d in self.departures:
+            marks |= {d.slot, min(d.slot + 1, b1)}
+        return sorted(m for m in marks if b0 <= m <= b1)
+
     @property
     def span(self) -> tuple[int, int]:
         """Boundaries (b0, b1) between which the battery energy can change; constant outside."""
@@ -101,11 +114,11 @@ class ScheduleInputs:
 
 
 def _slot_floor(now: datetime, when: datetime, dt: timedelta) -> int:
-    return math.floor((when - now) / dt)
+    return math.floor((when.astimezone(UTC) - now.astimezone(UTC)) / dt)
 
 
 def _slot_ceil(now: datetime, when: datetime, dt: timedelta) -> int:
-    return math.ceil((when - now) / dt)
+    return math.ceil((when.astimezone(UTC) - now.astimezone(UTC)) / dt)
 
 
 def charger_pools(problem: PlanningProblem) -> list[Pool]:
@@ -182,8 +195,10 @@ def build_inputs(
     w = weights or ObjectiveWeights()
     dt = problem.slot
     tariff = tariff or load_tariff(resolve_tariff_path(problem.tariff, base))
-    end = problem.now + dt * problem.n_slots
-    index = pd.date_range(pd.Timestamp(problem.now), periods=problem.n_slots, freq=dt)
+    start = problem.now.astimezone(UTC)
+    end = start + dt * problem.n_slots
+    zone = problem.depots[0].timezone
+    index = pd.date_range(pd.Timestamp(start), periods=problem.n_slots, freq=dt).tz_convert(zone)
     pools = charger_pools(problem)
     vehicles = [
         _vehicle_inputs(problem, v, pools, w, problem.n_slots, dt) for v in sorted(problem.vehicles, key=lambda v: v.id)
@@ -193,7 +208,7 @@ def build_inputs(
         times = index.to_pydatetime()
         building = np.array([d.building_load_kw.at(t) if d.building_load_kw else 0.0 for t in times])
         pv = np.array([d.pv_kw.at(t) if d.pv_kw else 0.0 for t in times])
-        price = price_series(tariff, problem.now, end, dt).to_numpy()
+        price = price_series(tariff, start, end, dt).to_numpy()
         demand = [
             (name, rate, mask, month, d.month_to_date_peak_kw.get(name, 0.0))
             for name, rate, mask, month in demand_windows(tariff, index)

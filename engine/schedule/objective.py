@@ -51,8 +51,7 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     )
     pen = {(vi.vehicle.id, k): d.penalty_usd_per_kwh for vi in x.vehicles for k, d in enumerate(vi.departures)}
     m.cost_penalty = pyo.Expression(
-        expr=sum(pen[k] * m.short[k] for k in m.K)
-        + w.over_limit_usd_per_kwh * dt * sum(m.over[d, t] for d in m.D for t in m.T)
+        expr=sum(pen[k] * m.short[k] for k in m.K) + w.over_limit_usd_per_kwh * dt * sum(m.over[k] for k in m.OV)
     )
     m.cost_end = pyo.Expression(
         expr=-w.end_value_usd_per_kwh * sum(m.e[vi.vehicle.id, vi.span[1]] for vi in x.vehicles)

@@ -1,6 +1,7 @@
 """Site limit: grid import of each depot, with building load, PV and stationary storage.
 
 imp[d,t] = sum_{v at d, g} p[v,g,t] + L[d,t] - PV[d,t] + cut[d,t] + ch[d,t] - dis[d,t],  0 <= cut <= PV
+                                              (cut, PV curtailed, exists only where PV > 0)
 imp[d,t] <= G[d] + over[d,t]              (over >= 0 is penalised heavily and reported)
 imp[d,t] >= 0                             (unless the depot may export)
 s[d,t+1] = s[d,t] + eta_c * ch[d,t] * dt - dis[d,t] * dt / eta_d,   s in [S_min, S_max], s[d,T] >= S_end
@@ -43,25 +44,36 @@ def add_storage(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
 
 
 def add_site_limit(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
-    """Constraints ``site_import:<depot>:<slot>`` (definition) and ``site_limit:<depot>:<slot>``."""
+    """Constraints ``site_import:<depot>:<slot>`` (definition) and ``site_limit:<depot>:<slot>`` (a bound on
+    ``imp`` in slots where the fixed load fits under the limit, a penalised row where it does not)."""
     depot_of = {vi.vehicle.id: vi.vehicle.depot_id for vi in x.vehicles}
     terms: dict[tuple[str, int], list] = {}
     for v, g, t in m.A:
         terms.setdefault((depot_of[v], t), []).append(m.p[v, g, t])
 
-    m.cut = pyo.Var(m.D, m.T, bounds=lambda _m, d, t: (0.0, float(x.depots[d].pv_kw[t])))
+    sunny = [(d, t) for d in sorted(x.depots) for t in range(x.n_slots) if x.depots[d].pv_kw[t] > 0]
+    m.PV = pyo.Set(dimen=2, ordered=True, initialize=sunny)
+    m.cut = pyo.Var(m.PV, bounds=lambda _m, d, t: (0.0, float(x.depots[d].pv_kw[t])))
 
     def definition(_m, d, t):
         di = x.depots[d]
-        load = sum(terms.get((d, t), [])) + float(di.building_kw[t] - di.pv_kw[t]) + m.cut[d, t]
+        load = sum(terms.get((d, t), [])) + float(di.building_kw[t] - di.pv_kw[t])
+        if (d, t) in m.PV:
+            load = load + m.cut[d, t]
         if d in m.S:
             load = load + m.ch[d, t] - m.dis[d, t]
         return m.imp[d, t] == load
 
     m.site_import = pyo.Constraint(m.D, m.T, rule=definition)
+    # the limit is a bound on imp where nothing fixed can exceed it; a penalised constraint elsewhere
+    over_rows = sorted(m.OV)
     m.site_limit = pyo.Constraint(
-        m.D, m.T, rule=lambda _m, d, t: m.imp[d, t] <= x.depots[d].grid_limit_kw + m.over[d, t]
+        over_rows, rule=lambda _m, d, t: m.imp[d, t] <= x.depots[d].grid_limit_kw + m.over[d, t]
     )
+    for d in m.D:
+        for t in m.T:
+            if (d, t) not in m.OV:
+                m.imp[d, t].setub(x.depots[d].grid_limit_kw)
     for d in m.D:
         if not x.depots[d].allow_export:
             for t in m.T:

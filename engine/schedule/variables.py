@@ -2,15 +2,22 @@
 
 Sets: ``A = {(v, g, t)}``: vehicle v may draw from pool g in slot t (at the depot, compatible pool).
 Variables: ``p[v,g,t] in [0, P(v,g)]`` grid-side power [kW]; ``e[v,b] in [0, E_max(v)]`` battery energy at
-boundary b [kWh], only over the vehicle's span ``b0 <= b <= b1`` (constant outside it); ``short[v,k] >= 0`` energy short of departure k's target [kWh]; ``imp[d,t]`` grid import
-[kW]; ``over[d,t] >= 0`` import above the grid limit [kW] (penalised, reported).
+boundary b [kWh], only at the vehicle's event boundaries (every boundary of its span if it has an SOC taper); ``short[v,k] >= 0`` energy short of departure k's target [kWh]; ``imp[d,t]`` grid import
+[kW]; ``over[d,t] >= 0`` import above the grid limit [kW] (penalised, reported), only in slots where the
+fixed load alone (building minus PV) exceeds the limit: elsewhere charging can always yield.
 """
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from engine.schedule.inputs import ScheduleInputs
+from engine.schedule.inputs import ScheduleInputs, VehicleInputs
+
+
+def dense_energy(vi: VehicleInputs, x: ScheduleInputs) -> bool:
+    """Whether a vehicle needs energy at every boundary: only for an SOC taper on a DC pool it can use."""
+    dc = {p.id for p in x.pools if p.kind == "DC"}
+    return bool(vi.vehicle.charge_curve) and any(g in dc for g in vi.pool_kw)
 
 
 def add_variables(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
@@ -27,11 +34,8 @@ def add_variables(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     pkw = {(vi.vehicle.id, g): kw for vi in x.vehicles for g, kw in vi.pool_kw.items()}
     m.p = pyo.Var(m.A, bounds=lambda _m, v, g, t: (0.0, pkw[v, g]))
     emax = {vi.vehicle.id: vi.e_max_kwh for vi in x.vehicles}
-    m.EB = pyo.Set(
-        dimen=2,
-        ordered=True,
-        initialize=[(vi.vehicle.id, b) for vi in x.vehicles for b in range(vi.span[0], vi.span[1] + 1)],
-    )
+    m._energy_marks = {vi.vehicle.id: vi.boundaries(dense_energy(vi, x)) for vi in x.vehicles}
+    m.EB = pyo.Set(dimen=2, ordered=True, initialize=[(v, b) for v, marks in m._energy_marks.items() for b in marks])
     m.e = pyo.Var(m.EB, bounds=lambda _m, v, b: (0.0, emax[v]))
     m.K = pyo.Set(
         dimen=2, ordered=True, initialize=[(vi.vehicle.id, k) for vi in x.vehicles for k in range(len(vi.departures))]
@@ -39,4 +43,14 @@ def add_variables(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     m.short = pyo.Var(m.K, within=pyo.NonNegativeReals)
     m.D = pyo.Set(initialize=sorted(x.depots), ordered=True)
     m.imp = pyo.Var(m.D, m.T)
-    m.over = pyo.Var(m.D, m.T, within=pyo.NonNegativeReals)
+    m.OV = pyo.Set(
+        dimen=2,
+        ordered=True,
+        initialize=[
+            (d, t)
+            for d in sorted(x.depots)
+            for t in range(T)
+            if x.depots[d].building_kw[t] - x.depots[d].pv_kw[t] > x.depots[d].grid_limit_kw
+        ],
+    )
+    m.over = pyo.Var(m.OV, within=pyo.NonNegativeReals)

@@ -140,3 +140,25 @@ def test_fallback_without_session_plan_is_physical_and_reports_every_dropped_kwh
     assert conflicts == [] and again == assigned
     delivered = sum(float(kw.sum()) * x.dt_h for pools in sol.power.values() for kw in pools.values())
     assert sum(sol.short.values()) == pytest.approx(25.0 - delivered, abs=1e-6)
+
+
+def test_slots_are_absolute_time_across_the_dst_change() -> None:
+    # 2025-03-09 02:00 PST -> 03:00 PDT. From 00:00 local, a 6 h horizon has 24 real 15-minute slots and a
+    # departure at 06:00 local is 5 real hours later (slot 20), not 6.
+    from datetime import datetime
+
+    from engine.domain import PlanningProblem
+    from tests.engine.schedule.factory import TZ
+
+    p = problem([vehicle(1)], [trip(1, 5.0, 10.0)], [0.0], horizon_h=6.0)
+    data = p.model_dump(mode="python", by_alias=True)
+    now = datetime(2025, 3, 9, 0, 0, tzinfo=TZ)
+    data["now"] = now
+    data["states"][0]["last_seen"] = data["states"][0]["available_from"] = now
+    data["trips"][0]["departure"] = datetime(2025, 3, 9, 6, 0, tzinfo=TZ)
+    data["trips"][0]["return"] = datetime(2025, 3, 9, 14, 0, tzinfo=TZ)
+    d = decide(PlanningProblem.model_validate(data), weights=W, tariff=two_level_tariff())
+    assert len(d.plan.slot_starts) == 24
+    assert d.plan.slot_starts[12].isoformat() == "2025-03-09T04:00:00-07:00"
+    kw = d.plan.vehicles[0].power_kw
+    assert sum(kw[20:]) == 0 and sum(kw) * 0.25 == pytest.approx(10.0)  # charged before the 06:00 PDT departure
