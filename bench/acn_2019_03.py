@@ -49,8 +49,18 @@ def run_offline(df, cap: float, strategy: str, tariff) -> dict:
     }
 
 
+PREFER_EARLY = 0.005  # $/kWh: online re-plans hedge against unknown arrivals, as ACN's MPC (quick_charge) does
+SCALE_DEMAND_BY_DAYS_LEFT = False  # ACN's MPC scales demand by 1/(days left); a depot pays it in full
+
+
+def demand_weight(day: int) -> float:
+    """Weight on the demand charge above the month-to-date peak in an online re-plan on ``day`` (0-based)."""
+    return 1.0 / (30 - day) if SCALE_DEMAND_BY_DAYS_LEFT else 1.0
+
+
 def run_online(df, cap: float, tariff) -> dict:
-    """MPC: at each arrival period, plan the sessions known so far; apply until the next arrival."""
+    """MPC: at each arrival period, plan the sessions known so far; apply until the next arrival. The demand
+    charge applies to the increment above the month-to-date peak (full weight unless SCALE_DEMAND_BY_DAYS_LEFT)."""
     end = int(df.departure_period.max()) + 1
     load = np.zeros(end)
     got = {sid: 0.0 for sid in df.session_id}
@@ -68,7 +78,8 @@ def run_online(df, cap: float, tariff) -> dict:
         day = min(a // 288, 29)
         t0 = time.perf_counter()
         p = problem(present, cap, a, horizon_end, got, mtd_peak_kw=float(load[:a].max()) if a else 0.0)
-        d = decide(p, "optimal", weights=weights(demand_weight=1.0 / (30 - day)), tariff=tariff)
+        w = weights(demand_weight=demand_weight(day)).model_copy(update={"prefer_early_usd_per_kwh": PREFER_EARLY})
+        d = decide(p, "optimal", weights=w, tariff=tariff)
         replan_seconds.append(time.perf_counter() - t0)
         steps = until - a
         for vp, sid in zip(d.plan.vehicles, sorted(present.session_id), strict=True):

@@ -117,6 +117,8 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
             unplug(v, t + 1)
     for v in list(plugged):
         unplug(v, T)
+    for v, k, dep in leaving.get(T, []):  # departures on the last boundary: judged at the horizon's end
+        short[v, k] = max(0.0, dep.target_kwh - e[v])
     energy = {v: energy_trajectory(info[v], power[v], short, x) for v in info}
     over = {d: np.maximum(0.0, site[d] - x.depots[d].grid_limit_kw) for d in site}
     return Solution(power, energy, short, site, {}, over, {}), sessions, []

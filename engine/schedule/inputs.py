@@ -58,6 +58,7 @@ class VehicleInputs:
     charge_slots: list[int]  # slots in which it is at the depot and may charge
     departures: list[Departure]
     pool_kw: dict[str, float]  # pool id -> max grid-side power on that pool [kW]
+    horizon_slots: int  # T
     notes: list[str] = field(default_factory=list)
 
     def boundaries(self, dense: bool) -> list[int]:
@@ -78,7 +79,8 @@ class VehicleInputs:
         marks = [*self.charge_slots, *(d.slot for d in self.departures)]
         if not marks:
             return 0, 0
-        return min(marks), max(max(self.charge_slots, default=0), max((d.slot for d in self.departures), default=0)) + 1
+        last = max(max(self.charge_slots, default=0), max((d.slot for d in self.departures), default=0)) + 1
+        return min(marks), min(last, self.horizon_slots)
 
 
 @dataclass
@@ -159,7 +161,7 @@ def _vehicle_inputs(
     departures, slots, cursor = [], [], start
     for trip in trips:
         dep = _slot_floor(problem.now, trip.departure, dt)
-        if dep >= t_max:
+        if dep > t_max:  # a departure on the last boundary still has its target (consumption lies beyond)
             break
         ret = max(dep + 1, _slot_ceil(problem.now, trip.return_time, dt))
         if dep < 0:
@@ -182,7 +184,7 @@ def _vehicle_inputs(
             pool_kw[pool.id] = min(pool.max_kw, limit)
     if not pool_kw:
         notes.append("no compatible charger at its depot")
-    return VehicleInputs(v, cap * soc0, e_max, sorted(set(slots)), departures, pool_kw, notes)
+    return VehicleInputs(v, cap * soc0, e_max, sorted(set(slots)), departures, pool_kw, t_max, notes)
 
 
 def build_inputs(

@@ -57,7 +57,7 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
         expr=-w.end_value_usd_per_kwh * sum(m.e[vi.vehicle.id, vi.span[1]] for vi in x.vehicles)
     )
     T = max(1, x.n_slots)
-    tie = TIE_BREAK * dt * sum((t / T) * m.p[v, g, t] for v, g, t in m.A)
+    tie = (w.prefer_early_usd_per_kwh + TIE_BREAK) * dt * sum((t / T) * m.p[v, g, t] for v, g, t in m.A)
     m.objective = pyo.Objective(
         expr=m.cost_energy + m.cost_demand + m.cost_wear + m.cost_penalty + m.cost_end + tie, sense=pyo.minimize
     )

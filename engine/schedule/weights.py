@@ -24,6 +24,12 @@ class ObjectiveWeights(BaseModel):
     plug_usd_per_hour: float = Field(
         0.02, ge=0, description="Cost of holding a contended charger for an hour [$/h]: favours compact sessions."
     )
+    prefer_early_usd_per_kwh: float = Field(
+        0.0,
+        ge=0,
+        description="Cost of charging at the horizon's end rather than now, linear in between [$/kWh]: "
+        "hedges against arrivals not yet known (online re-planning).",
+    )
     plan_change_usd_per_kwh: float = Field(0.0, ge=0, description="Moving energy vs the last plan [$/kWh].")
     target_reserve: float = Field(0.10, ge=0, le=1, description="SOC kept on return from a trip [0-1].")
     use_p90: bool = Field(True, description="Departure targets from P90 (else P50) trip energy.")

@@ -162,3 +162,13 @@ def test_slots_are_absolute_time_across_the_dst_change() -> None:
     assert d.plan.slot_starts[12].isoformat() == "2025-03-09T04:00:00-07:00"
     kw = d.plan.vehicles[0].power_kw
     assert sum(kw[20:]) == 0 and sum(kw) * 0.25 == pytest.approx(10.0)  # charged before the 06:00 PDT departure
+
+
+@pytest.mark.parametrize("strategy", ["optimal", "edf", "llf"])
+def test_departure_on_the_last_boundary_keeps_its_target(strategy: str) -> None:
+    # regression: horizon 6 h, departure exactly at 6 h; the vehicle must still be charged for it
+    p = problem([vehicle(1)], [trip(1, 6.0, 20.0)], [0.2], horizon_h=6.0)
+    d = decide(p, strategy, weights=W, tariff=two_level_tariff())
+    assert sum(d.plan.vehicles[0].power_kw) * 0.25 == pytest.approx(10.0)
+    assert d.plan.vehicles[0].soc_at_departure["t1"] == pytest.approx(0.4)
+    assert d.violations == []
