@@ -71,12 +71,32 @@ def _cmd_problem_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_previous(path: str):
+    """The plan of a previous Decision JSON (as printed by ``plan --json``)."""
+    from pydantic import ValidationError
+
+    from engine.domain import Decision
+    from engine.errors import Problem, from_validation_error
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError([Problem(f"cannot read file: {exc.strerror}", "", path)]) from None
+    try:
+        return Decision.model_validate_json(text).plan
+    except ValidationError as exc:
+        raise from_validation_error(exc, path) from None
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
     from engine.io.problem_files import load_problem
     from engine.schedule import decide
 
     problem = load_problem(args.problem)
-    decision = decide(problem, strategy=args.strategy, time_limit=args.time_limit, base=Path(args.problem))
+    previous = _load_previous(args.previous) if args.previous else None
+    decision = decide(
+        problem, strategy=args.strategy, time_limit=args.time_limit, base=Path(args.problem), previous=previous
+    )
     if args.json:
         print(decision.model_dump_json(indent=2))
     else:
@@ -136,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the Decision as JSON")
     p.add_argument("--strategy", default="optimal", choices=["optimal", "uncontrolled", "edf", "llf"])
     p.add_argument("--time-limit", type=float, default=None, help="solver time limit [s]; best plan found is kept")
+    p.add_argument("--previous", default=None, help="last approved Decision JSON: penalise needless plan changes")
     p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("demo", help="summarise the demo depot (or another problem) and its tariff")

@@ -26,6 +26,7 @@ from engine.schedule.baselines import simulate
 from engine.schedule.extract import Solution
 from engine.schedule.inputs import ScheduleInputs, build_inputs
 from engine.schedule.optimal import plan_optimal
+from engine.schedule.stability import previous_power
 from engine.schedule.weights import ObjectiveWeights
 from engine.tariffs import Tariff, bill
 
@@ -179,6 +180,7 @@ def decide(
     time_limit: float | None = None,
     base: Path | None = None,
     created: datetime | None = None,
+    previous: Plan | None = None,
 ) -> Decision:
     """Plan ``problem`` with ``strategy`` and return the Decision (plan, cost, violations, solver, trace).
 
@@ -188,6 +190,8 @@ def decide(
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     x = build_inputs(problem, weights, tariff, base)
+    if previous is not None:
+        x.previous = previous_power(previous, x.slot_starts)
     steps: list[dict] = []
     if strategy == "optimal":
         sol, assigned, conflicts, solver, steps = plan_optimal(x, time_limit)
@@ -200,7 +204,8 @@ def decide(
     plan = build_plan(x, sol, assigned, strategy)
     phash = problem_hash(problem)
     wjson = x.weights.model_dump_json()
-    decision_id = hashlib.sha256(f"{phash}:{strategy}:{wjson}".encode()).hexdigest()[:20]
+    prev_hash = hashlib.sha256(previous.model_dump_json().encode()).hexdigest() if previous is not None else ""
+    decision_id = hashlib.sha256(f"{phash}:{strategy}:{wjson}:{prev_hash}".encode()).hexdigest()[:20]
     trace = {
         "engine_version": __version__,
         "problem_hash": phash,
@@ -209,6 +214,7 @@ def decide(
         "objective_terms": sol.terms,
         "bills": bills,
         "repair_steps": steps,
+        "previous_plan_hash": prev_hash or None,
         "notes": {vi.vehicle.id: vi.notes for vi in x.vehicles if vi.notes},
     }
     return Decision(

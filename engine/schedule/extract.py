@@ -55,7 +55,9 @@ def read_solution(m: pyo.ConcreteModel, x: ScheduleInputs) -> Solution:
     for (d, t), var in m.over.items():
         over[d][t] = var.value or 0.0
     storage = {d: np.array([m.ch[d, t].value - m.dis[d, t].value for t in m.T], dtype=float) for d in m.S}
-    terms = {n: float(pyo.value(getattr(m, f"cost_{n}"))) for n in ("energy", "demand", "wear", "penalty", "end")}
+    terms = {
+        n: float(pyo.value(getattr(m, f"cost_{n}"))) for n in ("energy", "demand", "wear", "penalty", "end", "change")
+    }
     return Solution(power, energy, short, site, storage, over, terms)
 
 

@@ -108,6 +108,7 @@ class ScheduleInputs:
     vehicles: list[VehicleInputs]
     pools: list[Pool]
     depots: dict[str, DepotInputs]
+    previous: dict[str, np.ndarray] | None = None  # last approved plan's kW per vehicle on these slots (NaN: none)
 
     @property
     def n_slots(self) -> int:

@@ -9,6 +9,7 @@ from engine.schedule.energy import add_energy_balance
 from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.objective import add_demand_peaks, add_objective
 from engine.schedule.site import add_site_limit, add_storage
+from engine.schedule.stability import add_plan_change
 from engine.schedule.targets import add_departure_targets
 from engine.schedule.variables import add_variables
 
@@ -24,5 +25,6 @@ def create_model(x: ScheduleInputs) -> pyo.ConcreteModel:
     add_storage(m, x)
     add_site_limit(m, x)
     add_demand_peaks(m, x)
+    add_plan_change(m, x)
     add_objective(m, x)
     return m

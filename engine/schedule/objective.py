@@ -6,7 +6,8 @@ demand   = w_D * sum_{d,c,m} rate_c * (peak[d,c,m] - MTD[d,c]),  peak[d,c,m] >= 
 wear     = w_kWh * sum p*dt  + w_DC * sum_{DC pools} p*dt
 penalty  = sum_k pen_k * short_k + w_over * sum over*dt
 end      = - v_end * sum_v e[v,T]
-tiebreak = 1e-6 * sum (t/T) * p * dt     (prefer earlier charging among equal-cost plans: deterministic)
+    early    = (w_early + 1e-4) * sum (t/T) * p * dt    (prefer earlier charging: a hedge for online re-planning
+                                                       when weighted; else a tie-break among equal-cost plans)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pyomo.environ as pyo
 
 from engine.schedule.inputs import ScheduleInputs
 
-TIE_BREAK = 1e-6
+TIE_BREAK = 1e-4  # [$/kWh] at the horizon end: above solver tolerances, negligible in money
 
 
 def add_demand_peaks(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
@@ -59,5 +60,6 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     T = max(1, x.n_slots)
     tie = (w.prefer_early_usd_per_kwh + TIE_BREAK) * dt * sum((t / T) * m.p[v, g, t] for v, g, t in m.A)
     m.objective = pyo.Objective(
-        expr=m.cost_energy + m.cost_demand + m.cost_wear + m.cost_penalty + m.cost_end + tie, sense=pyo.minimize
+        expr=m.cost_energy + m.cost_demand + m.cost_wear + m.cost_penalty + m.cost_end + m.cost_change + tie,
+        sense=pyo.minimize,
     )

@@ -30,7 +30,9 @@ class ObjectiveWeights(BaseModel):
         description="Cost of charging at the horizon's end rather than now, linear in between [$/kWh]: "
         "hedges against arrivals not yet known (online re-planning).",
     )
-    plan_change_usd_per_kwh: float = Field(0.0, ge=0, description="Moving energy vs the last plan [$/kWh].")
+    plan_change_usd_per_kwh: float = Field(
+        0.02, ge=0, description="Moving a kWh against the last approved plan, when one is given [$/kWh]."
+    )
     target_reserve: float = Field(0.10, ge=0, le=1, description="SOC kept on return from a trip [0-1].")
     use_p90: bool = Field(True, description="Departure targets from P90 (else P50) trip energy.")
     max_soc: float = Field(1.0, gt=0, le=1, description="SOC ceiling for battery health [0-1].")

@@ -130,3 +130,24 @@ def test_plan_json_contract(capsys) -> None:
 def test_plan_bad_problem_exits_2(tmp_path: Path, capsys) -> None:
     code, _, err = run(["plan", str(tmp_path / "missing.yaml"), "--json"], capsys)
     assert code == 2 and "no such file" in err
+
+
+def test_plan_with_previous_decision(tmp_path: Path, capsys) -> None:
+    code, out, _ = run(["plan", str(ROOT / "examples/demo_depot"), "--json", "--strategy", "edf"], capsys)
+    (tmp_path / "prev.json").write_text(out)
+    code, out2, _ = run(
+        [
+            "plan",
+            str(ROOT / "examples/demo_depot"),
+            "--json",
+            "--strategy",
+            "edf",
+            "--previous",
+            str(tmp_path / "prev.json"),
+        ],
+        capsys,
+    )
+    assert code == 0 and json.loads(out2)["trace"]["previous_plan_hash"]
+    (tmp_path / "bad.json").write_text('{"plan": 3}')
+    code, _, err = run(["plan", str(ROOT / "examples/demo_depot"), "--previous", str(tmp_path / "bad.json")], capsys)
+    assert code == 2 and str(tmp_path / "bad.json") in err
