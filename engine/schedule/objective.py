@@ -1,13 +1,14 @@
 """The objective, in money, split into named terms (each an Expression so the trace can report it).
 
-energy   = sum_{d,t} price[t] * imp[d,t] * dt
-demand   = w_D * sum_{d,c,m} rate_c * (peak[d,c,m] - MTD[d,c]),  peak[d,c,m] >= imp[d,t] for t in window c, month m
-                                                             peak[d,c,m] >= MTD[d,c]
-wear     = w_kWh * sum p*dt  + w_DC * sum_{DC pools} p*dt
-penalty  = sum_k pen_k * short_k + w_over * sum over*dt
-end      = - v_end * sum_v e[v,T]
-    early    = (w_early + 1e-4) * sum (t/T) * p * dt    (prefer earlier charging: a hedge for online re-planning
-                                                       when weighted; else a tie-break among equal-cost plans)
+energy  = sum_{d,t} price[t] * imp[d,t] * dt
+demand  = w_D * sum_{d,c,m} rate_c * (peak[d,c,m] - MTD[d,c])
+          with peak[d,c,m] >= imp[d,t] for t in window c of month m, and peak[d,c,m] >= MTD[d,c]
+wear    = w_kWh * sum p*dt + w_DC * sum_{DC pools} p*dt + w_plug * sum_{contended pools} occ*dt
+penalty = sum_k pen_k * short_k + w_over * sum over*dt
+change  = w_change * dt * sum |p - p_prev|          (rolling horizon, see stability.py)
+end     = - v_end * sum_v e[v,b1]                     (energy is constant after b1)
+early   = (w_early + 1e-4) * sum (t/T) * p * dt       (prefer earlier charging: a hedge for online
+                                                        re-planning when weighted, else a tie-break)
 """
 
 from __future__ import annotations
