@@ -100,6 +100,23 @@ def _demand_load(load: np.ndarray, step_min: float, cal: LocalCalendar, tariff: 
     return means[block]
 
 
+def _charge_lines(charge: Charge, parts: list, kind: str, unit: str, period: str) -> list[BillLine]:
+    """One line per (quantity, rate) part of a charge in a billing month; tiers are named by their rate."""
+    suffix = " (tier @ {:g})" if charge.tiers else ""
+    return [
+        BillLine(
+            name=charge.name + suffix.format(rate),
+            kind=kind,
+            quantity=float(q),
+            unit=unit,
+            rate=float(rate),
+            amount_usd=float(q * rate),
+            period=period,
+        )
+        for q, rate in parts
+    ]
+
+
 def _monthly_peaks(kw: np.ndarray, cal: LocalCalendar) -> np.ndarray:
     peaks = np.zeros(len(cal.billing_labels))
     np.maximum.at(peaks, cal.billing_month, kw)
@@ -121,19 +138,8 @@ def _energy_lines(
             blocks = [
                 t.model_copy(update={"up_to": None if t.up_to is None else t.up_to * month_peak_kw[m]}) for t in blocks
             ]
-        for q, rate in _tiered_amount(per_month[m], blocks) if charge.tiers else [(per_month[m], charge.rate)]:
-            suffix = f" (tier @ {rate:g})" if charge.tiers else ""
-            lines.append(
-                BillLine(
-                    name=charge.name + suffix,
-                    kind="energy",
-                    quantity=float(q),
-                    unit="kWh",
-                    rate=float(rate),
-                    amount_usd=float(q * rate),
-                    period=label,
-                )
-            )
+        parts = _tiered_amount(per_month[m], blocks) if charge.tiers else [(per_month[m], charge.rate)]
+        lines += _charge_lines(charge, parts, "energy", "kWh", label)
     return lines
 
 
@@ -147,19 +153,7 @@ def _demand_lines(charge: Charge, kw: np.ndarray, mask: np.ndarray, cal: LocalCa
             continue
         peak = max(0.0, float(peaks[m]))
         blocks = _tiered_amount(peak, charge.blocks) or [(0.0, charge.blocks[0].rate)]
-        for q, rate in blocks:
-            suffix = f" (tier @ {rate:g})" if charge.tiers else ""
-            lines.append(
-                BillLine(
-                    name=charge.name + suffix,
-                    kind="demand",
-                    quantity=float(q),
-                    unit="kW",
-                    rate=float(rate),
-                    amount_usd=float(q * rate),
-                    period=label,
-                )
-            )
+        lines += _charge_lines(charge, blocks, "demand", "kW", label)
     return lines
 
 

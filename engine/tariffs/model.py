@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from engine.timezones import check_timezone
 
 DayType = Literal["weekday", "weekend", "holiday"]
 ALL_DAY_TYPES: tuple[DayType, ...] = ("weekday", "weekend", "holiday")
@@ -149,12 +150,8 @@ class Tariff(_Strict):
 
     @field_validator("timezone")
     @classmethod
-    def _tz_known(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {v!r} (use an IANA name like 'America/Los_Angeles')") from None
-        return v
+    def _tz(cls, v: str) -> str:
+        return check_timezone(v)
 
     @model_validator(mode="after")
     def _seasons_resolve(self) -> Tariff:

@@ -1,0 +1,14 @@
+"""Timezone names: one check shared by every model that carries one."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def check_timezone(name: str) -> str:
+    """Return ``name`` if it is a known IANA timezone; raise ValueError saying what to give otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name like 'America/Los_Angeles')") from None
+    return name
