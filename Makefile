@@ -26,7 +26,8 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/bill_year.py
-	$(BIN)/pytest -q -m slow
+	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/acn_2019_03.py --online-caps 10,20,30,40,60,80,125
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache
