@@ -123,6 +123,25 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_policy_check(args: argparse.Namespace) -> int:
+    from engine.policy import check_policy_file
+
+    failed = False
+    for path in args.paths:
+        _policy, problems = check_policy_file(path)
+        for problem in problems:
+            print(str(problem))
+        failed |= bool(problems)
+    return 1 if failed else 0
+
+
+def _cmd_policy_explain(args: argparse.Namespace) -> int:
+    from engine.policy import explain, load_policy
+
+    print(explain(load_policy(args.path)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     parser = argparse.ArgumentParser(prog="fleetcharge", description="Decision engine for electric fleets.")
@@ -150,6 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("-o", "--output", required=True, help="OUT.json, or a folder to write CSVs")
     p.set_defaults(func=_cmd_problem_convert)
+
+    policy = sub.add_parser("policy", help="policy file tools").add_subparsers(dest="policy_command", required=True)
+    p = policy.add_parser("check", help="validate policy files: exit 0 if valid, else 1 and PATH:LINE:COL lines")
+    p.add_argument("paths", nargs="+")
+    p.set_defaults(func=_cmd_policy_check)
+    p = policy.add_parser("explain", help="print a policy's rules in plain words")
+    p.add_argument("path")
+    p.set_defaults(func=_cmd_policy_explain)
 
     p = sub.add_parser("plan", help="plan charging for a problem and print the Decision")
     p.add_argument("problem", help="problem file (YAML/JSON) or CSV folder")
