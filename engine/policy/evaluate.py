@@ -1,7 +1,8 @@
 """Evaluate compiled policy rules on a planning problem's facts with durable-rules.
 
 Every evaluation uses a fresh ``durable.engine.Host`` (never the global host of ``durable.lang``), posts facts as
-events (consumed, so nothing accumulates), catches ``MessageNotHandledException`` for facts no rule matches,
+events (consumed, so nothing accumulates) one by one, frees the native rulesets afterwards (the Python
+wrapper never does: memory grew ~3 MB per evaluation without it), catches ``MessageNotHandledException`` for facts no rule matches,
 records firings only (actions never do work), re-raises any error an action hit (the engine would swallow it),
 and stops the host's timer threads afterwards. A host is not shared between threads.
 """
@@ -12,6 +13,7 @@ import contextlib
 from collections.abc import Iterable
 from typing import Any
 
+import durable_rules_engine
 from durable.engine import Host, MessageNotHandledException
 
 from engine.policy.compile import ALWAYS, ruleset
@@ -27,6 +29,12 @@ def _message(i: int, subject: str, facts: Facts) -> dict:
             if value is not None:
                 msg[f"{entity}__{name}"] = value
     return msg
+
+
+def applies(cond: Condition, facts: Facts) -> bool:
+    """A rule applies to a subject only if the subject carries every fact its condition reads (a rule about
+    vehicles and trips never fires for a charger, even under ``not``)."""
+    return all(facts.get(f.entity, {}).get(f.field) is not None for f in facts_used(cond))
 
 
 def fire(rules: dict[str, Condition], subjects: Iterable[tuple[str, Facts]]) -> set[tuple[str, str]]:
@@ -46,16 +54,21 @@ def fire(rules: dict[str, Condition], subjects: Iterable[tuple[str, Facts]]) -> 
     host = Host()
     try:
         host.set_rulesets({f"r_{i}": ruleset(rid, cond, recorder(rid)) for i, (rid, cond) in enumerate(rules.items())})
-        names = [f"r_{i}" for i in range(len(rules))]
-        for k, (subject, facts) in enumerate(subjects):
-            for name in names:
-                with contextlib.suppress(MessageNotHandledException):  # no rule matched this fact
-                    host.post(name, _message(k, subject, facts))
+        subjects = list(subjects)
+        messages = [_message(k, subject, facts) for k, (subject, facts) in enumerate(subjects)]
+        for i, cond in enumerate(rules.values()):
+            for message, (_subject, facts) in zip(messages, subjects, strict=True):
+                if applies(cond, facts):
+                    # one post per fact: a batch stops at the first fact no rule matches (measured here)
+                    with contextlib.suppress(MessageNotHandledException):
+                        host.post(f"r_{i}", dict(message))
     finally:
         for timer in ("_d_timer", "_t_timer"):
             t = getattr(host, timer, None)
             if t is not None:
                 t.cancel()
+        for rs in getattr(host, "_ruleset_list", []):  # the Python wrapper never frees native rulesets
+            durable_rules_engine.delete_ruleset(rs._handle)
     if errors:
         raise RuntimeError(f"a policy action failed: {errors[0]!r}")
     return fired
@@ -65,7 +78,12 @@ def fire_reference(rules: dict[str, Condition], subjects: Iterable[tuple[str, Fa
     """The same pairs computed by the plain-Python reference evaluator."""
     from engine.policy.conditions import evaluate
 
-    return {(rid, subject) for subject, facts in subjects for rid, cond in rules.items() if evaluate(cond, facts)}
+    return {
+        (rid, subject)
+        for subject, facts in subjects
+        for rid, cond in rules.items()
+        if applies(cond, facts) and evaluate(cond, facts)
+    }
 
 
-__all__ = ["facts_used", "fire", "fire_reference"]
+__all__ = ["applies", "fire", "fire_reference"]

@@ -44,6 +44,8 @@ def subjects(draw):
         facts = {"vehicle": {}, "trip": {}}
         for fact, values in FIELDS.items():
             facts[fact.entity][fact.field] = draw(values)
+        if draw(st.booleans()):  # some subjects lack an entity (a charger has no trip): scoping must agree
+            facts.pop(draw(st.sampled_from(["vehicle", "trip"])))
         out.append((f"S{i}", facts))
     return out
 
@@ -67,3 +69,11 @@ def test_compiled_form_is_readable() -> None:
     assert to_durable(cond) == {
         "$or": [{"$lt": {"trip__priority": 4}}, {"$and": [{"$neq": {"vehicle__class": "van"}}]}]
     }
+
+
+def test_rules_apply_only_to_subjects_with_their_facts() -> None:
+    from engine.policy.conditions import parse_condition
+
+    rules = {"not-van": parse_condition('not (vehicle.class == "van")')}
+    subjects = [("V1", {"vehicle": {"class": "truck"}}), ("C1", {"charger": {"kind": "DC"}})]
+    assert fire(rules, subjects) == fire_reference(rules, subjects) == {("not-van", "V1")}
