@@ -94,8 +94,18 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
     problem = load_problem(args.problem)
     previous = _load_previous(args.previous) if args.previous else None
+    policy = None
+    if args.policy:
+        from engine.policy import load_policy
+
+        policy = load_policy(args.policy)
     decision = decide(
-        problem, strategy=args.strategy, time_limit=args.time_limit, base=Path(args.problem), previous=previous
+        problem,
+        strategy=args.strategy,
+        time_limit=args.time_limit,
+        base=Path(args.problem),
+        previous=previous,
+        policy=policy,
     )
     if args.json:
         print(decision.model_dump_json(indent=2))
@@ -183,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the Decision as JSON")
     p.add_argument("--strategy", default="optimal", choices=["optimal", "uncontrolled", "edf", "llf"])
     p.add_argument("--time-limit", type=float, default=None, help="solver time limit [s]; best plan found is kept")
+    p.add_argument("--policy", default=None, help="policy file: its rules shape the plan and show in trace.rules_fired")
     p.add_argument("--previous", default=None, help="last approved Decision JSON: penalise needless plan changes")
     p.set_defaults(func=_cmd_plan)
 

@@ -104,7 +104,7 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
             depot = vi.vehicle.depot_id
             eta = vi.vehicle.charge_efficiency
             target = goal(v, t)
-            kw = min(vi.pool_kw[g], max(0.0, target - e[v]) / (eta * dt))
+            kw = 0.0 if (g, t) in vi.blocked else min(vi.pool_kw[g], max(0.0, target - e[v]) / (eta * dt))
             if strategy != "uncontrolled":
                 kw = min(kw, max(0.0, x.depots[depot].grid_limit_kw - site[depot][t]))
             if kw > EPS:

@@ -21,8 +21,11 @@ from engine.domain import (
     VehiclePlan,
     Violation,
 )
+from engine.policy.directives import evaluate_policy, policy_weights
+from engine.policy.schema import Policy
 from engine.schedule.assign import Session
 from engine.schedule.baselines import simulate
+from engine.schedule.directives import apply_directives
 from engine.schedule.extract import Solution
 from engine.schedule.inputs import ScheduleInputs, build_inputs
 from engine.schedule.optimal import plan_optimal
@@ -181,6 +184,7 @@ def decide(
     base: Path | None = None,
     created: datetime | None = None,
     previous: Plan | None = None,
+    policy: Policy | None = None,
 ) -> Decision:
     """Plan ``problem`` with ``strategy`` and return the Decision (plan, cost, violations, solver, trace).
 
@@ -189,7 +193,15 @@ def decide(
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    rules_fired: list[dict] = []
+    constraints: dict[str, list[str]] = {}
+    directives = []
+    if policy is not None:
+        weights = policy_weights(policy, weights)
+        directives, rules_fired = evaluate_policy(policy, problem)
     x = build_inputs(problem, weights, tariff, base)
+    if directives:
+        constraints = apply_directives(x, directives)
     if previous is not None:
         x.previous = previous_power(previous, x.slot_starts)
     steps: list[dict] = []
@@ -205,7 +217,8 @@ def decide(
     phash = problem_hash(problem)
     wjson = x.weights.model_dump_json()
     prev_hash = hashlib.sha256(previous.model_dump_json().encode()).hexdigest() if previous is not None else ""
-    decision_id = hashlib.sha256(f"{phash}:{strategy}:{wjson}:{prev_hash}".encode()).hexdigest()[:20]
+    pol = "" if policy is None else policy.model_dump_json()
+    decision_id = hashlib.sha256(f"{phash}:{strategy}:{wjson}:{prev_hash}:{pol}".encode()).hexdigest()[:20]
     trace = {
         "engine_version": __version__,
         "problem_hash": phash,
@@ -216,6 +229,17 @@ def decide(
         "repair_steps": steps,
         "previous_plan_hash": prev_hash or None,
         "notes": {vi.vehicle.id: vi.notes for vi in x.vehicles if vi.notes},
+        "policy": None
+        if policy is None
+        else {
+            "name": policy.metadata.name,
+            "version": policy.metadata.version,
+            "mode": policy.mode.default,
+            "hash": hashlib.sha256(policy.model_dump_json().encode()).hexdigest(),
+        },
+        "rules_fired": rules_fired,
+        "constraints": constraints,
+        "fallbacks": [],
     }
     return Decision(
         decision_id=decision_id,

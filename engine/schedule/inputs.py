@@ -60,6 +60,7 @@ class VehicleInputs:
     pool_kw: dict[str, float]  # pool id -> max grid-side power on that pool [kW]
     horizon_slots: int  # T
     notes: list[str] = field(default_factory=list)
+    blocked: set[tuple[str, int]] = field(default_factory=set)  # (pool, slot) closed by policy directives
 
     def boundaries(self, dense: bool) -> list[int]:
         """Boundaries that carry an energy variable: every one in the span if ``dense`` (needed by SOC taper),

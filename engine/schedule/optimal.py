@@ -37,7 +37,8 @@ def _drop_conflicts(
             vi = next(v for v in x.vehicles if v.vehicle.id == s.vehicle_id)
             dwell = next((a, b) for a, b in dwells(vi) if a <= s.start < b)
             for t in range(*dwell):
-                m.p[s.vehicle_id, s.pool, t].fix(0.0)
+                if (s.vehicle_id, s.pool, t) in m.p:
+                    m.p[s.vehicle_id, s.pool, t].fix(0.0)
         dropped += conflicts
     steps.append({"step": "dropped_sessions", "sessions": [f"{s.vehicle_id}@{s.pool}" for s in dropped]})
     return sol, assigned, dropped, info.model_copy(update={"status": "feasible", "seconds": seconds}), steps

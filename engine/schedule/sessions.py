@@ -105,6 +105,8 @@ def add_session_choice(m: pyo.ConcreteModel, x: ScheduleInputs, needs: list[Need
             k = needs.index(n) if n is not None else None
             for g in vi.pool_kw:
                 for t in range(a, b):
+                    if (v, g, t) not in m.p:  # closed by a policy directive
+                        continue
                     if n is None or g != n.pool or (k, t) not in covers:
                         m.p[v, g, t].fix(0.0)
                     else:

@@ -29,7 +29,13 @@ def add_variables(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     m.A = pyo.Set(
         dimen=3,
         ordered=True,
-        initialize=[(vi.vehicle.id, g, t) for vi in x.vehicles for g in sorted(vi.pool_kw) for t in vi.charge_slots],
+        initialize=[
+            (vi.vehicle.id, g, t)
+            for vi in x.vehicles
+            for g in sorted(vi.pool_kw)
+            for t in vi.charge_slots
+            if (g, t) not in vi.blocked
+        ],
     )
     pkw = {(vi.vehicle.id, g): kw for vi in x.vehicles for g, kw in vi.pool_kw.items()}
     m.p = pyo.Var(m.A, bounds=lambda _m, v, g, t: (0.0, pkw[v, g]))
