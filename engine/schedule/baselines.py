@@ -18,7 +18,6 @@ import numpy as np
 from engine.schedule.assign import Session
 from engine.schedule.extract import Solution, energy_trajectory
 from engine.schedule.inputs import Departure, ScheduleInputs, VehicleInputs
-from engine.schedule.sessions import dwells
 
 EPS = 1e-9
 
@@ -43,7 +42,7 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
     arrivals: dict[int, list[str]] = {}
     dwell_end: dict[tuple[str, int], int] = {}
     for v, vi in info.items():
-        for a, b in dwells(vi):
+        for a, b in vi.dwells():
             arrivals.setdefault(a, []).append(v)
             dwell_end[v, a] = b
     leaving: dict[int, list[tuple[str, int, Departure]]] = {}

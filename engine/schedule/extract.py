@@ -65,20 +65,9 @@ def sessions_of(sol: Solution, x: ScheduleInputs) -> list[Session]:
     """Contiguous plug sessions: per vehicle, dwell and pool, from the first to the last slot with power."""
     out = []
     for vi in x.vehicles:
-        slots = vi.charge_slots
-        if not slots:
-            continue
-        dwells, run = [], [slots[0]]
-        for t in slots[1:]:
-            if t == run[-1] + 1:
-                run.append(t)
-            else:
-                dwells.append(run)
-                run = [t]
-        dwells.append(run)
         for g, kw in sorted(sol.power[vi.vehicle.id].items()):
-            for dwell in dwells:
-                active = [t for t in dwell if kw[t] > EPS_KW]
+            for a, b in vi.dwells():
+                active = [t for t in range(a, b) if kw[t] > EPS_KW]
                 if active:
                     out.append(Session(vi.vehicle.id, g, active[0], active[-1] + 1))
     return out

@@ -62,6 +62,16 @@ class VehicleInputs:
     notes: list[str] = field(default_factory=list)
     blocked: set[tuple[str, int]] = field(default_factory=set)  # (pool, slot) closed by policy directives
 
+    def dwells(self) -> list[tuple[int, int]]:
+        """Maximal runs of consecutive charge slots, as [start, end)."""
+        out: list[tuple[int, int]] = []
+        for t in self.charge_slots:
+            if out and out[-1][1] == t:
+                out[-1] = (out[-1][0], t + 1)
+            else:
+                out.append((t, t + 1))
+        return out
+
     def boundaries(self, dense: bool) -> list[int]:
         """Boundaries that carry an energy variable: every one in the span if ``dense`` (needed by SOC taper),
         else only events: span start and end, each departure and the boundary after it. Power is >= 0, so

@@ -12,7 +12,7 @@ from engine.schedule.assign import Session, assign_chargers
 from engine.schedule.extract import Solution, read_solution, sessions_of
 from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.model import create_model
-from engine.schedule.sessions import add_session_choice, dwells, needs_from
+from engine.schedule.sessions import add_session_choice, needs_from
 from engine.schedule.solve import solve
 
 SESSION_TIME_LIMIT = 60.0  # [s] default limit for the session MIP when the caller gives none
@@ -35,7 +35,7 @@ def _drop_conflicts(
             break
         for s in conflicts:
             vi = next(v for v in x.vehicles if v.vehicle.id == s.vehicle_id)
-            dwell = next((a, b) for a, b in dwells(vi) if a <= s.start < b)
+            dwell = next((a, b) for a, b in vi.dwells() if a <= s.start < b)
             for t in range(*dwell):
                 if (s.vehicle_id, s.pool, t) in m.p:
                     m.p[s.vehicle_id, s.pool, t].fix(0.0)

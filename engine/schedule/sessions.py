@@ -38,23 +38,12 @@ class Need:
     slots: int
 
 
-def dwells(vi: VehicleInputs) -> list[tuple[int, int]]:
-    """Maximal runs of consecutive charge slots, as [start, end)."""
-    out: list[tuple[int, int]] = []
-    for t in vi.charge_slots:
-        if out and out[-1][1] == t:
-            out[-1] = (out[-1][0], t + 1)
-        else:
-            out.append((t, t + 1))
-    return out
-
-
 def needs_from(x: ScheduleInputs, sol: Solution) -> list[Need]:
     """Per vehicle dwell with energy in the LP: its main pool and full-power duration."""
     out = []
     for vi in x.vehicles:
         power = sol.power[vi.vehicle.id]
-        for a, b in dwells(vi):
+        for a, b in vi.dwells():
             energy = {g: float(kw[a:b].sum()) * x.dt_h for g, kw in power.items()}
             total = sum(energy.values())
             if total <= 1e-6:
@@ -100,7 +89,7 @@ def add_session_choice(m: pyo.ConcreteModel, x: ScheduleInputs, needs: list[Need
     power_rows = []
     for vi in x.vehicles:
         v = vi.vehicle.id
-        for a, b in dwells(vi):
+        for a, b in vi.dwells():
             n = chosen.get((v, a))
             k = needs.index(n) if n is not None else None
             for g in vi.pool_kw:
