@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from zoneinfo import ZoneInfo
 
 from engine.domain import PlanningProblem
 from engine.tariffs import Tariff
@@ -64,20 +65,14 @@ def describe_problem(problem: PlanningProblem) -> str:
             first, last = trips[0].departure, trips[-1].departure
             need = sum(t.energy_kwh_p50 for t in trips)
             out.append(
-                f"  trips: {len(trips)} departing {first.astimezone(_zone(tz)):%a %H:%M}-"
-                f"{last.astimezone(_zone(tz)):%H:%M}, {need:,.0f} kWh P50 "
+                f"  trips: {len(trips)} departing {first.astimezone(ZoneInfo(tz)):%a %H:%M}-"
+                f"{last.astimezone(ZoneInfo(tz)):%H:%M}, {need:,.0f} kWh P50 "
                 f"({sum(t.energy_kwh_p90 for t in trips):,.0f} kWh P90)"
             )
         socs = [s.soc for s in problem.states if s.vehicle_id in {v.id for v in vehicles}]
         if socs:
             out.append(f"  SOC now: {min(socs):.0%}-{max(socs):.0%} (mean {sum(socs) / len(socs):.0%})")
     return "\n".join(out)
-
-
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
 
 
 def strategy_comparison(decisions: list) -> str:

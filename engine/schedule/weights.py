@@ -17,8 +17,6 @@ class ObjectiveWeights(BaseModel):
     demand_weight: float = Field(1.0, ge=0, description="Multiplier on demand charges [-].")
     wear_usd_per_kwh: float = Field(0.005, ge=0, description="Battery wear per kWh charged [$/kWh].")
     dc_wear_extra_usd_per_kwh: float = Field(0.02, ge=0, description="Extra wear for DC fast charging [$/kWh].")
-    high_soc_usd_per_kwh_h: float = Field(0.0, ge=0, description="Dwelling above high_soc [$/(kWh h)].")
-    high_soc: float = Field(0.8, ge=0, le=1, description="SOC above which dwelling costs wear [0-1].")
     end_value_usd_per_kwh: float = Field(0.0, ge=0, description="Value of energy left at horizon end [$/kWh].")
     over_limit_usd_per_kwh: float = Field(1000.0, gt=0, description="Import above the grid limit [$/kWh].")
     plug_usd_per_hour: float = Field(
