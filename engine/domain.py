@@ -203,6 +203,9 @@ class VehicleState(_Model):
     vehicle_id: str
     soc: Fraction = Field(description="State of charge [0-1].")
     soc_confidence: Fraction = Field(1.0, description="Confidence in ``soc`` [0-1].")
+    soc_p10: Fraction | None = Field(
+        None, description="10th percentile of the SOC estimate [0-1]; used when telemetry is stale."
+    )
     last_seen: AwareDatetime
     at_depot: bool = True
     depot_id: str | None = None
@@ -211,6 +214,12 @@ class VehicleState(_Model):
     available_from: AwareDatetime | None = Field(None, description="When it is next at the depot (if away).")
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _p10_below_soc(self) -> VehicleState:
+        if self.soc_p10 is not None and self.soc_p10 > self.soc + 1e-9:
+            raise ValueError(f"soc_p10 ({self.soc_p10}) must be <= soc ({self.soc})")
+        return self
 
 
 class PlanningProblem(_Model):

@@ -50,6 +50,7 @@ TABLES: dict[str, list[str]] = {
         "vehicle_id",
         "soc",
         "soc_confidence",
+        "soc_p10",
         "last_seen",
         "at_depot",
         "depot_id",

@@ -14,6 +14,14 @@ EVENTS = ("infeasible", "charger_unavailable", "price_spike", "stale_telemetry")
 _ACTION = re.compile(r"^(?P<name>[a-z_]+)(\((?P<arg>\d+)\s*(?P<unit>min)?\))?$")
 
 
+def parse_action(action: str) -> tuple[str, int | None]:
+    """``"delay_departure(30)"`` -> ``("delay_departure", 30)``; ``"manual_review"`` -> ``("manual_review", None)``."""
+    m = _ACTION.match(action.strip())
+    if not m or m["name"] not in ACTIONS:
+        raise ValueError(f"unknown fallback action {action!r}; known: {', '.join(ACTIONS)}")
+    return m["name"], None if m["arg"] is None else int(m["arg"])
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

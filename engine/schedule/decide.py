@@ -26,10 +26,13 @@ from engine.policy.schema import Policy
 from engine.schedule.assign import Session
 from engine.schedule.baselines import simulate
 from engine.schedule.directives import apply_directives
+from engine.schedule.explain import constraint_status, explain_vehicles
 from engine.schedule.extract import Solution
+from engine.schedule.fallbacks import Attempt, ChainResult, Relaxations, is_infeasible, walk_chain
 from engine.schedule.inputs import ScheduleInputs, build_inputs
 from engine.schedule.optimal import plan_optimal
 from engine.schedule.stability import previous_power
+from engine.schedule.stale_telemetry import apply_stale_telemetry
 from engine.schedule.weights import ObjectiveWeights
 from engine.tariffs import Tariff, bill
 
@@ -175,6 +178,49 @@ def build_plan(x: ScheduleInputs, sol: Solution, assigned: dict[Session, str], s
     )
 
 
+def _attempt(
+    problem: PlanningProblem,
+    strategy: str,
+    weights: ObjectiveWeights | None,
+    tariff: Tariff | None,
+    base: Path | None,
+    previous: Plan | None,
+    time_limit: float | None,
+    policy: Policy | None,
+    relax: Relaxations,
+) -> Attempt:
+    """Evaluate the policy on ``problem``, apply its (relaxed) directives and run the strategy once. A solver
+    failure falls back to the EDF baseline, recorded in the attempt's steps."""
+    directives, fired = ([], []) if policy is None else evaluate_policy(policy, problem)
+    directives = relax.apply(directives)
+    x = build_inputs(problem, weights, tariff, base)
+    constraints = apply_directives(x, directives) if directives else {}
+    if previous is not None:
+        x.previous = previous_power(previous, x.slot_starts)
+    steps: list[dict] = []
+    if strategy == "optimal":
+        try:
+            sol, assigned, conflicts, solver, steps = plan_optimal(x, time_limit)
+        except RuntimeError as err:
+            sol, assigned, conflicts = simulate(x, "edf")
+            solver = SolverInfo(status="error", seconds=0.0)
+            steps = [{"step": "solver_failed", "error": str(err), "fallback_strategy": "edf"}]
+    else:
+        sol, assigned, conflicts = simulate(x, strategy)
+        solver = SolverInfo(status="not_applicable", seconds=0.0)
+    return Attempt(problem, directives, fired, constraints, x, sol, assigned, conflicts, solver, steps)
+
+
+def lateness_usd(problem: PlanningProblem, delays_min: dict[str, float], policy: Policy | None) -> float:
+    """Cost of delayed departures [$]: minutes late times the policy's ``late_usd_per_min`` for the priority."""
+    if policy is None or not delays_min:
+        return 0.0
+    rate = policy.objective.late_usd_per_min
+    return sum(
+        minutes * rate.get(t.priority, 0.0) for t in problem.trips for tid, minutes in delays_min.items() if t.id == tid
+    )
+
+
 def decide(
     problem: PlanningProblem,
     strategy: str = "optimal",
@@ -188,32 +234,45 @@ def decide(
 ) -> Decision:
     """Plan ``problem`` with ``strategy`` and return the Decision (plan, cost, violations, solver, trace).
 
-    The decision id is the content hash of problem, strategy and weights, so the same input gives the same
-    decision. ``created`` defaults to now (UTC) and is the only field that differs between replays.
+    With a policy: stale SOC readings are replaced as its ``stale_telemetry`` rule says, its rules become
+    directives, and when hard targets cannot all hold its ``infeasible`` fallback chain is walked
+    (:mod:`engine.schedule.fallbacks`); every step is in ``trace.fallbacks``.
+
+    The decision id is the content hash of problem, strategy, weights, previous plan and policy, so the same input
+    gives the same decision. ``created`` defaults to now (UTC) and is the only field that differs between replays.
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
-    rules_fired: list[dict] = []
-    constraints: dict[str, list[str]] = {}
-    directives = []
+    fallbacks: list[dict] = []
+    review = False
+    planned = problem
     if policy is not None:
         weights = policy_weights(policy, weights)
-        directives, rules_fired = evaluate_policy(policy, problem)
-    x = build_inputs(problem, weights, tariff, base)
-    if directives:
-        constraints = apply_directives(x, directives)
-    if previous is not None:
-        x.previous = previous_power(previous, x.slot_starts)
-    steps: list[dict] = []
-    if strategy == "optimal":
-        sol, assigned, conflicts, solver, steps = plan_optimal(x, time_limit)
-    else:
-        sol, assigned, conflicts = simulate(x, strategy)
-        solver = SolverInfo(status="not_applicable", seconds=0.0)
+        planned, fallbacks, review = apply_stale_telemetry(problem, policy.stale_telemetry)
+
+    def attempt(p: PlanningProblem, relax: Relaxations) -> Attempt:
+        return _attempt(p, strategy, weights, tariff, base, previous, time_limit, policy, relax)
+
+    first = attempt(planned, Relaxations())
+    chain = ChainResult(first, [], {}, False)
+    if policy is not None and is_infeasible(first):
+        chain = walk_chain(policy.fallbacks.get("infeasible", []), first, attempt)
+        fallbacks += chain.steps
+    review = review or chain.manual_review
+    a = chain.attempt
+    x, sol = a.x, a.sol
     cost, bills = plan_cost(x, sol)
-    violations = _violations(x, sol, conflicts)
-    status = "optimal" if solver.status == "optimal" else "feasible"
-    plan = build_plan(x, sol, assigned, strategy)
+    late = lateness_usd(a.problem, chain.delays_min, policy)
+    if late:
+        cost = cost.model_copy(update={"penalty_usd": cost.penalty_usd + late, "total_usd": cost.total_usd + late})
+    violations = _violations(x, sol, a.conflicts)
+    solver = a.solver
+    if solver.status == "error" or a is not first or review:
+        status = "fallback"
+    else:
+        status = "optimal" if solver.status == "optimal" else "feasible"
+    plan = build_plan(x, sol, a.assigned, strategy)
+    status_of = constraint_status(x, sol, a.constraints)
     phash = problem_hash(problem)
     wjson = x.weights.model_dump_json()
     prev_hash = hashlib.sha256(previous.model_dump_json().encode()).hexdigest() if previous is not None else ""
@@ -226,7 +285,7 @@ def decide(
         "weights": json.loads(wjson),
         "objective_terms": sol.terms,
         "bills": bills,
-        "repair_steps": steps,
+        "repair_steps": a.steps,
         "previous_plan_hash": prev_hash or None,
         "notes": {vi.vehicle.id: vi.notes for vi in x.vehicles if vi.notes},
         "policy": None
@@ -237,9 +296,14 @@ def decide(
             "mode": policy.mode.default,
             "hash": hashlib.sha256(policy.model_dump_json().encode()).hexdigest(),
         },
-        "rules_fired": rules_fired,
-        "constraints": constraints,
-        "fallbacks": [],
+        "rules_fired": a.rules_fired,
+        "constraints": a.constraints,
+        "constraint_status": status_of,
+        "explanations": explain_vehicles(x, plan, status_of, a.rules_fired, violations),
+        "fallbacks": fallbacks,
+        "departure_delays_min": chain.delays_min,
+        "trip_vehicles": {t.id: t.vehicle_id for t in a.problem.trips} if a.problem is not planned else {},
+        "manual_review": review,
     }
     return Decision(
         decision_id=decision_id,

@@ -54,7 +54,7 @@ def apply_directives(x: ScheduleInputs, directives: list[Directive]) -> dict[str
                     want = d.min_energy_kwh if d.min_energy_kwh is not None else (d.min_soc or 0.0) * cap
                     target = min(max(dep.target_kwh, want), vi.e_max_kwh)
                     penalty = dep.penalty_usd_per_kwh * (HARD_FACTOR if d.hard else 1.0)
-                    dep = replace(dep, target_kwh=target, penalty_usd_per_kwh=penalty)
+                    dep = replace(dep, target_kwh=target, penalty_usd_per_kwh=penalty, hard=dep.hard or d.hard)
                     if d.minutes_before > 0:
                         cut = dep.slot - math.ceil(d.minutes_before / slot_min)
                         vi.charge_slots = [t for t in vi.charge_slots if not cut <= t < dep.slot]

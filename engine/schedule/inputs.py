@@ -46,6 +46,7 @@ class Departure:
     target_kwh: float  # energy wanted in the battery at departure [kWh]
     use_kwh: float  # energy the trip consumes [kWh]
     penalty_usd_per_kwh: float
+    hard: bool = False  # set by a hard policy rule: a shortfall triggers the policy's `infeasible` fallbacks
 
 
 @dataclass

@@ -1,0 +1,124 @@
+"""Plain words for a plan: which constraints held tight, and per vehicle "why this charger, why now".
+
+Constraint status, per named directive constraint (``<family>:<entity>:<rule>``):
+
+- ``min_soc``: *violated* when the departure is short by more than 1 Wh, *binding* when the battery holds no
+  more than the target at departure (+1 Wh), else *slack*.
+- ``max_soc``: *binding* when the battery reaches the ceiling at some boundary, else *slack*.
+- ``forbid`` / ``defer``: *enforced* (the slots they close carry no power; whether the plan would differ without
+  them takes another solve, which the policy lab notebook does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.domain import Plan, Violation
+from engine.schedule.extract import Solution
+from engine.schedule.inputs import ScheduleInputs, VehicleInputs
+
+TOL_KWH = 1e-3
+
+
+def constraint_status(x: ScheduleInputs, sol: Solution, named: dict[str, list[str]]) -> dict[str, dict[str, str]]:
+    """Per vehicle: constraint name -> binding | slack | violated | enforced (see module doc)."""
+    by_id = {vi.vehicle.id: vi for vi in x.vehicles}
+    out: dict[str, dict[str, str]] = {}
+    for v, names in named.items():
+        vi = by_id[v]
+        status = out.setdefault(v, {})
+        for name in names:
+            family = name.split(":", 1)[0]
+            if family == "min_soc":
+                trip_id = name.split(":")[1].split("/", 1)[1]
+                k, dep = next((k, d) for k, d in enumerate(vi.departures) if d.trip.id == trip_id)
+                if sol.short.get((v, k), 0.0) > TOL_KWH:
+                    status[name] = "violated"
+                else:
+                    held = sol.energy[v][dep.slot]
+                    status[name] = "binding" if held <= dep.target_kwh + TOL_KWH else "slack"
+            elif family == "max_soc":
+                status[name] = "binding" if sol.energy[v].max() >= vi.e_max_kwh - TOL_KWH else "slack"
+            else:
+                status[name] = "enforced"
+    return out
+
+
+def _hours(x: ScheduleInputs, slots: list[int]) -> str:
+    """Runs of slots as local ``HH:MM-HH:MM`` ranges."""
+    if not slots:
+        return "never"
+    runs: list[list[int]] = []
+    for t in slots:
+        if runs and runs[-1][1] == t:
+            runs[-1][1] = t + 1
+        else:
+            runs.append([t, t + 1])
+    step = x.slot_starts[1] - x.slot_starts[0] if x.n_slots > 1 else None
+    parts = []
+    for a, b in runs:
+        end = x.slot_starts[b] if b < x.n_slots else (x.slot_starts[-1] + step if step is not None else None)
+        parts.append(f"{x.slot_starts[a]:%a %H:%M}-{'' if end is None else f'{end:%H:%M}'}")
+    return ", ".join(parts)
+
+
+def _vehicle_text(
+    x: ScheduleInputs,
+    vi: VehicleInputs,
+    plan: Plan,
+    status: dict[str, str],
+    rules: list[dict],
+    violations: list[Violation],
+) -> str:
+    v = vi.vehicle.id
+    vp = next(p for p in plan.vehicles if p.vehicle_id == v)
+    kw = np.asarray(vp.power_kw)
+    price = x.depots[vi.vehicle.depot_id].price
+    charging = [t for t in range(x.n_slots) if kw[t] > 1e-6]
+    lines = [f"{v} ({vi.vehicle.vehicle_class}, {vi.vehicle.battery_kwh:g} kWh) starts at {vi.e0_kwh:.1f} kWh."]
+    if not vp.sessions:
+        lines.append(
+            "It is not plugged in during this horizon: it needs no charge before its trips, or cannot get one."
+        )
+    for s in vp.sessions:
+        lines.append(
+            f"Charger {s.charger_id}: plugged {s.plug_in:%a %H:%M}-{s.plug_out:%H:%M}, {s.energy_kwh:.1f} kWh from the grid."
+        )
+    if charging:
+        drawn = kw[charging]
+        paid = float((price[charging] * drawn).sum() / drawn.sum())
+        avail = sorted(set(vi.charge_slots))
+        lines.append(
+            f"It draws power {_hours(x, charging)} at {paid:.3f} $/kWh on average; while it is at the depot the "
+            f"price ranges {price[avail].min():.3f}-{price[avail].max():.3f} $/kWh, so it charges in the cheaper "
+            "slots that the site limit, the charger count and its departures leave."
+        )
+    for dep in vi.departures:
+        got = vp.soc_at_departure.get(dep.trip.id, 0.0) * vi.vehicle.battery_kwh
+        lines.append(
+            f"Trip {dep.trip.id} (priority {dep.trip.priority}) leaves {dep.trip.departure:%a %H:%M} needing "
+            f"{dep.target_kwh:.1f} kWh; the plan has {got:.1f} kWh then."
+        )
+    mine = [r for r in rules if r["entity"].split("/")[0] == v]
+    for r in mine:
+        tight = [f"{n} is {s}" for n, s in status.items() if n.endswith(":" + r["rule"])]
+        lines.append(
+            f"Rule {r['rule']} applies ({r['directive']['type']})" + (f": {'; '.join(tight)}." if tight else ".")
+        )
+    for viol in violations:
+        if viol.vehicle_id == v:
+            lines.append(f"Violated {viol.target}: {viol.shortfall_kwh:.1f} kWh short, because {viol.reason}.")
+    return " ".join(lines)
+
+
+def explain_vehicles(
+    x: ScheduleInputs,
+    plan: Plan,
+    status: dict[str, dict[str, str]],
+    rules: list[dict],
+    violations: list[Violation],
+) -> dict[str, str]:
+    """Per vehicle, the plain-words answer to "why this charger, why now"."""
+    return {
+        vi.vehicle.id: _vehicle_text(x, vi, plan, status.get(vi.vehicle.id, {}), rules, violations) for vi in x.vehicles
+    }
