@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine with Python 3.11+, make and git:
-#   make run   create .venv, install, run the main job
+#   make run   create .venv, install, start the decision API on 127.0.0.1:8000 (demo tenant, SQLite store)
 #   make test  create .venv if needed, install, ruff + pytest
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/fleetcharge demo
+	$(BIN)/fleetcharge serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

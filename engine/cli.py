@@ -152,6 +152,57 @@ def _cmd_policy_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import multiprocessing
+
+    import uvicorn
+
+    from service import create_app
+    from service.demo import seed_demo
+    from service.settings import Settings
+    from service.store import Store
+
+    settings = Settings.from_env(db_url=args.db, solver_workers=args.workers)
+    store = Store(settings.db_url)
+    print(seed_demo(store, Path(args.demo_request), args.host, args.port), flush=True)
+    if not args.no_summary:
+        # in its own process: Pyomo captures solver output per process, and the server keeps its core
+        multiprocessing.get_context("spawn").Process(target=_print_demo_comparison, daemon=True).start()
+    uvicorn.run(create_app(settings, store), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _print_demo_comparison() -> None:
+    """The demo depot under every strategy (optimal vs the baselines), printed when ready."""
+    from engine.io.problem_files import load_problem
+    from engine.schedule import decide
+    from engine.summary import strategy_comparison
+    from engine.tariffs import load_tariff, resolve_tariff_path
+
+    problem = load_problem(DEMO)
+    tariff = load_tariff(resolve_tariff_path(problem.tariff, DEMO))
+    decisions = [decide(problem, s, tariff=tariff) for s in ("optimal", "edf", "llf", "uncontrolled")]
+    print("\ndemo depot, plans by strategy (engine called directly):\n" + strategy_comparison(decisions), flush=True)
+
+
+def _cmd_keys_create(args: argparse.Namespace) -> int:
+    from service.auth import parse_scopes
+    from service.settings import Settings
+    from service.store import Store
+
+    try:
+        scopes = parse_scopes(args.scopes)
+    except ValueError as exc:
+        raise InputError([_problem(str(exc), "--scopes")]) from None
+    if not args.tenant.strip():
+        raise InputError([_problem("tenant must not be empty", "--tenant")])
+    store = Store(Settings.from_env(db_url=args.db).db_url)
+    key = store.create_key(args.tenant, scopes)
+    store.audit(args.tenant, key.split("_")[1], "key.create", "api_key", {"scopes": sorted(scopes), "by": "cli"})
+    print(key)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     parser = argparse.ArgumentParser(prog="fleetcharge", description="Decision engine for electric fleets.")
@@ -200,6 +251,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="summarise the demo depot (or another problem) and its tariff")
     p.add_argument("path", nargs="?", default=str(DEMO))
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("serve", help="run the decision API (seeds the demo tenant and prints a demo key)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--db", default=None, help="SQLAlchemy URL or SQLite file [default: $FLEETCHARGE_DB or ./fleetcharge.db]"
+    )
+    p.add_argument("--workers", type=int, default=None, help="solver processes [default 2; 0 = threads]")
+    p.add_argument("--demo-request", default="fleetcharge-demo-request.json", help="where to write the demo body")
+    p.add_argument("--no-summary", action="store_true", help="skip printing the demo strategy comparison")
+    p.set_defaults(func=_cmd_serve)
+
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
+    p = keys.add_parser("create", help="create an API key; prints the key alone on stdout")
+    p.add_argument("--tenant", required=True)
+    p.add_argument("--scopes", required=True, help="comma-separated: read, plan, approve, admin")
+    p.add_argument(
+        "--db", default=None, help="SQLAlchemy URL or SQLite file [default: $FLEETCHARGE_DB or ./fleetcharge.db]"
+    )
+    p.set_defaults(func=_cmd_keys_create)
     return parser
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -43,7 +43,7 @@ class Modes(_Strict):
     depots: dict[str, Mode] = Field(default_factory=dict, description="Per-depot overrides.")
 
 
-PriorityMap = dict[Literal[1, 2, 3, 4, 5], float]
+PriorityMap = dict[Annotated[int, Field(ge=1, le=5)], float]  # JSON keys "1".."5" are accepted too
 
 
 class Objective(_Strict):

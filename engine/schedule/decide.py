@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from engine import __version__
 from engine.domain import (
@@ -39,10 +40,16 @@ from engine.tariffs import Tariff, bill
 STRATEGIES = ("optimal", "uncontrolled", "edf", "llf")
 
 
+def content_hash(model: BaseModel) -> str:
+    """Content hash of a model's canonical JSON (sorted keys, by alias; sha256 hex): equal after a JSON round
+    trip, so a stored input hashes as it did when it arrived."""
+    text = json.dumps(model.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def problem_hash(problem: PlanningProblem) -> str:
     """Content hash of the canonical problem JSON (sha256, hex)."""
-    text = json.dumps(problem.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return content_hash(problem)
 
 
 def plan_cost(x: ScheduleInputs, sol: Solution) -> tuple[CostSplit, dict[str, dict]]:
@@ -275,9 +282,10 @@ def decide(
     status_of = constraint_status(x, sol, a.constraints)
     phash = problem_hash(problem)
     wjson = x.weights.model_dump_json()
-    prev_hash = hashlib.sha256(previous.model_dump_json().encode()).hexdigest() if previous is not None else ""
-    pol = "" if policy is None else policy.model_dump_json()
-    decision_id = hashlib.sha256(f"{phash}:{strategy}:{wjson}:{prev_hash}:{pol}".encode()).hexdigest()[:20]
+    prev_hash = content_hash(previous) if previous is not None else ""
+    pol = "" if policy is None else content_hash(policy)
+    key = f"{phash}:{strategy}:{content_hash(x.weights)}:{prev_hash}:{pol}"
+    decision_id = hashlib.sha256(key.encode()).hexdigest()[:20]
     trace = {
         "engine_version": __version__,
         "problem_hash": phash,
@@ -294,7 +302,7 @@ def decide(
             "name": policy.metadata.name,
             "version": policy.metadata.version,
             "mode": policy.mode.default,
-            "hash": hashlib.sha256(policy.model_dump_json().encode()).hexdigest(),
+            "hash": pol,
         },
         "rules_fired": a.rules_fired,
         "constraints": a.constraints,

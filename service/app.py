@@ -1,0 +1,56 @@
+"""``create_app()``: the Litestar decision API. See README ("Decision API") for the endpoints."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from engine import __version__
+from service.controllers.audit import AuditController
+from service.controllers.bills import BillController
+from service.controllers.decisions import DecisionController
+from service.controllers.policies import PolicyController
+from service.controllers.system import SystemController
+from service.errors import HANDLERS
+from service.metrics import Metrics, metrics_middleware
+from service.planner import Planner
+from service.settings import Settings
+from service.store import Store
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> Litestar:
+    """The decision API. ``settings`` default to the environment; ``store`` to one on ``settings.db_url``."""
+    settings = settings or Settings.from_env()
+    store = store or Store(settings.db_url)
+    planner = Planner(settings.solver_workers, settings.time_limit_s)
+
+    def shutdown() -> None:
+        planner.close()
+
+    openapi = OpenAPIConfig(
+        title="fleetcharge decision API",
+        version=__version__,
+        description="Plans EV fleet charging under a policy; every decision is stored with its full trace.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API key")}
+        ),
+        security=[{"bearer": []}],
+    )
+    app = Litestar(
+        route_handlers=[DecisionController, PolicyController, BillController, AuditController, SystemController],
+        openapi_config=openapi,
+        exception_handlers=HANDLERS,
+        middleware=[metrics_middleware],
+        request_max_body_size=settings.max_body_bytes,
+        on_shutdown=[shutdown],
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.planner = planner
+    app.state.metrics = Metrics()
+    return app

@@ -1,0 +1,305 @@
+"""``/v1/decisions``: plan, read, trace, explain, replay, approve and override."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_409_CONFLICT
+
+from engine import __version__
+from engine.domain import Decision, PlanningProblem
+from engine.policy.schema import Policy
+from service.auth import Principal
+from service.planner import check_size, effective_mode, named_policy, shipped_tariff
+from service.schemas import (
+    DecisionPage,
+    DecisionRequest,
+    DecisionSummary,
+    Explanation,
+    OverrideRequest,
+    ReplayResult,
+    ReviewRequest,
+    ReviewResult,
+)
+from service.security import provide_principal, requires
+from service.store import Store, StoredDecision
+
+# What may differ between two runs of the same input: when it ran and how long the solver took.
+VOLATILE = {"created", "solver.seconds"}
+
+
+def review_state(reviews: list[dict[str, Any]]) -> str:
+    """proposed | approved | overridden: the latest review wins."""
+    if not reviews:
+        return "proposed"
+    return "approved" if reviews[-1]["kind"] == "approve" else "overridden"
+
+
+def _differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """Paths at which two JSON values differ (volatile fields ignored), at most 20."""
+    if path in VOLATILE:
+        return []
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b)):
+            sub = f"{path}.{k}" if path else str(k)
+            out += _differences(a.get(k), b.get(k), sub) if k in a and k in b else [sub]
+        return out[:20]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path} (length {len(a)} vs {len(b)})"]
+        out = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            out += _differences(x, y, f"{path}[{i}]")
+            if len(out) >= 20:
+                break
+        return out[:20]
+    return [] if a == b else [path]
+
+
+class DecisionController(Controller):
+    """Decisions of the caller's tenant."""
+
+    path = "/v1/decisions"
+    tags = ["decisions"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    def _get(self, store: Store, principal: Principal, decision_id: str) -> StoredDecision:
+        stored = store.get_decision(principal.tenant, decision_id)
+        if stored is None:
+            raise NotFoundException(f"no decision {decision_id!r}")
+        return stored
+
+    async def _run(self, request: Request, problem: PlanningProblem, policy: Policy, strategy: str) -> Decision:
+        app = request.app
+        check_size(problem, app.state.settings.max_vehicle_slots)
+        tariff = shipped_tariff(problem.tariff)
+        decision = await app.state.planner.decide(problem, policy, tariff, strategy, datetime.now(UTC))
+        app.state.metrics.solve.labels(strategy).observe(decision.solver.seconds)
+        return decision
+
+    @post(
+        "/",
+        operation_id="createDecision",
+        summary="Plan a problem under a policy",
+        guards=[requires("plan")],
+        status_code=HTTP_201_CREATED,
+    )
+    async def create(self, request: Request, principal: Principal, data: DecisionRequest) -> Decision:
+        """Plan ``problem`` under ``policy`` and store the Decision (same JSON as ``fleetcharge plan --json``)."""
+        store: Store = request.app.state.store
+        if isinstance(data.policy, str):
+            policy, policy_name = named_policy(request.app.state.settings.policies_dir, data.policy), data.policy
+        else:
+            policy, policy_name = data.policy, f"{data.policy.metadata.name} (inline)"
+        decision = await self._run(request, data.problem, policy, data.strategy)
+        body = decision.model_dump(mode="json")
+        stored = store.add_decision(
+            principal.tenant,
+            {
+                "decision_id": decision.decision_id,
+                "created": decision.created,
+                "status": decision.status,
+                "mode": effective_mode(policy, data.problem),
+                "depots": [d.id for d in data.problem.depots],
+                "strategy": data.strategy,
+                "policy_name": policy_name,
+                "policy_version": policy.metadata.version,
+                "policy_hash": decision.trace["policy"]["hash"],
+                "problem_hash": decision.trace["problem_hash"],
+                "engine_version": __version__,
+                "total_usd": decision.cost.total_usd,
+                "problem": data.problem.model_dump(mode="json", by_alias=True),
+                "policy": policy.model_dump(mode="json"),
+                "decision": body,
+            },
+        )
+        store.audit(
+            principal.tenant,
+            principal.key_prefix,
+            "decision.create",
+            f"decision:{decision.decision_id}",
+            {"policy": policy_name, "strategy": data.strategy, "status": decision.status, "mode": stored.mode},
+        )
+        return Decision.model_validate(stored.decision)
+
+    @get("/", operation_id="listDecisions", summary="List decisions", guards=[requires("read")])
+    async def list(
+        self,
+        request: Request,
+        principal: Principal,
+        depot: str | None = None,
+        since: datetime | None = None,
+        status: str | None = None,
+        page: Annotated[int, Parameter(ge=1, le=1_000_000)] = 1,
+        page_size: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> DecisionPage:
+        """The tenant's decisions, newest first, filtered by depot, creation time and status."""
+        store: Store = request.app.state.store
+        if since is not None and since.tzinfo is None:
+            raise ClientException("since must carry a UTC offset, e.g. 2025-07-14T00:00:00Z")
+        rows, total = store.list_decisions(
+            principal.tenant, depot, since, status, limit=page_size, offset=(page - 1) * page_size
+        )
+        items = [
+            DecisionSummary(
+                decision_id=r.decision_id,
+                created=r.created,
+                status=r.status,
+                mode=r.mode,
+                review=review_state(store.reviews_of(principal.tenant, r.decision_id)),
+                depots=r.depots,
+                strategy=r.strategy,
+                policy=r.policy_name,
+                total_usd=r.total_usd,
+            )
+            for r in rows
+        ]
+        return DecisionPage(items=items, page=page, page_size=page_size, total=total)
+
+    @get("/{decision_id:str}", operation_id="getDecision", summary="One decision", guards=[requires("read")])
+    async def get_one(self, request: Request, principal: Principal, decision_id: str) -> Decision:
+        """The stored Decision."""
+        return Decision.model_validate(self._get(request.app.state.store, principal, decision_id).decision)
+
+    @get("/{decision_id:str}/trace", operation_id="getDecisionTrace", summary="Full trace", guards=[requires("read")])
+    async def trace(self, request: Request, principal: Principal, decision_id: str) -> dict[str, Any]:
+        """Inputs (stored copy and content hash), policy, engine version, rules fired, constraints and their
+        status, solver statistics, objective split, fallback steps and per-vehicle explanations."""
+        store: Store = request.app.state.store
+        s = self._get(store, principal, decision_id)
+        d = s.decision
+        t = d["trace"]
+        return {
+            "decision_id": s.decision_id,
+            "created": s.created.isoformat(),
+            "status": s.status,
+            "mode": s.mode,
+            "review": review_state(reviews := store.reviews_of(principal.tenant, decision_id)),
+            "reviews": reviews,
+            "inputs": {"problem_hash": s.problem_hash, "problem": s.problem, "strategy": s.strategy},
+            "policy": {
+                "name": s.policy_name,
+                "version": s.policy_version,
+                "hash": s.policy_hash,
+                "document": s.policy,
+            },
+            "engine_version": s.engine_version,
+            "rules_fired": t.get("rules_fired", []),
+            "constraints": t.get("constraints", {}),
+            "constraint_status": t.get("constraint_status", {}),
+            "solver": d["solver"],
+            "repair_steps": t.get("repair_steps", []),
+            "objective": {"cost": d["cost"], "terms": t.get("objective_terms", {}), "bills": t.get("bills", {})},
+            "fallbacks": t.get("fallbacks", []),
+            "manual_review": t.get("manual_review", False),
+            "violations": d["violations"],
+            "explanations": t.get("explanations", {}),
+        }
+
+    @get(
+        "/{decision_id:str}/explain",
+        operation_id="explainDecision",
+        summary="Why this charger, why now",
+        guards=[requires("read")],
+    )
+    async def explain(self, request: Request, principal: Principal, decision_id: str, vehicle: str) -> Explanation:
+        """The plain-words explanation for one vehicle of the decision."""
+        d = self._get(request.app.state.store, principal, decision_id).decision
+        text = d["trace"].get("explanations", {}).get(vehicle)
+        plan = next((v for v in d["plan"]["vehicles"] if v["vehicle_id"] == vehicle), None)
+        if text is None or plan is None:
+            raise NotFoundException(f"decision {decision_id!r} has no vehicle {vehicle!r}")
+        rules = [r for r in d["trace"].get("rules_fired", []) if r["entity"].split("/")[0] == vehicle]
+        return Explanation(
+            decision_id=decision_id,
+            vehicle_id=vehicle,
+            explanation=text,
+            charger_id=plan["charger_id"],
+            sessions=plan["sessions"],
+            rules=rules,
+            constraints=d["trace"].get("constraint_status", {}).get(vehicle, {}),
+        )
+
+    @post(
+        "/{decision_id:str}/replay",
+        operation_id="replayDecision",
+        summary="Re-run the stored inputs",
+        guards=[requires("plan")],
+        status_code=HTTP_200_OK,
+    )
+    async def replay(self, request: Request, principal: Principal, decision_id: str) -> ReplayResult:
+        """Re-run the stored problem with the stored policy and strategy; the plan must be identical."""
+        store: Store = request.app.state.store
+        s = self._get(store, principal, decision_id)
+        problem = PlanningProblem.model_validate(s.problem)
+        again = await self._run(request, problem, Policy.model_validate(s.policy), s.strategy)
+        diffs = _differences(s.decision, again.model_dump(mode="json"))
+        store.audit(
+            principal.tenant,
+            principal.key_prefix,
+            "decision.replay",
+            f"decision:{decision_id}",
+            {"identical": not diffs},
+        )
+        return ReplayResult(
+            decision_id=decision_id, identical=not diffs, replayed_decision_id=again.decision_id, differences=diffs
+        )
+
+    def _review(
+        self, store: Store, principal: Principal, decision_id: str, kind: str, reason: str, changes: dict
+    ) -> ReviewResult:
+        s = self._get(store, principal, decision_id)
+        if s.mode == "shadow":
+            raise ClientException(
+                f"decision {decision_id!r} was made in shadow mode: it is never executed, so it cannot be "
+                f"{'approved' if kind == 'approve' else 'overridden'}",
+                status_code=HTTP_409_CONFLICT,
+            )
+        previous = store.reviews_of(principal.tenant, decision_id)
+        if kind == "approve" and review_state(previous) == "approved":
+            raise ClientException(f"decision {decision_id!r} is already approved", status_code=HTTP_409_CONFLICT)
+        store.add_review(principal.tenant, decision_id, kind, reason, changes, principal.key_prefix)
+        store.audit(
+            principal.tenant,
+            principal.key_prefix,
+            f"decision.{kind}",
+            f"decision:{decision_id}",
+            {"reason": reason, "changes": changes},
+        )
+        reviews = store.reviews_of(principal.tenant, decision_id)
+        return ReviewResult(decision_id=decision_id, review=review_state(reviews), reviews=reviews)
+
+    @post(
+        "/{decision_id:str}/approve",
+        operation_id="approveDecision",
+        summary="Approve (assisted mode)",
+        guards=[requires("approve")],
+        status_code=HTTP_200_OK,
+    )
+    async def approve(
+        self, request: Request, principal: Principal, decision_id: str, data: ReviewRequest | None = None
+    ) -> ReviewResult:
+        """Approve a decision made in assisted or automated mode (shadow decisions answer 409)."""
+        reason = data.reason if data is not None else ""
+        return self._review(request.app.state.store, principal, decision_id, "approve", reason, {})
+
+    @post(
+        "/{decision_id:str}/override",
+        operation_id="overrideDecision",
+        summary="Override with changes and a reason",
+        guards=[requires("approve")],
+        status_code=HTTP_200_OK,
+    )
+    async def override(
+        self, request: Request, principal: Principal, decision_id: str, data: OverrideRequest
+    ) -> ReviewResult:
+        """Record a dispatcher's changes to a decision, with the required reason."""
+        changes = json.loads(json.dumps(data.changes))
+        return self._review(request.app.state.store, principal, decision_id, "override", data.reason, changes)

@@ -1,0 +1,110 @@
+"""Runs the engine for the API, off the event loop: exactly ``engine.schedule.decide``, the function the CLI and
+the notebooks call. Solves go to a process pool (each worker has its own durable-rules host and HiGHS), or to
+threads when ``solver_workers`` is 0."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from engine.domain import Decision, PlanningProblem
+from engine.errors import InputError, Problem
+from engine.policy import check_policy_file
+from engine.policy.schema import Mode, Policy
+from engine.schedule import decide
+from engine.tariffs import Tariff, load_tariff
+from engine.tariffs.files import TARIFF_DIR
+
+MODE_ORDER = ("shadow", "assisted", "automated")  # most restrictive first
+
+
+class UnknownPolicy(LookupError):
+    """A policy name that is not a file in the policies folder."""
+
+    def __init__(self, name: str, available: list[str]) -> None:
+        self.name, self.available = name, available
+        super().__init__(f"unknown policy {name!r}; available: {', '.join(available)}")
+
+
+def policy_names(folder: Path) -> list[str]:
+    """Names of the policy files in ``folder`` (file stems), sorted."""
+    return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+def named_policy(folder: Path, name: str) -> Policy:
+    """The policy file ``name`` of ``folder``; raises UnknownPolicy or InputError."""
+    names = policy_names(folder)
+    if name not in names:
+        raise UnknownPolicy(name, names)
+    policy, problems = check_policy_file(folder / f"{name}.yaml")
+    if problems or policy is None:
+        raise InputError(problems)
+    return policy
+
+
+def shipped_tariff(name: str) -> Tariff:
+    """A tariff shipped in ``tariffs/`` by name; the API never reads other paths."""
+    shipped = sorted(p.stem for p in TARIFF_DIR.glob("*.yaml"))
+    stem = name.removesuffix(".yaml")
+    if stem not in shipped:
+        raise InputError([Problem(f"unknown tariff; shipped tariffs: {', '.join(shipped)}", "problem.tariff")])
+    return load_tariff(TARIFF_DIR / f"{stem}.yaml")
+
+
+def effective_mode(policy: Policy, problem: PlanningProblem) -> Mode:
+    """The policy's mode for the problem's depots: a depot override wins; across depots the strictest holds."""
+    modes = [policy.mode.depots.get(d.id, policy.mode.default) for d in problem.depots]
+    return min(modes, key=MODE_ORDER.index)
+
+
+def check_size(problem: PlanningProblem, max_vehicle_slots: int) -> None:
+    """Refuse problems larger than the service is sized for (vehicles x slots)."""
+    slots = math.ceil(problem.horizon_hours * 60 / problem.slot_minutes)
+    size = max(len(problem.vehicles), 1) * slots
+    if size > max_vehicle_slots:
+        raise InputError(
+            [
+                Problem(
+                    f"problem too large for this service: {len(problem.vehicles)} vehicles x {slots} slots = "
+                    f"{size} > {max_vehicle_slots}; shorten the horizon, widen the slots or split the fleet",
+                    "problem",
+                )
+            ]
+        )
+
+
+class Planner:
+    """Off-loop solving with a bounded pool."""
+
+    def __init__(self, workers: int, time_limit_s: float) -> None:
+        self.time_limit_s = time_limit_s
+        if workers > 0:
+            context = multiprocessing.get_context("spawn")
+            self.executor: Executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        else:
+            # one thread: Pyomo redirects the solver's output process-wide, so solves in threads must not overlap
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solve")
+
+    async def decide(
+        self, problem: PlanningProblem, policy: Policy, tariff: Tariff, strategy: str, created: datetime
+    ) -> Decision:
+        """``engine.schedule.decide`` on the pool."""
+        job = partial(
+            decide,
+            problem,
+            strategy=strategy,
+            tariff=tariff,
+            time_limit=self.time_limit_s,
+            created=created,
+            policy=policy,
+        )
+        return await asyncio.get_running_loop().run_in_executor(self.executor, job)
+
+    def close(self) -> None:
+        """Stop the workers."""
+        self.executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,131 @@
+"""Request and response bodies of the decision API (pydantic, so OpenAPI documents them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from engine.domain import PlanningProblem
+from engine.policy.schema import Policy
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DecisionRequest(_Body):
+    """Plan a problem under a policy."""
+
+    problem: PlanningProblem
+    policy: str | Policy = Field(description="Name of a file in policies/ (e.g. 'courier') or an inline policy.")
+    strategy: Literal["optimal", "uncontrolled", "edf", "llf"] = "optimal"
+
+
+class DecisionSummary(BaseModel):
+    """One row of the decision list."""
+
+    decision_id: str
+    created: datetime
+    status: str
+    mode: str
+    review: str
+    depots: list[str]
+    strategy: str
+    policy: str
+    total_usd: float
+
+
+class DecisionPage(BaseModel):
+    """A page of decisions, newest first."""
+
+    items: list[DecisionSummary]
+    page: int
+    page_size: int
+    total: int
+
+
+class ReviewRequest(_Body):
+    """Approve a decision (assisted mode)."""
+
+    reason: str = Field("", max_length=2000)
+
+
+class OverrideRequest(_Body):
+    """Override a decision: what changes and why."""
+
+    changes: dict[str, Any] = Field(min_length=1, description="What the dispatcher changes, e.g. per vehicle.")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReviewResult(BaseModel):
+    """The decision's review state after an approval or override."""
+
+    decision_id: str
+    review: str
+    reviews: list[dict[str, Any]]
+
+
+class ReplayResult(BaseModel):
+    """Whether re-running the stored inputs gives the same plan."""
+
+    decision_id: str
+    identical: bool
+    replayed_decision_id: str
+    differences: list[str]
+
+
+class Explanation(BaseModel):
+    """Why this charger, why now, for one vehicle."""
+
+    decision_id: str
+    vehicle_id: str
+    explanation: str
+    charger_id: str | None
+    sessions: list[dict[str, Any]]
+    rules: list[dict[str, Any]]
+    constraints: dict[str, str]
+
+
+class PolicyInfo(BaseModel):
+    """A named policy file."""
+
+    name: str
+    title: str
+    version: str
+    owner: str
+    description: str
+    mode: str
+
+
+class ValidateRequest(_Body):
+    """Policy YAML to check."""
+
+    text: str = Field(max_length=1_000_000)
+    name: str = Field("policy.yaml", max_length=200, description="File name used in the messages.")
+
+
+class ValidateResult(BaseModel):
+    """``policy check`` for a text: valid, else one ``PATH:LINE:COL: message`` per problem."""
+
+    valid: bool
+    problems: list[str]
+
+
+class BillRequest(_Body):
+    """A load profile to bill under a shipped tariff."""
+
+    tariff: str = Field(max_length=200)
+    start: AwareDatetime
+    step_minutes: int = Field(15, ge=1, le=60)
+    load_kw: list[float] = Field(min_length=1, max_length=100_000)
+
+
+class AuditPage(BaseModel):
+    """A page of the audit log, oldest first."""
+
+    items: list[dict[str, Any]]
+    page: int
+    page_size: int
+    total: int

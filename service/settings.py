@@ -1,0 +1,44 @@
+"""Service settings, from the environment (``FLEETCHARGE_*``) or passed to :func:`service.app.create_app`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseModel):
+    """What the decision API needs to start."""
+
+    db_url: str = Field("sqlite:///./fleetcharge.db", description="SQLAlchemy URL of the store.")
+    policies_dir: Path = Field(ROOT / "policies", description="Folder of named policy files.")
+    solver_workers: int = Field(2, ge=0, le=64, description="Solver processes; 0 solves in threads.")
+    time_limit_s: float = Field(60.0, gt=0, le=3600, description="Solver time limit per decision [s].")
+    max_body_bytes: int = Field(8 * 1024 * 1024, gt=0, description="Largest request body [bytes].")
+    max_vehicle_slots: int = Field(500_000, gt=0, description="Largest problem: vehicles x slots [-].")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Settings from ``FLEETCHARGE_DB`` and friends; ``overrides`` win."""
+        env = {
+            "db_url": os.environ.get("FLEETCHARGE_DB"),
+            "solver_workers": os.environ.get("FLEETCHARGE_SOLVER_WORKERS"),
+            "time_limit_s": os.environ.get("FLEETCHARGE_TIME_LIMIT_S"),
+        }
+        values = {k: v for k, v in env.items() if v is not None}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "db_url" in values:
+            values["db_url"] = database_url(str(values["db_url"]))
+        return cls.model_validate(values)
+
+
+def database_url(value: str) -> str:
+    """A SQLAlchemy URL from a URL or a bare SQLite file path (``./fleetcharge.db``)."""
+    if "://" in value:
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+    return f"sqlite:///{value}"

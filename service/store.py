@@ -1,0 +1,388 @@
+"""The decision store: SQLAlchemy 2 Core on SQLite by default, PostgreSQL by changing the URL.
+
+Tables (every row carries its tenant, every query filters by it):
+
+- ``api_keys``: hashed keys with tenant and scopes.
+- ``decisions``: append-only; the stored inputs (problem, policy, strategy) and the Decision JSON.
+- ``reviews``: append-only approvals and overrides of decisions.
+- ``audit``: append-only log of every control action.
+- ``fleets``: named problems a tenant keeps (the demo depot is one).
+
+Append-only is enforced by the database too: triggers refuse UPDATE and DELETE on decisions, reviews and audit.
+The schema is created on start; ``schema_version`` records its version for future migrations.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
+
+from service.auth import Principal, hash_key, new_key, prefix_of, same_hash
+
+SCHEMA_VERSION = 1
+APPEND_ONLY = ("decisions", "reviews", "audit")
+
+metadata = MetaData()
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tenant", String(64), nullable=False, index=True),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False),
+    Column("scopes", String(64), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tenant", String(64), nullable=False, index=True),
+    Column("decision_id", String(64), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False, index=True),
+    Column("status", String(32), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("depots", String(512), nullable=False),  # "|d1|d2|"
+    Column("strategy", String(32), nullable=False),
+    Column("policy_name", String(128), nullable=False),
+    Column("policy_version", String(64), nullable=False),
+    Column("policy_hash", String(64), nullable=False),
+    Column("problem_hash", String(64), nullable=False),
+    Column("engine_version", String(32), nullable=False),
+    Column("total_usd", String(32), nullable=False),
+    Column("problem_json", Text, nullable=False),
+    Column("policy_json", Text, nullable=False),
+    Column("decision_json", Text, nullable=False),
+    UniqueConstraint("tenant", "decision_id", name="one_decision_per_tenant_and_id"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tenant", String(64), nullable=False, index=True),
+    Column("decision_id", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # approve | override
+    Column("reason", Text, nullable=False),
+    Column("changes_json", Text, nullable=False),
+    Column("actor", String(16), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tenant", String(64), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(16), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("resource", String(128), nullable=False),
+    Column("detail_json", Text, nullable=False),
+)
+
+fleets = Table(
+    "fleets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tenant", String(64), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("problem_json", Text, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tenant", "name", name="one_fleet_per_tenant_and_name"),
+)
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True))
+
+
+def _sqlite_triggers(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        for op in ("UPDATE", "DELETE")
+    ]
+
+
+def _postgres_triggers(table: str) -> list[str]:
+    return [
+        "CREATE OR REPLACE FUNCTION fleetcharge_append_only() RETURNS trigger AS $$ BEGIN "
+        "RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql",
+        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION fleetcharge_append_only()",
+    ]
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """A decision row as the API shows it."""
+
+    decision_id: str
+    created: datetime
+    status: str
+    mode: str
+    depots: list[str]
+    strategy: str
+    policy_name: str
+    policy_version: str
+    policy_hash: str
+    problem_hash: str
+    engine_version: str
+    total_usd: float
+    problem: dict
+    policy: dict
+    decision: dict
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Store:
+    """All reads and writes of the service; every method takes the tenant it acts for."""
+
+    def __init__(self, url: str) -> None:
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        self.engine: Engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.create_schema()
+
+    def create_schema(self) -> None:
+        """Create missing tables, append-only triggers and the schema version row."""
+        metadata.create_all(self.engine)
+        dialect = self.engine.dialect.name
+        with self.engine.begin() as conn:
+            for table in APPEND_ONLY:
+                statements = _sqlite_triggers(table) if dialect == "sqlite" else _postgres_triggers(table)
+                for statement in statements if dialect in ("sqlite", "postgresql") else []:
+                    conn.execute(text(statement))
+            if conn.execute(select(func.count()).select_from(schema_version)).scalar_one() == 0:
+                conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()
+
+    # keys
+    def create_key(self, tenant: str, scopes: frozenset[str]) -> str:
+        """Store a new key for ``tenant`` and return it (the only time it is ever shown)."""
+        key, prefix, digest = new_key()
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(api_keys).values(
+                    tenant=tenant,
+                    prefix=prefix,
+                    key_hash=digest,
+                    scopes=",".join(sorted(scopes)),
+                    created=datetime.now(UTC),
+                )
+            )
+        return key
+
+    def principal(self, key: str) -> Principal | None:
+        """Who holds ``key``, or None for an unknown key."""
+        prefix = prefix_of(key)
+        if prefix is None:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(api_keys).where(api_keys.c.prefix == prefix)).mappings().first()
+        if row is None or not same_hash(row["key_hash"], hash_key(key)):
+            return None
+        return Principal(row["tenant"], frozenset(row["scopes"].split(",")), prefix)
+
+    # decisions
+    def add_decision(self, tenant: str, row: dict[str, Any]) -> StoredDecision:
+        """Insert a decision; the same (tenant, decision_id) again returns the stored one unchanged."""
+        existing = self.get_decision(tenant, row["decision_id"])
+        if existing is not None:
+            return existing
+        values = {
+            **{k: v for k, v in row.items() if k not in ("problem", "policy", "decision", "depots", "total_usd")},
+            "tenant": tenant,
+            "depots": "|" + "|".join(row["depots"]) + "|",
+            "total_usd": repr(float(row["total_usd"])),
+            "problem_json": json.dumps(row["problem"], sort_keys=True),
+            "policy_json": json.dumps(row["policy"], sort_keys=True),
+            "decision_json": json.dumps(row["decision"], sort_keys=True),
+        }
+        with self.engine.begin() as conn:
+            conn.execute(insert(decisions).values(**values))
+        stored = self.get_decision(tenant, row["decision_id"])
+        assert stored is not None
+        return stored
+
+    def get_decision(self, tenant: str, decision_id: str) -> StoredDecision | None:
+        """One decision of ``tenant`` (None if absent or another tenant's)."""
+        q = select(decisions).where(decisions.c.tenant == tenant, decisions.c.decision_id == decision_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).mappings().first()
+        return None if row is None else _stored(row)
+
+    def list_decisions(
+        self,
+        tenant: str,
+        depot: str | None = None,
+        since: datetime | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[StoredDecision], int]:
+        """A page of ``tenant``'s decisions, newest first, and the total matching."""
+        where = [decisions.c.tenant == tenant]
+        if depot:
+            where.append(decisions.c.depots.contains(f"|{depot}|", autoescape=True))
+        if since is not None:
+            where.append(decisions.c.created >= _utc(since))
+        if status:
+            where.append(decisions.c.status == status)
+        q = select(decisions).where(*where).order_by(decisions.c.created.desc(), decisions.c.id.desc())
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(decisions).where(*where)).scalar_one()
+            rows = conn.execute(q.limit(limit).offset(offset)).mappings().all()
+        return [_stored(r) for r in rows], int(total)
+
+    # reviews
+    def add_review(
+        self, tenant: str, decision_id: str, kind: str, reason: str, changes: dict, actor: str
+    ) -> dict[str, Any]:
+        """Append an approval or override."""
+        values = {
+            "tenant": tenant,
+            "decision_id": decision_id,
+            "kind": kind,
+            "reason": reason,
+            "changes_json": json.dumps(changes, sort_keys=True),
+            "actor": actor,
+            "created": datetime.now(UTC),
+        }
+        with self.engine.begin() as conn:
+            conn.execute(insert(reviews).values(**values))
+        return _review(values)
+
+    def reviews_of(self, tenant: str, decision_id: str) -> list[dict[str, Any]]:
+        """Approvals and overrides of a decision, oldest first."""
+        q = (
+            select(reviews)
+            .where(reviews.c.tenant == tenant, reviews.c.decision_id == decision_id)
+            .order_by(reviews.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_review(dict(r)) for r in conn.execute(q).mappings().all()]
+
+    # audit
+    def audit(self, tenant: str, actor: str, action: str, resource: str, detail: dict | None = None) -> None:
+        """Append one control action to the audit log."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(audit).values(
+                    tenant=tenant,
+                    at=datetime.now(UTC),
+                    actor=actor,
+                    action=action,
+                    resource=resource,
+                    detail_json=json.dumps(detail or {}, sort_keys=True),
+                )
+            )
+
+    def audit_log(self, tenant: str, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """A page of ``tenant``'s audit log, oldest first, and its length."""
+        where = audit.c.tenant == tenant
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(audit).where(where)).scalar_one()
+            rows = conn.execute(select(audit).where(where).order_by(audit.c.id).limit(limit).offset(offset))
+            out = [
+                {
+                    "id": r["id"],
+                    "at": _utc(r["at"]).isoformat(),
+                    "actor": r["actor"],
+                    "action": r["action"],
+                    "resource": r["resource"],
+                    "detail": json.loads(r["detail_json"]),
+                }
+                for r in rows.mappings().all()
+            ]
+        return out, int(total)
+
+    # fleets
+    def put_fleet(self, tenant: str, name: str, problem: dict) -> bool:
+        """Keep a named problem for ``tenant`` unless one of that name exists; True if stored now."""
+        with self.engine.begin() as conn:
+            found = conn.execute(select(fleets.c.id).where(fleets.c.tenant == tenant, fleets.c.name == name)).first()
+            if found is not None:
+                return False
+            conn.execute(
+                insert(fleets).values(
+                    tenant=tenant, name=name, problem_json=json.dumps(problem), created=datetime.now(UTC)
+                )
+            )
+        return True
+
+    def get_fleet(self, tenant: str, name: str) -> dict | None:
+        """A named problem of ``tenant``."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(fleets.c.problem_json).where(fleets.c.tenant == tenant, fleets.c.name == name)
+            ).first()
+        return None if row is None else json.loads(row[0])
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _review(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": values["kind"],
+        "reason": values["reason"],
+        "changes": json.loads(values["changes_json"]),
+        "actor": values["actor"],
+        "created": _utc(values["created"]).isoformat(),
+    }
+
+
+def _stored(row: Any) -> StoredDecision:
+    return StoredDecision(
+        decision_id=row["decision_id"],
+        created=_utc(row["created"]),
+        status=row["status"],
+        mode=row["mode"],
+        depots=[d for d in row["depots"].split("|") if d],
+        strategy=row["strategy"],
+        policy_name=row["policy_name"],
+        policy_version=row["policy_version"],
+        policy_hash=row["policy_hash"],
+        problem_hash=row["problem_hash"],
+        engine_version=row["engine_version"],
+        total_usd=float(row["total_usd"]),
+        problem=json.loads(row["problem_json"]),
+        policy=json.loads(row["policy_json"]),
+        decision=json.loads(row["decision_json"]),
+    )
