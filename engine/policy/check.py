@@ -119,9 +119,9 @@ def check_policy_text(text: str, source: str) -> tuple[Policy | None, list[Probl
         data, locations = parse_yaml_with_lines(text, source)
     except InputError as exc:
         return None, exc.problems
-    _value_positions(text, locations)
     if not isinstance(data, dict):
         return None, [Problem("a policy file must hold a mapping", "", source, 1, 1)]
+    _value_positions(text, locations)
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
 
 from service.auth import Principal
 from service.schemas import AuditPage
@@ -24,9 +24,9 @@ class AuditController(Controller):
     async def list(
         self,
         request: Request,
-        principal: Principal,
-        page: Annotated[int, Parameter(ge=1, le=1_000_000)] = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        principal: NamedDependency[Principal],
+        page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
+        page_size: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> AuditPage:
         """Every control action of the tenant (who, what, when), oldest first."""
         items, total = request.app.state.store.audit_log(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 from litestar import Controller, post
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from engine.errors import InputError, Problem
@@ -29,7 +30,7 @@ class BillController(Controller):
         guards=[requires("read")],
         status_code=HTTP_200_OK,
     )
-    async def create(self, data: BillRequest) -> dict[str, Any]:
+    async def create(self, data: JSONBody[BillRequest]) -> dict[str, Any]:
         """Bill ``load_kw`` (one value per ``step_minutes`` from ``start``) under ``tariff``: same JSON as
         ``fleetcharge bill --json``."""
         tariff = shipped_tariff(data.tariff)

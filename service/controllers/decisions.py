@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_409_CONFLICT
 
 from engine import __version__
@@ -70,7 +70,7 @@ class DecisionController(Controller):
     tags = ["decisions"]
     dependencies = {"principal": Provide(provide_principal)}
 
-    def _get(self, store: Store, principal: Principal, decision_id: str) -> StoredDecision:
+    def _get(self, store: Store, principal: NamedDependency[Principal], decision_id: FromPath[str]) -> StoredDecision:
         stored = store.get_decision(principal.tenant, decision_id)
         if stored is None:
             raise NotFoundException(f"no decision {decision_id!r}")
@@ -91,7 +91,9 @@ class DecisionController(Controller):
         guards=[requires("plan")],
         status_code=HTTP_201_CREATED,
     )
-    async def create(self, request: Request, principal: Principal, data: DecisionRequest) -> Decision:
+    async def create(
+        self, request: Request, principal: NamedDependency[Principal], data: JSONBody[DecisionRequest]
+    ) -> Decision:
         """Plan ``problem`` under ``policy`` and store the Decision (same JSON as ``fleetcharge plan --json``)."""
         store: Store = request.app.state.store
         if isinstance(data.policy, str):
@@ -133,12 +135,12 @@ class DecisionController(Controller):
     async def list(
         self,
         request: Request,
-        principal: Principal,
-        depot: str | None = None,
-        since: datetime | None = None,
-        status: str | None = None,
-        page: Annotated[int, Parameter(ge=1, le=1_000_000)] = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        principal: NamedDependency[Principal],
+        depot: FromQuery[str | None] = None,
+        since: FromQuery[datetime | None] = None,
+        status: FromQuery[str | None] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
+        page_size: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> DecisionPage:
         """The tenant's decisions, newest first, filtered by depot, creation time and status."""
         store: Store = request.app.state.store
@@ -164,12 +166,16 @@ class DecisionController(Controller):
         return DecisionPage(items=items, page=page, page_size=page_size, total=total)
 
     @get("/{decision_id:str}", operation_id="getDecision", summary="One decision", guards=[requires("read")])
-    async def get_one(self, request: Request, principal: Principal, decision_id: str) -> Decision:
+    async def get_one(
+        self, request: Request, principal: NamedDependency[Principal], decision_id: FromPath[str]
+    ) -> Decision:
         """The stored Decision."""
         return Decision.model_validate(self._get(request.app.state.store, principal, decision_id).decision)
 
     @get("/{decision_id:str}/trace", operation_id="getDecisionTrace", summary="Full trace", guards=[requires("read")])
-    async def trace(self, request: Request, principal: Principal, decision_id: str) -> dict[str, Any]:
+    async def trace(
+        self, request: Request, principal: NamedDependency[Principal], decision_id: FromPath[str]
+    ) -> dict[str, Any]:
         """Inputs (stored copy and content hash), policy, engine version, rules fired, constraints and their
         status, solver statistics, objective split, fallback steps and per-vehicle explanations."""
         store: Store = request.app.state.store
@@ -209,7 +215,13 @@ class DecisionController(Controller):
         summary="Why this charger, why now",
         guards=[requires("read")],
     )
-    async def explain(self, request: Request, principal: Principal, decision_id: str, vehicle: str) -> Explanation:
+    async def explain(
+        self,
+        request: Request,
+        principal: NamedDependency[Principal],
+        decision_id: FromPath[str],
+        vehicle: FromQuery[str],
+    ) -> Explanation:
         """The plain-words explanation for one vehicle of the decision."""
         d = self._get(request.app.state.store, principal, decision_id).decision
         text = d["trace"].get("explanations", {}).get(vehicle)
@@ -234,7 +246,9 @@ class DecisionController(Controller):
         guards=[requires("plan")],
         status_code=HTTP_200_OK,
     )
-    async def replay(self, request: Request, principal: Principal, decision_id: str) -> ReplayResult:
+    async def replay(
+        self, request: Request, principal: NamedDependency[Principal], decision_id: FromPath[str]
+    ) -> ReplayResult:
         """Re-run the stored problem with the stored policy and strategy; the plan must be identical."""
         store: Store = request.app.state.store
         s = self._get(store, principal, decision_id)
@@ -253,7 +267,13 @@ class DecisionController(Controller):
         )
 
     def _review(
-        self, store: Store, principal: Principal, decision_id: str, kind: str, reason: str, changes: dict
+        self,
+        store: Store,
+        principal: NamedDependency[Principal],
+        decision_id: FromPath[str],
+        kind: str,
+        reason: str,
+        changes: dict,
     ) -> ReviewResult:
         s = self._get(store, principal, decision_id)
         if s.mode == "shadow":
@@ -284,7 +304,11 @@ class DecisionController(Controller):
         status_code=HTTP_200_OK,
     )
     async def approve(
-        self, request: Request, principal: Principal, decision_id: str, data: ReviewRequest | None = None
+        self,
+        request: Request,
+        principal: NamedDependency[Principal],
+        decision_id: FromPath[str],
+        data: JSONBody[ReviewRequest | None] = None,
     ) -> ReviewResult:
         """Approve a decision made in assisted or automated mode (shadow decisions answer 409)."""
         reason = data.reason if data is not None else ""
@@ -298,7 +322,11 @@ class DecisionController(Controller):
         status_code=HTTP_200_OK,
     )
     async def override(
-        self, request: Request, principal: Principal, decision_id: str, data: OverrideRequest
+        self,
+        request: Request,
+        principal: NamedDependency[Principal],
+        decision_id: FromPath[str],
+        data: JSONBody[OverrideRequest],
     ) -> ReviewResult:
         """Record a dispatcher's changes to a decision, with the required reason."""
         changes = json.loads(json.dumps(data.changes))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from engine.policy import check_policy_text
@@ -47,7 +48,7 @@ class PolicyController(Controller):
         guards=[requires("read")],
         status_code=HTTP_200_OK,
     )
-    async def validate(self, data: ValidateRequest) -> ValidateResult:
+    async def validate(self, data: JSONBody[ValidateRequest]) -> ValidateResult:
         """The same messages as ``fleetcharge policy check``: ``NAME:LINE:COL: message`` per problem."""
         _policy, problems = check_policy_text(data.text, data.name)
         return ValidateResult(valid=not problems, problems=[str(p) for p in problems])

@@ -151,3 +151,21 @@ def test_plan_with_previous_decision(tmp_path: Path, capsys) -> None:
     (tmp_path / "bad.json").write_text('{"plan": 3}')
     code, _, err = run(["plan", str(ROOT / "examples/demo_depot"), "--previous", str(tmp_path / "bad.json")], capsys)
     assert code == 2 and str(tmp_path / "bad.json") in err
+
+
+def test_keys_create_prints_the_key_alone_and_it_works(tmp_path, capsys) -> None:
+    from service.store import Store
+
+    db = tmp_path / "keys.db"
+    assert main(["keys", "create", "--tenant", "acme", "--scopes", "read,plan", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith("fc_")
+    principal = Store(f"sqlite:///{db}").principal(out.strip())
+    assert principal.tenant == "acme" and principal.scopes == {"read", "plan"}
+
+
+def test_keys_create_refuses_unknown_scopes(tmp_path, capsys) -> None:
+    db = tmp_path / "keys.db"
+    assert main(["keys", "create", "--tenant", "acme", "--scopes", "read,fly", "--db", str(db)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "--scopes: unknown scopes ['fly']" in captured.err

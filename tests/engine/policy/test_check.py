@@ -41,3 +41,11 @@ def test_explain_reads_as_plain_words(capsys) -> None:
     )
     assert "If infeasible: allow_dc_fast -> next_best_charger -> delay_departure(20)" in text
     assert main(["policy", "explain", str(ROOT / "policies/courier.yaml")]) == 0
+
+
+def test_empty_or_scalar_text_is_a_problem_not_a_crash() -> None:
+    from engine.policy import check_policy_text
+
+    for text in ("", "42", "- a\n- b\n"):
+        policy, problems = check_policy_text(text, "p.yaml")
+        assert policy is None and [str(p) for p in problems] == ["p.yaml:1:1: a policy file must hold a mapping"]

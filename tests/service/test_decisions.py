@@ -1,0 +1,122 @@
+"""``/v1/decisions``: the API plans exactly what the engine plans, stores it, and explains and replays it."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.domain import Decision
+from engine.policy import load_policy
+from engine.schedule import decide
+from service.settings import ROOT
+from tests.service.conftest import request_body, small_problem
+
+COURIER = load_policy(ROOT / "policies" / "courier.yaml")  # mode: assisted
+
+
+def inline_policy(mode: str) -> dict:
+    return {
+        "metadata": {"name": "inline-test", "version": "7", "owner": "ops", "effective": "2025-01-01"},
+        "mode": {"default": mode},
+        "objective": {"shortfall_usd_per_kwh": {"3": 2.0}},
+        "soc_rules": [{"id": "floor", "min_soc": 0.6}],
+    }
+
+
+@pytest.fixture
+def created(client, keys) -> dict:
+    r = client.post("/v1/decisions", json=request_body(small_problem()), headers=keys.planner)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_api_decision_equals_the_engine_called_directly(created) -> None:
+    p = small_problem()
+    direct = decide(p, policy=COURIER, time_limit=30).model_dump(mode="json")
+    served = Decision.model_validate(created).model_dump(mode="json")
+    for volatile in ("created",):
+        direct.pop(volatile), served.pop(volatile)
+    direct["solver"].pop("seconds"), served["solver"].pop("seconds")
+    assert served == direct
+
+
+def test_get_list_and_filters(client, keys, created) -> None:
+    did = created["decision_id"]
+    assert client.get(f"/v1/decisions/{did}", headers=keys.reader).json()["plan"] == created["plan"]
+    page = client.get("/v1/decisions", params={"depot": "d"}, headers=keys.reader).json()
+    assert page["total"] == 1 and page["items"][0]["decision_id"] == did
+    assert page["items"][0]["mode"] == "assisted" and page["items"][0]["review"] == "proposed"
+    assert client.get("/v1/decisions", params={"depot": "elsewhere"}, headers=keys.reader).json()["total"] == 0
+    assert client.get("/v1/decisions", params={"status": "infeasible"}, headers=keys.reader).json()["total"] == 0
+    future = client.get("/v1/decisions", params={"since": "2999-01-01T00:00:00Z"}, headers=keys.reader).json()
+    assert future["total"] == 0
+    client.post("/v1/decisions", json=request_body(small_problem(n=3)), headers=keys.planner)
+    first = client.get("/v1/decisions", params={"page_size": 1}, headers=keys.reader).json()
+    second = client.get("/v1/decisions", params={"page_size": 1, "page": 2}, headers=keys.reader).json()
+    assert first["total"] == second["total"] == 2
+    assert first["items"][0]["decision_id"] != second["items"][0]["decision_id"]
+    assert client.get("/v1/decisions", params={"page_size": 0}, headers=keys.reader).status_code == 422
+
+
+def test_trace_carries_inputs_policy_and_explanations(client, keys, created) -> None:
+    t = client.get(f"/v1/decisions/{created['decision_id']}/trace", headers=keys.reader).json()
+    assert t["inputs"]["problem"]["tariff"] == "sce_tou_8_d" and len(t["inputs"]["problem_hash"]) == 64
+    assert t["policy"]["name"] == "courier" and t["policy"]["version"] == COURIER.metadata.version
+    assert t["engine_version"] and t["solver"]["status"] == "optimal"
+    assert {"energy_usd", "demand_usd", "wear_usd", "penalty_usd", "total_usd"} <= set(t["objective"]["cost"])
+    assert {r["entity"].split("/")[0] for r in t["rules_fired"]} == {"v1", "v2"}
+    assert set(t["explanations"]) == {"v1", "v2"}
+    assert t["fallbacks"] == [] and t["constraint_status"]["v1"]
+
+
+def test_explain_one_vehicle(client, keys, created) -> None:
+    did = created["decision_id"]
+    r = client.get(f"/v1/decisions/{did}/explain", params={"vehicle": "v1"}, headers=keys.reader).json()
+    assert r["vehicle_id"] == "v1" and r["charger_id"] in {"ac0", "ac1"}
+    assert "Charger" in r["explanation"] and r["rules"]
+    assert client.get(f"/v1/decisions/{did}/explain", params={"vehicle": "zz"}, headers=keys.reader).status_code == 404
+    assert client.get(f"/v1/decisions/{did}/explain", headers=keys.reader).status_code in (400, 422)
+
+
+def test_replay_is_identical(client, keys, created) -> None:
+    r = client.post(f"/v1/decisions/{created['decision_id']}/replay", headers=keys.planner).json()
+    assert r == {
+        "decision_id": created["decision_id"],
+        "identical": True,
+        "replayed_decision_id": created["decision_id"],
+        "differences": [],
+    }
+
+
+def test_approve_override_and_audit(client, keys, created) -> None:
+    did = created["decision_id"]
+    r = client.post(f"/v1/decisions/{did}/approve", json={"reason": "looks right"}, headers=keys.approver)
+    assert r.status_code == 200 and r.json()["review"] == "approved"
+    assert client.post(f"/v1/decisions/{did}/approve", headers=keys.approver).status_code == 409
+    bad = client.post(f"/v1/decisions/{did}/override", json={"changes": {"v1": "AC-2"}}, headers=keys.approver)
+    assert bad.status_code == 422 and any(e["field"] == "reason" for e in bad.json()["errors"])
+    r = client.post(
+        f"/v1/decisions/{did}/override",
+        json={"changes": {"v1": {"charger_id": "ac1"}}, "reason": "ac0 is broken"},
+        headers=keys.approver,
+    )
+    assert r.status_code == 200 and r.json()["review"] == "overridden"
+    log = client.get("/v1/audit", headers=keys.admin).json()
+    assert [e["action"] for e in log["items"]] == ["decision.create", "decision.approve", "decision.override"]
+    assert log["items"][2]["detail"]["reason"] == "ac0 is broken"
+    assert client.get("/v1/audit", headers=keys.reader).status_code == 403
+
+
+def test_shadow_decisions_cannot_be_approved(client, keys) -> None:
+    r = client.post("/v1/decisions", json=request_body(small_problem(), inline_policy("shadow")), headers=keys.planner)
+    assert r.status_code == 201, r.text
+    did = r.json()["decision_id"]
+    assert client.post(f"/v1/decisions/{did}/approve", headers=keys.approver).status_code == 409
+    over = {"changes": {"v1": "x"}, "reason": "r"}
+    assert client.post(f"/v1/decisions/{did}/override", json=over, headers=keys.approver).status_code == 409
+    listed = client.get("/v1/decisions", headers=keys.reader).json()["items"][0]
+    assert listed["mode"] == "shadow" and listed["policy"] == "inline-test (inline)"
+
+
+def test_baseline_strategies_are_served(client, keys) -> None:
+    r = client.post("/v1/decisions", json=request_body(small_problem(), strategy="edf"), headers=keys.planner)
+    assert r.status_code == 201 and r.json()["plan"]["strategy"] == "edf"
