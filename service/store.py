@@ -36,6 +36,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import IntegrityError
 
 from service.auth import Principal, hash_key, new_key, prefix_of, same_hash
 
@@ -230,8 +231,11 @@ class Store:
             "policy_json": json.dumps(row["policy"], sort_keys=True),
             "decision_json": json.dumps(row["decision"], sort_keys=True),
         }
-        with self.engine.begin() as conn:
-            conn.execute(insert(decisions).values(**values))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(decisions).values(**values))
+        except IntegrityError:
+            pass  # the same decision stored by a concurrent request in the meantime: return that one
         stored = self.get_decision(tenant, row["decision_id"])
         assert stored is not None
         return stored

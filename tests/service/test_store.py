@@ -100,3 +100,17 @@ def test_keys_resolve_to_their_tenant_and_scopes(store: Store) -> None:
     assert p.tenant == tenant and p.scopes == {"read", "plan"} and p.allows("plan") and not p.allows("approve")
     assert store.principal(key[:-1] + ("A" if key[-1] != "A" else "B")) is None
     assert store.principal("not-a-key") is None
+
+
+def test_a_concurrent_duplicate_insert_returns_the_stored_row(store: Store, monkeypatch) -> None:
+    tenant = f"c-{uuid.uuid4().hex[:8]}"
+    first = store.add_decision(tenant, row("d1", datetime.now(UTC) - timedelta(hours=1)))
+    original = store.get_decision
+    misses = [True]  # the first lookup misses, as if the other request had not committed yet
+
+    def racing_get(t, d):
+        return None if misses and misses.pop() else original(t, d)
+
+    monkeypatch.setattr(store, "get_decision", racing_get)
+    again = store.add_decision(tenant, row("d1", datetime.now(UTC)))
+    assert again.created == first.created
