@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.policy.conditions import parse_condition
 from engine.policy.evaluate import fire, fire_reference
+from engine.policy.isolated import IsolatedRules
 
 TEMPLATES = [
     'vehicle.class == "{c}" and trip.priority >= {p}',
@@ -78,14 +79,20 @@ def rss_mb() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--loops", type=int, default=1000)
+    ap.add_argument("--in-process", action="store_true", help="call fire() here instead of IsolatedRules")
     args = ap.parse_args()
     r, s = rules(), subjects()
     assert fire(r, s) == fire_reference(r, s)
+    isolated = None if args.in_process else IsolatedRules()
+    evaluate = fire if isolated is None else isolated.fire
+    if isolated is not None:
+        assert isolated.fire(r, s) == fire_reference(r, s)
+    print("mode:", "in process" if isolated is None else "IsolatedRules (child recycled every 20 evaluations)")
     times = []
     start = rss_mb()
     for i in range(args.loops):
         t0 = time.perf_counter()
-        fired = fire(r, s)
+        fired = evaluate(r, s)
         times.append((time.perf_counter() - t0) * 1000)
         if i == 9:
             warm = rss_mb()
@@ -95,6 +102,8 @@ def main() -> None:
         f"p95 {np.percentile(times, 95):.0f} ms; RSS {start:.0f} MB -> {warm:.0f} MB after 10 -> {end:.0f} MB after "
         f"{args.loops} (growth after warm-up {end - warm:+.1f} MB)"
     )
+    if isolated is not None:
+        isolated.close()
 
 
 if __name__ == "__main__":

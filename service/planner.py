@@ -21,6 +21,7 @@ from engine.tariffs import Tariff, load_tariff
 from engine.tariffs.files import TARIFF_DIR
 
 MODE_ORDER = ("shadow", "assisted", "automated")  # most restrictive first
+TASKS_PER_WORKER = 50  # decisions before a solver process is replaced
 
 
 class UnknownPolicy(LookupError):
@@ -85,7 +86,11 @@ class Planner:
         self.time_limit_s = time_limit_s
         if workers > 0:
             context = multiprocessing.get_context("spawn")
-            self.executor: Executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            # workers are replaced every 50 decisions: durable-rules' native engine never returns ~80 kB per
+            # ruleset it evaluated (see engine.policy.isolated), so a long-lived worker would grow without bound
+            self.executor: Executor = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER
+            )
         else:
             # one thread: Pyomo redirects the solver's output process-wide, so solves in threads must not overlap
             self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solve")

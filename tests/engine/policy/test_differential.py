@@ -77,3 +77,22 @@ def test_rules_apply_only_to_subjects_with_their_facts() -> None:
     rules = {"not-van": parse_condition('not (vehicle.class == "van")')}
     subjects = [("V1", {"vehicle": {"class": "truck"}}), ("C1", {"charger": {"kind": "DC"}})]
     assert fire(rules, subjects) == fire_reference(rules, subjects) == {("not-van", "V1")}
+
+
+def test_isolated_evaluation_fires_the_same_pairs() -> None:
+    from engine.policy.conditions import parse_condition
+    from engine.policy.evaluate import fire, fire_reference
+    from engine.policy.isolated import IsolatedRules
+
+    rules = {
+        "a": parse_condition('vehicle.class == "van" and trip.priority >= 3'),
+        "b": parse_condition("vehicle.soc < 0.5"),
+    }
+    subjects = [
+        (f"v{i}/t{i}", {"vehicle": {"class": ["van", "truck"][i % 2], "soc": i / 10}, "trip": {"priority": i % 5 + 1}})
+        for i in range(10)
+    ]
+    with IsolatedRules(evaluations_per_process=1) as isolated:
+        first, second = isolated.fire(rules, subjects), isolated.fire(rules, subjects)  # second runs in a new child
+    assert first == second == fire(rules, subjects) == fire_reference(rules, subjects)
+    assert ("a", "v2/t2") in first and ("b", "v9/t9") not in first
