@@ -118,3 +118,21 @@ def test_the_trace_says_which_rule_bound_and_why() -> None:
     easy = decide(problem([vehicle(1)], [trip(1, 6.0, 10.0)], [0.1]), tariff=TARIFF, policy=policy([]))
     # 45 kWh needed by 06:00; the cheap window 00:00-04:00 delivers up to 40 kWh, so the target is exactly met
     assert easy.trace["constraint_status"]["v1"]["min_soc:v1/t1:ready"] == "binding"
+
+
+def test_a_solver_failure_gives_a_flagged_edf_plan(monkeypatch) -> None:
+    import sys
+
+    decide_module = sys.modules["engine.schedule.decide"]
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("solver returned error")
+
+    monkeypatch.setattr(decide_module, "plan_optimal", broken)
+    d = decide(problem([vehicle(1)], [trip(1, 6.0, 10.0)], [0.1]), tariff=TARIFF)
+    assert d.status == "fallback" and d.solver.status == "error"
+    assert d.trace["repair_steps"] == [
+        {"step": "solver_failed", "error": "solver returned error", "fallback_strategy": "edf"}
+    ]
+    # EDF charges at full power from the start: 10 kW in the first slots until the 13 kWh target (10 kWh + reserve)
+    assert d.plan.vehicles[0].power_kw[0] == pytest.approx(10.0) and d.violations == []
