@@ -5,7 +5,8 @@ contended (more compatible vehicles than chargers):
 
     p[v,g,t] <= P(v,g) * occ[v,g,t]          (a vehicle draws only while plugged)
     sum_v occ[v,g,t] <= n_g                  (pool size)
-    sum_g occ[v,g,t] <= 1                    (one plug per vehicle)
+    sum_g u[v,g,t] <= 1                      (one plug per vehicle: u = occ on contended pools,
+                                              p / P(v,g) on the others, so power on two pools time-shares)
 
 SOC taper on DC pools for vehicles with a charge curve (battery-side kW, concave pieces
 ``P <= a_k * soc + b_k``):
@@ -36,7 +37,11 @@ def add_charger_pools(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     per_vehicle: dict[tuple[str, int], list] = {}
     for v, g, t in m.O:
         per_pool.setdefault((g, t), []).append(m.occ[v, g, t])
-        per_vehicle.setdefault((v, t), []).append(m.occ[v, g, t])
+    for v, g, t in m.A:
+        if g in contended:
+            per_vehicle.setdefault((v, t), []).append(m.occ[v, g, t])
+        elif m.p[v, g, t].ub:
+            per_vehicle.setdefault((v, t), []).append(m.p[v, g, t] / m.p[v, g, t].ub)
     m.pool_capacity = pyo.Constraint(sorted(per_pool), rule=lambda _m, g, t: sum(per_pool[g, t]) <= size[g])
     multi = sorted(k for k, occs in per_vehicle.items() if len(occs) > 1)
     m.one_plug = pyo.Constraint(multi, rule=lambda _m, v, t: sum(per_vehicle[v, t]) <= 1)

@@ -8,7 +8,8 @@
 - Forbid: the vehicle may not draw from matching pools inside the local window (whole pool when a charger id is
   named: pools are physical groups of identical chargers).
 - Defer: no charging for that trip while the energy price is above the threshold.
-- Prefer: recorded in the trace only (not yet a cost).
+- Prefer: drawing from pools that do not match the preference costs ``off_preference_usd_per_kwh`` (a steer
+  among near-equal plans, never above a real saving).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from engine.policy.directives import Defer, Directive, Forbid, MaxSoc, MinSoc
+from engine.policy.directives import Defer, Directive, Forbid, MaxSoc, MinSoc, Prefer
 from engine.schedule.inputs import ScheduleInputs
 
 HARD_FACTOR = 100.0
@@ -74,6 +75,15 @@ def apply_directives(x: ScheduleInputs, directives: list[Directive]) -> dict[str
                 blocked = {t for t in vi.charge_slots if _in_window(local[t], d.window)}
                 vi.blocked |= {(p.id, t) for t in blocked}
                 named.setdefault(vi.vehicle.id, []).append(f"forbid:{vi.vehicle.id}@{p.id}:{d.rule}")
+        elif isinstance(d, Prefer):
+            others = [
+                p.id
+                for p in x.pools
+                if p.id in vi.pool_kw
+                and not ((d.kind is None or p.kind == d.kind) and (d.charger is None or d.charger in p.chargers))
+            ]
+            vi.off_preference |= set(others)
+            named.setdefault(vi.vehicle.id, []).append(f"prefer:{vi.vehicle.id}:{d.rule}")
         elif isinstance(d, Defer):
             dep = next((dp for dp in vi.departures if dp.trip.id == d.trip_id), None)
             if dep is None:

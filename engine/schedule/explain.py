@@ -5,6 +5,8 @@ Constraint status, per named directive constraint (``<family>:<entity>:<rule>``)
 - ``min_soc``: *violated* when the departure is short by more than 1 Wh, *binding* when the battery holds no
   more than the target at departure (+1 Wh), else *slack*.
 - ``max_soc``: *binding* when the battery reaches the ceiling at some boundary, else *slack*.
+- ``prefer``: *followed* when the vehicle draws nothing from chargers off its preference, else *overridden* (a
+  preference is a small cost, so a real saving or a target can outweigh it).
 - ``forbid`` / ``defer``: *enforced* (the slots they close carry no power; whether the plan would differ without
   them takes another solve, which the policy lab notebook does).
 """
@@ -37,6 +39,9 @@ def constraint_status(x: ScheduleInputs, sol: Solution, named: dict[str, list[st
                 else:
                     held = sol.energy[v][dep.slot]
                     status[name] = "binding" if held <= dep.target_kwh + TOL_KWH else "slack"
+            elif family == "prefer":
+                off = sum(float(kw.sum()) for g, kw in sol.power[v].items() if g in vi.off_preference)
+                status[name] = "overridden" if off > 1e-6 else "followed"
             elif family == "max_soc":
                 status[name] = "binding" if sol.energy[v].max() >= vi.e_max_kwh - TOL_KWH else "slack"
             else:

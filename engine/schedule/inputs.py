@@ -62,6 +62,7 @@ class VehicleInputs:
     horizon_slots: int  # T
     notes: list[str] = field(default_factory=list)
     blocked: set[tuple[str, int]] = field(default_factory=set)  # (pool, slot) closed by policy directives
+    off_preference: set[str] = field(default_factory=set)  # pools a Prefer directive does not prefer
 
     def dwells(self) -> list[tuple[int, int]]:
         """Maximal runs of consecutive charge slots, as [start, end)."""

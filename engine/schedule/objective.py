@@ -6,6 +6,7 @@ demand  = w_D * sum_{d,c,m} rate_c * (peak[d,c,m] - MTD[d,c])
 wear    = w_kWh * sum p*dt + w_DC * sum_{DC pools} p*dt + w_plug * sum_{contended pools} occ*dt
 penalty = sum_k pen_k * short_k + w_over * sum over*dt
 change  = w_change * dt * sum |p - p_prev|          (rolling horizon, see stability.py)
+prefer  = w_pref * dt * sum_{(v,g) off preference} p[v,g,t]   (policy Prefer rules: a small steer)
 end     = - v_end * sum_v e[v,b1]                     (energy is constant after b1)
 early   = (w_early + 1e-4) * sum (t/T) * p * dt       (prefer earlier charging: a hedge for online
                                                         re-planning when weighted, else a tie-break)
@@ -58,9 +59,20 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     m.cost_end = pyo.Expression(
         expr=-w.end_value_usd_per_kwh * sum(m.e[vi.vehicle.id, vi.span[1]] for vi in x.vehicles)
     )
+    off = {(vi.vehicle.id, g) for vi in x.vehicles for g in vi.off_preference}
+    m.cost_prefer = pyo.Expression(
+        expr=w.off_preference_usd_per_kwh * dt * sum(m.p[v, g, t] for v, g, t in m.A if (v, g) in off)
+    )
     T = max(1, x.n_slots)
     tie = (w.prefer_early_usd_per_kwh + TIE_BREAK) * dt * sum((t / T) * m.p[v, g, t] for v, g, t in m.A)
     m.objective = pyo.Objective(
-        expr=m.cost_energy + m.cost_demand + m.cost_wear + m.cost_penalty + m.cost_end + m.cost_change + tie,
+        expr=m.cost_energy
+        + m.cost_demand
+        + m.cost_wear
+        + m.cost_penalty
+        + m.cost_end
+        + m.cost_change
+        + m.cost_prefer
+        + tie,
         sense=pyo.minimize,
     )

@@ -44,6 +44,23 @@ def _drop_conflicts(
     return sol, assigned, dropped, info.model_copy(update={"status": "feasible", "seconds": seconds}), steps
 
 
+def double_plugged(sessions: list[Session]) -> list[Session]:
+    """Sessions of one vehicle on different pools that overlap in time (the LP may time-share a slot between
+    pools; a vehicle has one plug, so the session choice must pick one)."""
+    by_vehicle: dict[str, list[Session]] = {}
+    for s in sessions:
+        by_vehicle.setdefault(s.vehicle_id, []).append(s)
+    out = []
+    for mine in by_vehicle.values():
+        mine.sort(key=lambda s: (s.start, s.end, s.pool))
+        reach = -1  # latest end so far
+        for s in mine:
+            if s.start < reach:
+                out.append(s)
+            reach = max(reach, s.end)
+    return out
+
+
 def plan_optimal(
     x: ScheduleInputs, time_limit: float | None = None
 ) -> tuple[Solution, dict[Session, str], list[Session], SolverInfo, list[dict]]:
@@ -55,9 +72,11 @@ def plan_optimal(
     if info.status not in ("optimal", "feasible"):
         raise RuntimeError(f"solver returned {info.status}")
     sol = read_solution(m, x)
-    assigned, conflicts = assign_chargers(sessions_of(sol, x), x.pools)
+    sessions = sessions_of(sol, x)
+    assigned, conflicts = assign_chargers(sessions, x.pools)
     steps: list[dict] = []
-    if conflicts:
+    doubles = double_plugged(sessions)
+    if conflicts or doubles:
         lp_objective = info.objective
         needs = needs_from(x, sol)
         add_session_choice(m, x, needs)
@@ -66,6 +85,7 @@ def plan_optimal(
             {
                 "step": "session_choice",
                 "lp_conflicts": len(conflicts),
+                "lp_double_plugged": len(doubles),
                 "sessions": len(needs),
                 "lp_objective": lp_objective,
                 "mip_objective": mip.objective,

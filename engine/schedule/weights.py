@@ -22,6 +22,12 @@ class ObjectiveWeights(BaseModel):
     plug_usd_per_hour: float = Field(
         0.02, ge=0, description="Cost of holding a contended charger for an hour [$/h]: favours compact sessions."
     )
+    off_preference_usd_per_kwh: float = Field(
+        0.01,
+        ge=0,
+        description="Cost of drawing a kWh from a charger a policy rule does not prefer for the vehicle [$/kWh]: "
+        "steers ties and near-ties, never outweighs a real saving above it.",
+    )
     prefer_early_usd_per_kwh: float = Field(
         0.0,
         ge=0,

@@ -136,3 +136,17 @@ def test_a_solver_failure_gives_a_flagged_edf_plan(monkeypatch) -> None:
     ]
     # EDF charges at full power from the start: 10 kW in the first slots until the 13 kWh target (10 kWh + reserve)
     assert d.plan.vehicles[0].power_kw[0] == pytest.approx(10.0) and d.violations == []
+
+
+@pytest.mark.parametrize("preferred", ["ac0", "slow"])
+def test_prefer_steers_between_equal_chargers(preferred) -> None:
+    from engine.domain import Charger
+
+    p = problem([vehicle(1, ac=7.2)], [trip(1, 6.0, 10.0)], [0.1])
+    slow = Charger(id="slow", depot_id="d", kind="AC", max_kw=7.2, connectors=["J1772"])
+    p = p.model_copy(update={"chargers": [*p.chargers, slow]})  # both deliver the van's 7.2 kW: a tie
+    rule = [{"id": "pref", "prefer": {"charger": preferred}}]
+    d = decide(p, tariff=TARIFF, policy=policy([], rule))
+    assert {s.charger_id for s in d.plan.vehicles[0].sessions} == {preferred}
+    assert d.trace["constraint_status"]["v1"]["prefer:v1:pref"] == "followed"
+    assert d.trace["objective_terms"]["prefer"] == pytest.approx(0.0, abs=1e-9)

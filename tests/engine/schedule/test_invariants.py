@@ -74,6 +74,13 @@ def test_site_limit_never_exceeded_and_energy_balance_closes(p, strategy) -> Non
     for spans in by_charger.values():
         spans.sort()
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+    # physical: a vehicle is plugged into one charger at a time and never draws more than its fastest inlet
+    caps = {v.id: v for v in p.vehicles}
+    for vp in d.plan.vehicles:
+        spans = sorted((s.plug_in, s.plug_out) for s in vp.sessions)
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), vp.vehicle_id
+        v = caps[vp.vehicle_id]
+        assert max(vp.power_kw) <= max(v.max_ac_kw, v.max_dc_kw) + 1e-6, vp.vehicle_id
 
 
 @settings(max_examples=8, deadline=None)
