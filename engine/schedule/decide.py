@@ -27,7 +27,7 @@ from engine.policy.schema import Policy
 from engine.schedule.assign import Session
 from engine.schedule.baselines import simulate
 from engine.schedule.directives import apply_directives
-from engine.schedule.explain import constraint_status, explain_vehicles
+from engine.schedule.explain import constraint_costs, constraint_status, explain_vehicles
 from engine.schedule.extract import Solution
 from engine.schedule.fallbacks import Attempt, ChainResult, Relaxations, is_infeasible, walk_chain
 from engine.schedule.inputs import ScheduleInputs, build_inputs
@@ -307,6 +307,7 @@ def decide(
         "rules_fired": a.rules_fired,
         "constraints": a.constraints,
         "constraint_status": status_of,
+        "constraint_cost_usd": constraint_costs(x, sol, a.constraints),
         "explanations": explain_vehicles(x, plan, status_of, a.rules_fired, violations),
         "fallbacks": fallbacks,
         "departure_delays_min": chain.delays_min,

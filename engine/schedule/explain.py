@@ -49,6 +49,27 @@ def constraint_status(x: ScheduleInputs, sol: Solution, named: dict[str, list[st
     return out
 
 
+def constraint_costs(x: ScheduleInputs, sol: Solution, named: dict[str, list[str]]) -> dict[str, dict[str, float]]:
+    """Per vehicle: money a directive constraint made the plan pay [$], where the plan itself says it: the
+    shortfall penalty of a ``min_soc`` target, the off-preference cost of a ``prefer`` rule. (What a binding
+    constraint costs beyond that takes a re-solve without it; the policy lab notebook does that.)"""
+    by_id = {vi.vehicle.id: vi for vi in x.vehicles}
+    w = x.weights
+    out: dict[str, dict[str, float]] = {}
+    for v, names in named.items():
+        vi = by_id[v]
+        for name in names:
+            family = name.split(":", 1)[0]
+            if family == "min_soc":
+                trip_id = name.split(":")[1].split("/", 1)[1]
+                k, dep = next((k, d) for k, d in enumerate(vi.departures) if d.trip.id == trip_id)
+                out.setdefault(v, {})[name] = dep.penalty_usd_per_kwh * sol.short.get((v, k), 0.0)
+            elif family == "prefer":
+                off = sum(float(kw.sum()) for g, kw in sol.power[v].items() if g in vi.off_preference)
+                out.setdefault(v, {})[name] = w.off_preference_usd_per_kwh * off * x.dt_h
+    return out
+
+
 def _hours(x: ScheduleInputs, slots: list[int]) -> str:
     """Runs of slots as local ``HH:MM-HH:MM`` ranges."""
     if not slots:

@@ -200,6 +200,7 @@ class DecisionController(Controller):
             "rules_fired": t.get("rules_fired", []),
             "constraints": t.get("constraints", {}),
             "constraint_status": t.get("constraint_status", {}),
+            "constraint_cost_usd": t.get("constraint_cost_usd", {}),
             "solver": d["solver"],
             "repair_steps": t.get("repair_steps", []),
             "objective": {"cost": d["cost"], "terms": t.get("objective_terms", {}), "bills": t.get("bills", {})},

@@ -113,6 +113,8 @@ def test_stale_soc_is_replaced_by_its_p10(p10, confidence, assumed) -> None:
 def test_the_trace_says_which_rule_bound_and_why() -> None:
     d = decide(short_van(), tariff=TARIFF, policy=policy(["manual_review"]))
     assert d.trace["constraint_status"] == {"v1": {"min_soc:v1/t1:ready": "violated"}}
+    # the hard rule's shortfall costs 100x the priority-3 penalty of 1 $/kWh: 20 kWh x 100 $/kWh
+    assert d.trace["constraint_cost_usd"]["v1"]["min_soc:v1/t1:ready"] == pytest.approx(2000.0, abs=1e-3)
     text = d.trace["explanations"]["v1"]
     assert "Charger ac0" in text and "Rule ready applies (MinSoc)" in text and "20.0 kWh short" in text
     easy = decide(problem([vehicle(1)], [trip(1, 6.0, 10.0)], [0.1]), tariff=TARIFF, policy=policy([]))
