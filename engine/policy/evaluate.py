@@ -22,6 +22,7 @@ from engine.policy.compile import ALWAYS, ruleset
 from engine.policy.conditions import Condition, facts_used
 
 Facts = dict[str, dict[str, Any]]
+_NONE: dict[str, Any] = {}
 
 
 def _hashable(value: Any) -> Any:
@@ -59,8 +60,10 @@ def fire(rules: dict[str, Condition], subjects: Iterable[tuple[str, Facts]]) -> 
             used = sorted({(f.entity, f.field) for f in facts_used(cond)})
             groups: dict[tuple, list[str]] = {}
             for subject, facts in subjects:
-                if applies(cond, facts):
-                    key = tuple(_hashable(facts[e][f]) for e, f in used)
+                key = tuple([facts.get(e, _NONE).get(f) for e, f in used])
+                if None not in key:  # the subject carries every fact the rule reads (see ``applies``)
+                    if any(isinstance(v, list) for v in key):
+                        key = tuple(_hashable(v) for v in key)
                     groups.setdefault(key, []).append(subject)
             for k, (key, members) in enumerate(groups.items()):
                 message = {"id": f"m{k}", "subject": str(k), ALWAYS: 1}
