@@ -51,6 +51,12 @@ def _walk(node: yaml.Node, path: PathKey, out: dict[PathKey, Location]) -> None:
             _walk(item, (*path, i), out)
 
 
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
 def parse_yaml_with_lines(text: str, source: str = "<string>") -> tuple[Any, dict[PathKey, Location]]:
     """Parse YAML text; return (data, locations). Syntax errors raise InputError with line and column."""
     try:
@@ -61,6 +67,13 @@ def parse_yaml_with_lines(text: str, source: str = "<string>") -> tuple[Any, dic
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
         raise InputError([Problem(f"invalid YAML: {exc.problem or exc}", "", source, line, col)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters, ...)
+        line, col = _line_col(text, exc.position)
+        raise InputError(
+            [Problem(f"invalid YAML: control character U+{exc.character:04X} is not allowed", "", source, line, col)]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(f"invalid YAML: {exc}", "", source, 1, 1)]) from None
     locations: dict[PathKey, Location] = {}
     if node is not None:
         _walk(node, (), locations)

@@ -71,3 +71,14 @@ def test_unknown_column_and_missing_table(tmp_path: Path) -> None:
     (folder / "trips.csv").unlink()
     with pytest.raises(InputError, match=r"missing trips\.csv"):
         load_problem(folder)
+
+
+def test_yaml_control_characters_are_an_input_error_with_position() -> None:
+    from engine.errors import InputError
+    from engine.io.yaml_lines import parse_yaml_with_lines
+
+    with pytest.raises(InputError) as info:
+        parse_yaml_with_lines("a: 1\nb: x\x0by\n", "p.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "p.yaml:2:5: invalid YAML: control character U+000B is not allowed"
+    ]
