@@ -6,7 +6,7 @@ events (consumed, so nothing accumulates) one by one, once per distinct combinat
 post even after its ruleset is deleted), frees the native rulesets afterwards (the Python
 wrapper never does: memory grew ~3 MB per evaluation without it), catches ``MessageNotHandledException`` for facts no rule matches,
 records firings only (actions never do work), re-raises any error an action hit (the engine would swallow it),
-and stops the host's timer threads afterwards. A host is not shared between threads.
+and never starts the host's timer threads (see ``_QuietHost``). A host is not shared between threads.
 """
 
 from __future__ import annotations
@@ -23,6 +23,16 @@ from engine.policy.conditions import Condition, facts_used
 
 Facts = dict[str, dict[str, Any]]
 _NONE: dict[str, Any] = {}
+
+
+class _QuietHost(Host):
+    """A Host without its background dispatch threads. ``Host.__init__`` starts two self re-arming timers that
+    poll every ruleset forever; cancelling them races with a callback in flight, which re-arms and then polls
+    freed rulesets ("Could not start action, error code: 111", and a thread per evaluation left running). Our
+    rules fire synchronously inside ``post`` and use no timers, so nothing needs the dispatch loop."""
+
+    def _run(self) -> None:
+        pass
 
 
 def _hashable(value: Any) -> Any:
@@ -50,7 +60,7 @@ def fire(rules: dict[str, Condition], subjects: Iterable[tuple[str, Facts]]) -> 
 
         return action
 
-    host = Host()
+    host = _QuietHost()
     try:
         host.set_rulesets({f"r_{i}": ruleset(rid, cond, recorder(rid)) for i, (rid, cond) in enumerate(rules.items())})
         subjects = list(subjects)
@@ -75,10 +85,6 @@ def fire(rules: dict[str, Condition], subjects: Iterable[tuple[str, Facts]]) -> 
                 if len(hits) > before:
                     fired.update((rid, s) for s in members)
     finally:
-        for timer in ("_d_timer", "_t_timer"):
-            t = getattr(host, timer, None)
-            if t is not None:
-                t.cancel()
         for rs in getattr(host, "_ruleset_list", []):  # the Python wrapper never frees native rulesets
             durable_rules_engine.delete_ruleset(rs._handle)
     if errors:
