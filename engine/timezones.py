@@ -6,9 +6,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def check_timezone(name: str) -> str:
-    """Return ``name`` if it is a known IANA timezone; raise ValueError saying what to give otherwise."""
+    """Return ``name`` if it is a known IANA timezone; raise ValueError saying what to give otherwise.
+
+    ``ZoneInfo`` looks the name up as a file, so a hostile name can also fail as OSError (too long, bad bytes)."""
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"unknown timezone {name!r} (use an IANA name like 'America/Los_Angeles')") from None
     return name
