@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import durable_rules_engine
@@ -45,51 +46,79 @@ def applies(cond: Condition, facts: Facts) -> bool:
     return all(facts.get(f.entity, {}).get(f.field) is not None for f in facts_used(cond))
 
 
-def fire(rules: dict[str, Condition], subjects: Iterable[tuple[str, Facts]]) -> set[tuple[str, str]]:
-    """The (rule id, subject) pairs whose condition holds, computed by durable-rules."""
-    fired: set[tuple[str, str]] = set()
-    hits: list[tuple[str, str]] = []
+@dataclass(frozen=True)
+class Groups:
+    """Per rule: the facts it reads, the distinct value combinations among the subjects, and who has each."""
+
+    used: dict[str, list[tuple[str, str]]]  # rule -> sorted (entity, field) pairs
+    keys: dict[str, list[tuple]]  # rule -> distinct value tuples, in first-seen order
+    members: dict[str, list[list[str]]]  # rule -> subjects per key (same order)
+
+
+def group_subjects(rules: dict[str, Condition], subjects: Iterable[tuple[str, Facts]]) -> Groups:
+    """Group subjects per rule by the values of the facts the rule reads: equal values, equal verdict. A subject
+    missing one of those facts is left out (see :func:`applies`)."""
+    subjects = list(subjects)
+    used, keys, members = {}, {}, {}
+    for rid, cond in rules.items():
+        fields = sorted({(f.entity, f.field) for f in facts_used(cond)})
+        groups: dict[tuple, list[str]] = {}
+        for subject, facts in subjects:
+            key = tuple([facts.get(e, _NONE).get(f) for e, f in fields])
+            if None not in key:
+                if any(isinstance(v, list) for v in key):
+                    key = tuple(_hashable(v) for v in key)
+                groups.setdefault(key, []).append(subject)
+        used[rid], keys[rid], members[rid] = fields, list(groups), list(groups.values())
+    return Groups(used, keys, members)
+
+
+def judge(rules: dict[str, Condition], used: dict[str, list], keys: dict[str, list[tuple]]) -> set[tuple[str, int]]:
+    """(rule, key index) pairs whose condition durable-rules finds true: one ruleset per rule on a fresh host, one
+    post per distinct key."""
+    hits: list[str] = []
     errors: list[BaseException] = []
 
     def recorder(rule_id: str):
         def action(c) -> None:
             try:
-                hits.append((rule_id, c.m["subject"]))
+                hits.append(c.m["subject"])
             except BaseException as exc:  # the engine swallows errors raised in actions: keep them
                 errors.append(exc)
 
         return action
 
+    out: set[tuple[str, int]] = set()
     host = _QuietHost()
     try:
         host.set_rulesets({f"r_{i}": ruleset(rid, cond, recorder(rid)) for i, (rid, cond) in enumerate(rules.items())})
-        subjects = list(subjects)
-        for i, (rid, cond) in enumerate(rules.items()):
-            # a condition reads only some facts: subjects with equal values of those facts share one message, so
-            # durable-rules judges each distinct combination once (the native engine costs time and ~20 B per post)
-            used = sorted({(f.entity, f.field) for f in facts_used(cond)})
-            groups: dict[tuple, list[str]] = {}
-            for subject, facts in subjects:
-                key = tuple([facts.get(e, _NONE).get(f) for e, f in used])
-                if None not in key:  # the subject carries every fact the rule reads (see ``applies``)
-                    if any(isinstance(v, list) for v in key):
-                        key = tuple(_hashable(v) for v in key)
-                    groups.setdefault(key, []).append(subject)
-            for k, (key, members) in enumerate(groups.items()):
+        for i, rid in enumerate(rules):
+            for k, key in enumerate(keys[rid]):
                 message = {"id": f"m{k}", "subject": str(k), ALWAYS: 1}
-                message |= {f"{e}__{f}": v for (e, f), v in zip(used, key, strict=True)}
+                message |= {f"{e}__{f}": v for (e, f), v in zip(used[rid], key, strict=True)}
                 before = len(hits)
                 # one post per message: a batch stops at the first message no rule matches (measured here)
                 with contextlib.suppress(MessageNotHandledException):
                     host.post(f"r_{i}", message)
                 if len(hits) > before:
-                    fired.update((rid, s) for s in members)
+                    out.add((rid, k))
     finally:
         for rs in getattr(host, "_ruleset_list", []):  # the Python wrapper never frees native rulesets
             durable_rules_engine.delete_ruleset(rs._handle)
     if errors:
         raise RuntimeError(f"a policy action failed: {errors[0]!r}")
-    return fired
+    return out
+
+
+def expand(groups: Groups, verdicts: set[tuple[str, int]]) -> set[tuple[str, str]]:
+    """(rule, subject) pairs from (rule, key index) verdicts."""
+    return {(rid, s) for rid, k in verdicts for s in groups.members[rid][k]}
+
+
+def fire(rules: dict[str, Condition], subjects: Iterable[tuple[str, Facts]]) -> set[tuple[str, str]]:
+    """The (rule id, subject) pairs whose condition holds, computed by durable-rules."""
+    groups = group_subjects(rules, subjects)
+    return expand(groups, judge(rules, groups.used, groups.keys))
 
 
 def fire_reference(rules: dict[str, Condition], subjects: Iterable[tuple[str, Facts]]) -> set[tuple[str, str]]:

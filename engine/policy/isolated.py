@@ -3,7 +3,7 @@
 durable-rules' native engine keeps about 80 kB per ruleset that received messages, even after the ruleset is
 deleted (measured: one ruleset per rule, 20 rules -> ~1.7 MB per evaluation, whatever the number of posts).
 Inside one process that memory never returns. :class:`IsolatedRules` runs :func:`engine.policy.evaluate.fire` in
-a single child process that is replaced every ``evaluations_per_process`` evaluations, so the caller's memory
+a single child process (this process groups the subjects; only the distinct fact combinations cross over) that is replaced every ``evaluations_per_process`` evaluations, so the caller's memory
 stays flat and the child's growth is bounded by ``evaluations_per_process x ~1.7 MB``. Results are identical to
 calling ``fire`` directly (same function, same inputs).
 
@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
 
 from engine.policy.conditions import Condition
-from engine.policy.evaluate import Facts, fire
+from engine.policy.evaluate import Facts, expand, group_subjects, judge
 
 
 class IsolatedRules:
@@ -38,7 +38,8 @@ class IsolatedRules:
 
     def fire(self, rules: dict[str, Condition], subjects: Iterable[tuple[str, Facts]]) -> set[tuple[str, str]]:
         """The (rule id, subject) pairs whose condition holds, computed by durable-rules in the child."""
-        return self._pool.submit(fire, rules, list(subjects)).result()
+        groups = group_subjects(rules, subjects)  # here: only the distinct fact combinations cross to the child
+        return expand(groups, self._pool.submit(judge, rules, groups.used, groups.keys).result())
 
     def close(self) -> None:
         """Stop the child process."""
