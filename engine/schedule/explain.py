@@ -17,9 +17,15 @@ import numpy as np
 
 from engine.domain import Plan, Violation
 from engine.schedule.extract import Solution
-from engine.schedule.inputs import ScheduleInputs, VehicleInputs
+from engine.schedule.inputs import Departure, ScheduleInputs, VehicleInputs
 
 TOL_KWH = 1e-3
+
+
+def _departure_of(vi: VehicleInputs, name: str) -> tuple[int, Departure]:
+    """The departure (index, Departure) a ``min_soc:<vehicle>/<trip>:<rule>`` constraint is about."""
+    trip_id = name.split(":")[1].split("/", 1)[1]
+    return next((k, d) for k, d in enumerate(vi.departures) if d.trip.id == trip_id)
 
 
 def constraint_status(x: ScheduleInputs, sol: Solution, named: dict[str, list[str]]) -> dict[str, dict[str, str]]:
@@ -32,8 +38,7 @@ def constraint_status(x: ScheduleInputs, sol: Solution, named: dict[str, list[st
         for name in names:
             family = name.split(":", 1)[0]
             if family == "min_soc":
-                trip_id = name.split(":")[1].split("/", 1)[1]
-                k, dep = next((k, d) for k, d in enumerate(vi.departures) if d.trip.id == trip_id)
+                k, dep = _departure_of(vi, name)
                 if sol.short.get((v, k), 0.0) > TOL_KWH:
                     status[name] = "violated"
                 else:
@@ -61,8 +66,7 @@ def constraint_costs(x: ScheduleInputs, sol: Solution, named: dict[str, list[str
         for name in names:
             family = name.split(":", 1)[0]
             if family == "min_soc":
-                trip_id = name.split(":")[1].split("/", 1)[1]
-                k, dep = next((k, d) for k, d in enumerate(vi.departures) if d.trip.id == trip_id)
+                k, dep = _departure_of(vi, name)
                 out.setdefault(v, {})[name] = dep.penalty_usd_per_kwh * sol.short.get((v, k), 0.0)
             elif family == "prefer":
                 off = sum(float(kw.sum()) for g, kw in sol.power[v].items() if g in vi.off_preference)
