@@ -76,6 +76,46 @@ class Defer:
 Directive = MinSoc | MaxSoc | Forbid | Prefer | Defer
 
 
+@dataclass(frozen=True)
+class Penalty:
+    """The policy's price of a kWh short of target and of a minute late, for one trip priority."""
+
+    priority: int
+    shortfall_usd_per_kwh: float
+    late_usd_per_min: float
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """The ordered actions for one event."""
+
+    event: str
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How a depot's decisions are executed: shadow, assisted or automated."""
+
+    depot_id: str
+    mode: str
+
+
+PolicyDirective = Penalty | Fallback | Mode
+
+
+def policy_directives(policy: Policy, problem: PlanningProblem) -> list[PolicyDirective]:
+    """The policy-wide directives for one problem: penalties per priority, fallback chains, mode per depot."""
+    o = policy.objective
+    out: list[PolicyDirective] = [
+        Penalty(p, o.shortfall_usd_per_kwh.get(p, 0.0), o.late_usd_per_min.get(p, 0.0))
+        for p in sorted(set(o.shortfall_usd_per_kwh) | set(o.late_usd_per_min))
+    ]
+    out += [Fallback(event, tuple(chain)) for event, chain in sorted(policy.fallbacks.items())]
+    out += [Mode(d.id, policy.mode.depots.get(d.id, policy.mode.default)) for d in problem.depots]
+    return out
+
+
 def _hhmm(when: datetime, tz: str) -> str:
     return when.astimezone(ZoneInfo(tz)).strftime("%H:%M")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from engine.domain import (
     VehiclePlan,
     Violation,
 )
-from engine.policy.directives import evaluate_policy, policy_weights
+from engine.policy.directives import evaluate_policy, policy_directives, policy_weights
 from engine.policy.schema import Policy
 from engine.schedule.assign import Session
 from engine.schedule.baselines import simulate
@@ -305,6 +306,11 @@ def decide(
             "hash": pol,
         },
         "rules_fired": a.rules_fired,
+        "policy_directives": []
+        if policy is None
+        else [
+            {"type": type(d).__name__, **json.loads(json.dumps(asdict(d)))} for d in policy_directives(policy, problem)
+        ],
         "constraints": a.constraints,
         "constraint_status": status_of,
         "constraint_cost_usd": constraint_costs(x, sol, a.constraints),

@@ -77,3 +77,21 @@ def test_min_soc_deadline_before_departure_stops_charging_early() -> None:
     assert np.all(kw[14:18] == 0.0)  # 03:30-04:30: the last hour before leaving
     (v,) = d.violations  # 00:00-03:30 gives 35 kWh of the 40 needed
     assert v.shortfall_kwh == pytest.approx(5.0, abs=1e-6)
+
+
+def test_policy_wide_directives_are_in_the_trace() -> None:
+    pol = Policy.model_validate(
+        {
+            "metadata": {"name": "t", "version": "1", "owner": "ops", "effective": "2025-01-01"},
+            "mode": {"default": "assisted", "depots": {"d": "shadow"}},
+            "objective": {"shortfall_usd_per_kwh": {3: 1.0, 5: 9.0}, "late_usd_per_min": {5: 2.0}},
+            "fallbacks": {"infeasible": ["relax_to_penalty", "manual_review"]},
+        }
+    )
+    d = decide(van(), tariff=TARIFF, policy=pol)
+    assert d.trace["policy_directives"] == [
+        {"type": "Penalty", "priority": 3, "shortfall_usd_per_kwh": 1.0, "late_usd_per_min": 0.0},
+        {"type": "Penalty", "priority": 5, "shortfall_usd_per_kwh": 9.0, "late_usd_per_min": 2.0},
+        {"type": "Fallback", "event": "infeasible", "actions": ["relax_to_penalty", "manual_review"]},
+        {"type": "Mode", "depot_id": "d", "mode": "shadow"},
+    ]
