@@ -118,8 +118,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from engine.io.problem_files import load_problem
-    from engine.schedule import decide
-    from engine.summary import describe_problem, describe_tariff, strategy_comparison
+    from engine.summary import describe_problem, describe_tariff
     from engine.tariffs import load_tariff, resolve_tariff_path
 
     problem = load_problem(args.path)
@@ -128,9 +127,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print()
     print(describe_tariff(tariff))
     print()
-    decisions = [decide(problem, s, tariff=tariff) for s in ("optimal", "edf", "llf", "uncontrolled")]
-    print(strategy_comparison(decisions))
+    print(_strategy_comparison(problem, tariff))
     return 0
+
+
+def _strategy_comparison(problem, tariff) -> str:
+    """The problem planned by every strategy (optimal first), as the summary's comparison table."""
+    from engine.schedule import decide
+    from engine.summary import strategy_comparison
+
+    return strategy_comparison([decide(problem, s, tariff=tariff) for s in ("optimal", "edf", "llf", "uncontrolled")])
 
 
 def _cmd_policy_check(args: argparse.Namespace) -> int:
@@ -175,18 +181,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _print_demo_comparison() -> None:
     """The demo depot under every strategy (optimal vs the baselines), printed when ready."""
     from engine.io.problem_files import load_problem
-    from engine.schedule import decide
-    from engine.summary import strategy_comparison
     from engine.tariffs import load_tariff, resolve_tariff_path
 
     problem = load_problem(DEMO)
     tariff = load_tariff(resolve_tariff_path(problem.tariff, DEMO))
-    decisions = [decide(problem, s, tariff=tariff) for s in ("optimal", "edf", "llf", "uncontrolled")]
-    print("\ndemo depot, plans by strategy (engine called directly):\n" + strategy_comparison(decisions), flush=True)
+    table = _strategy_comparison(problem, tariff)
+    print("\ndemo depot, plans by strategy (engine called directly):\n" + table, flush=True)
 
 
 def _cmd_keys_create(args: argparse.Namespace) -> int:
-    from service.auth import parse_scopes
+    from service.auth import parse_scopes, prefix_of
     from service.settings import Settings
     from service.store import Store
 
@@ -198,7 +202,7 @@ def _cmd_keys_create(args: argparse.Namespace) -> int:
         raise InputError([_problem("tenant must not be empty", "--tenant")])
     store = Store(Settings.from_env(db_url=args.db).db_url)
     key = store.create_key(args.tenant, scopes)
-    store.audit(args.tenant, key.split("_")[1], "key.create", "api_key", {"scopes": sorted(scopes), "by": "cli"})
+    store.audit(args.tenant, prefix_of(key), "key.create", "api_key", {"scopes": sorted(scopes), "by": "cli"})
     print(key)
     return 0
 

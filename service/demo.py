@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from engine.io.problem_files import load_problem
-from service.auth import SCOPES
+from service.auth import SCOPES, prefix_of
 from service.store import Store
 
 DEMO_DEPOT = Path(__file__).resolve().parents[1] / "examples" / "demo_depot"
@@ -20,7 +20,7 @@ def seed_demo(store: Store, request_path: Path, host: str, port: int) -> str:
     body = problem.model_dump(mode="json", by_alias=True)
     store.put_fleet(TENANT, "demo_depot", body)
     key = store.create_key(TENANT, frozenset(SCOPES))
-    store.audit(TENANT, key.split("_")[1], "key.create", "api_key", {"scopes": sorted(SCOPES), "by": "serve"})
+    store.audit(TENANT, prefix_of(key), "key.create", "api_key", {"scopes": sorted(SCOPES), "by": "serve"})
     request_path.write_text(json.dumps({"problem": body, "policy": "courier"}), encoding="utf-8")
     base = f"http://{host}:{port}"
     return "\n".join(

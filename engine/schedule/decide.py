@@ -224,9 +224,8 @@ def lateness_usd(problem: PlanningProblem, delays_min: dict[str, float], policy:
     if policy is None or not delays_min:
         return 0.0
     rate = policy.objective.late_usd_per_min
-    return sum(
-        minutes * rate.get(t.priority, 0.0) for t in problem.trips for tid, minutes in delays_min.items() if t.id == tid
-    )
+    priority = {t.id: t.priority for t in problem.trips}
+    return sum(minutes * rate.get(priority[tid], 0.0) for tid, minutes in delays_min.items())
 
 
 def decide(

@@ -18,7 +18,7 @@ import math
 from dataclasses import replace
 
 from engine.policy.directives import Defer, Directive, Forbid, MaxSoc, MinSoc, Prefer
-from engine.schedule.inputs import ScheduleInputs
+from engine.schedule.inputs import Pool, ScheduleInputs
 
 HARD_FACTOR = 100.0
 
@@ -28,6 +28,15 @@ def _in_window(hhmm: str, window: tuple[str, str] | None) -> bool:
         return True
     a, b = window
     return a <= hhmm < b if a <= b else (hhmm >= a or hhmm < b)
+
+
+def _matches(pool: Pool, kind: str | None, charger: str | None, depot: str | None = None) -> bool:
+    """Whether a pool is what a charger rule names (every given field must match)."""
+    return (
+        (kind is None or pool.kind == kind)
+        and (charger is None or charger in pool.chargers)
+        and (depot is None or pool.depot_id == depot)
+    )
 
 
 def apply_directives(x: ScheduleInputs, directives: list[Directive]) -> dict[str, list[str]]:
@@ -63,26 +72,13 @@ def apply_directives(x: ScheduleInputs, directives: list[Directive]) -> dict[str
                 new.append(dep)
             vi.departures = new
         elif isinstance(d, Forbid):
-            pools = [
-                p
-                for p in x.pools
-                if p.id in vi.pool_kw
-                and (d.kind is None or p.kind == d.kind)
-                and (d.depot is None or p.depot_id == d.depot)
-                and (d.charger is None or d.charger in p.chargers)
-            ]
+            pools = [p for p in x.pools if p.id in vi.pool_kw and _matches(p, d.kind, d.charger, d.depot)]
+            blocked = {t for t in vi.charge_slots if _in_window(local[t], d.window)}
             for p in pools:
-                blocked = {t for t in vi.charge_slots if _in_window(local[t], d.window)}
                 vi.blocked |= {(p.id, t) for t in blocked}
                 named.setdefault(vi.vehicle.id, []).append(f"forbid:{vi.vehicle.id}@{p.id}:{d.rule}")
         elif isinstance(d, Prefer):
-            others = [
-                p.id
-                for p in x.pools
-                if p.id in vi.pool_kw
-                and not ((d.kind is None or p.kind == d.kind) and (d.charger is None or d.charger in p.chargers))
-            ]
-            vi.off_preference |= set(others)
+            vi.off_preference |= {p.id for p in x.pools if p.id in vi.pool_kw and not _matches(p, d.kind, d.charger)}
             named.setdefault(vi.vehicle.id, []).append(f"prefer:{vi.vehicle.id}:{d.rule}")
         elif isinstance(d, Defer):
             dep = next((dp for dp in vi.departures if dp.trip.id == d.trip_id), None)

@@ -8,16 +8,17 @@ Constraint status, per named directive constraint (``<family>:<entity>:<rule>``)
 - ``prefer``: *followed* when the vehicle draws nothing from chargers off its preference, else *overridden* (a
   preference is a small cost, so a real saving or a target can outweigh it).
 - ``forbid`` / ``defer``: *enforced* (the slots they close carry no power; whether the plan would differ without
-  them takes another solve, which the policy lab notebook does).
+  them takes another solve).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from engine.domain import Plan, Violation
 from engine.schedule.extract import Solution
-from engine.schedule.inputs import Departure, ScheduleInputs, VehicleInputs
+from engine.schedule.inputs import Departure, ScheduleInputs, VehicleInputs, slot_runs
 
 TOL_KWH = 1e-3
 
@@ -26,6 +27,11 @@ def _departure_of(vi: VehicleInputs, name: str) -> tuple[int, Departure]:
     """The departure (index, Departure) a ``min_soc:<vehicle>/<trip>:<rule>`` constraint is about."""
     trip_id = name.split(":")[1].split("/", 1)[1]
     return next((k, d) for k, d in enumerate(vi.departures) if d.trip.id == trip_id)
+
+
+def _off_preference_kw(vi: VehicleInputs, sol: Solution) -> float:
+    """Power a vehicle draws off its preferred chargers, summed over slots [kW]."""
+    return sum(float(kw.sum()) for g, kw in sol.power[vi.vehicle.id].items() if g in vi.off_preference)
 
 
 def constraint_status(x: ScheduleInputs, sol: Solution, named: dict[str, list[str]]) -> dict[str, dict[str, str]]:
@@ -45,8 +51,7 @@ def constraint_status(x: ScheduleInputs, sol: Solution, named: dict[str, list[st
                     held = sol.energy[v][dep.slot]
                     status[name] = "binding" if held <= dep.target_kwh + TOL_KWH else "slack"
             elif family == "prefer":
-                off = sum(float(kw.sum()) for g, kw in sol.power[v].items() if g in vi.off_preference)
-                status[name] = "overridden" if off > 1e-6 else "followed"
+                status[name] = "overridden" if _off_preference_kw(vi, sol) > 1e-6 else "followed"
             elif family == "max_soc":
                 status[name] = "binding" if sol.energy[v].max() >= vi.e_max_kwh - TOL_KWH else "slack"
             else:
@@ -57,7 +62,7 @@ def constraint_status(x: ScheduleInputs, sol: Solution, named: dict[str, list[st
 def constraint_costs(x: ScheduleInputs, sol: Solution, named: dict[str, list[str]]) -> dict[str, dict[str, float]]:
     """Per vehicle: money a directive constraint made the plan pay [$], where the plan itself says it: the
     shortfall penalty of a ``min_soc`` target, the off-preference cost of a ``prefer`` rule. (What a binding
-    constraint costs beyond that takes a re-solve without it; the policy lab notebook does that.)"""
+    constraint costs beyond that takes a re-solve without it.)"""
     by_id = {vi.vehicle.id: vi for vi in x.vehicles}
     w = x.weights
     out: dict[str, dict[str, float]] = {}
@@ -69,8 +74,7 @@ def constraint_costs(x: ScheduleInputs, sol: Solution, named: dict[str, list[str
                 k, dep = _departure_of(vi, name)
                 out.setdefault(v, {})[name] = dep.penalty_usd_per_kwh * sol.short.get((v, k), 0.0)
             elif family == "prefer":
-                off = sum(float(kw.sum()) for g, kw in sol.power[v].items() if g in vi.off_preference)
-                out.setdefault(v, {})[name] = w.off_preference_usd_per_kwh * off * x.dt_h
+                out.setdefault(v, {})[name] = w.off_preference_usd_per_kwh * _off_preference_kw(vi, sol) * x.dt_h
     return out
 
 
@@ -78,17 +82,10 @@ def _hours(x: ScheduleInputs, slots: list[int]) -> str:
     """Runs of slots as local ``HH:MM-HH:MM`` ranges."""
     if not slots:
         return "never"
-    runs: list[list[int]] = []
-    for t in slots:
-        if runs and runs[-1][1] == t:
-            runs[-1][1] = t + 1
-        else:
-            runs.append([t, t + 1])
-    step = x.slot_starts[1] - x.slot_starts[0] if x.n_slots > 1 else None
     parts = []
-    for a, b in runs:
-        end = x.slot_starts[b] if b < x.n_slots else (x.slot_starts[-1] + step if step is not None else None)
-        parts.append(f"{x.slot_starts[a]:%a %H:%M}-{'' if end is None else f'{end:%H:%M}'}")
+    for a, b in slot_runs(slots):
+        end = x.slot_starts[b] if b < x.n_slots else x.slot_starts[-1] + pd.Timedelta(hours=x.dt_h)
+        parts.append(f"{x.slot_starts[a]:%a %H:%M}-{end:%H:%M}")
     return ", ".join(parts)
 
 

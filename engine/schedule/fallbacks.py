@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from engine.domain import PlanningProblem
+from engine.domain import PlanningProblem, SolverInfo
 from engine.policy.directives import Directive, Forbid, MinSoc
 from engine.policy.schema import parse_action
 from engine.schedule.assign import Session
@@ -74,7 +74,7 @@ class Attempt:
     sol: Solution
     assigned: dict[Session, str]
     conflicts: list[Session]
-    solver: object
+    solver: SolverInfo
     steps: list[dict] = field(default_factory=list)
 
 
@@ -140,10 +140,11 @@ def swapped_trips(a: Attempt) -> tuple[PlanningProblem, dict[str, tuple[str, str
     p = a.problem
     energy_now = {vi.vehicle.id: vi.e0_kwh for vi in a.x.vehicles}
     trips = {t.id: t for t in p.trips}
-    short = {s.vehicle_id for s in hard_shortfalls(a)}
+    shortfalls = hard_shortfalls(a)
+    short = {s.vehicle_id for s in shortfalls}
     taken: set[str] = set()
     moves: dict[str, tuple[str, str]] = {}
-    for s in hard_shortfalls(a):
+    for s in shortfalls:
         trip = trips[s.trip_id]
 
         def busy(vid: str, trip=trip) -> bool:

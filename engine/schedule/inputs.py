@@ -49,6 +49,17 @@ class Departure:
     hard: bool = False  # set by a hard policy rule: a shortfall triggers the policy's `infeasible` fallbacks
 
 
+def slot_runs(slots: list[int]) -> list[tuple[int, int]]:
+    """Maximal runs of consecutive slots (ascending input), as [start, end)."""
+    out: list[tuple[int, int]] = []
+    for t in slots:
+        if out and out[-1][1] == t:
+            out[-1] = (out[-1][0], t + 1)
+        else:
+            out.append((t, t + 1))
+    return out
+
+
 @dataclass
 class VehicleInputs:
     """One vehicle's view of the horizon."""
@@ -66,13 +77,7 @@ class VehicleInputs:
 
     def dwells(self) -> list[tuple[int, int]]:
         """Maximal runs of consecutive charge slots, as [start, end)."""
-        out: list[tuple[int, int]] = []
-        for t in self.charge_slots:
-            if out and out[-1][1] == t:
-                out[-1] = (out[-1][0], t + 1)
-            else:
-                out.append((t, t + 1))
-        return out
+        return slot_runs(self.charge_slots)
 
     def boundaries(self, dense: bool) -> list[int]:
         """Boundaries that carry an energy variable: every one in the span if ``dense`` (needed by SOC taper),
