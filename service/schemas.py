@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -119,7 +119,7 @@ class BillRequest(_Body):
     tariff: str = Field(max_length=200)
     start: AwareDatetime
     step_minutes: int = Field(15, ge=1, le=60)
-    load_kw: list[float] = Field(min_length=1, max_length=100_000)
+    load_kw: list[Annotated[float, Field(allow_inf_nan=False)]] = Field(min_length=1, max_length=100_000)
 
 
 class AuditPage(BaseModel):

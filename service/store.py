@@ -234,11 +234,11 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(decisions).values(**values))
-        except IntegrityError:
-            pass  # the same decision stored by a concurrent request in the meantime: return that one
-        stored = self.get_decision(tenant, row["decision_id"])
-        assert stored is not None
-        return stored
+        except IntegrityError:  # the same decision stored by a concurrent request in the meantime: return that one
+            stored = self.get_decision(tenant, row["decision_id"])
+            assert stored is not None
+            return stored
+        return _stored(values)
 
     def get_decision(self, tenant: str, decision_id: str) -> StoredDecision | None:
         """One decision of ``tenant`` (None if absent or another tenant's)."""
@@ -290,13 +290,20 @@ class Store:
 
     def reviews_of(self, tenant: str, decision_id: str) -> list[dict[str, Any]]:
         """Approvals and overrides of a decision, oldest first."""
+        return self.reviews_of_many(tenant, [decision_id])[decision_id]
+
+    def reviews_of_many(self, tenant: str, decision_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Approvals and overrides of several decisions in one query, oldest first per decision."""
         q = (
             select(reviews)
-            .where(reviews.c.tenant == tenant, reviews.c.decision_id == decision_id)
+            .where(reviews.c.tenant == tenant, reviews.c.decision_id.in_(decision_ids))
             .order_by(reviews.c.id)
         )
+        out: dict[str, list[dict[str, Any]]] = {d: [] for d in decision_ids}
         with self.engine.connect() as conn:
-            return [_review(dict(r)) for r in conn.execute(q).mappings().all()]
+            for r in conn.execute(q).mappings().all():
+                out[r["decision_id"]].append(_review(dict(r)))
+        return out
 
     # audit
     def audit(self, tenant: str, actor: str, action: str, resource: str, detail: dict | None = None) -> None:

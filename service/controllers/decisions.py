@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -70,7 +69,7 @@ class DecisionController(Controller):
     tags = ["decisions"]
     dependencies = {"principal": Provide(provide_principal)}
 
-    def _get(self, store: Store, principal: NamedDependency[Principal], decision_id: FromPath[str]) -> StoredDecision:
+    def _get(self, store: Store, principal: Principal, decision_id: str) -> StoredDecision:
         stored = store.get_decision(principal.tenant, decision_id)
         if stored is None:
             raise NotFoundException(f"no decision {decision_id!r}")
@@ -149,13 +148,14 @@ class DecisionController(Controller):
         rows, total = store.list_decisions(
             principal.tenant, depot, since, status, limit=page_size, offset=(page - 1) * page_size
         )
+        reviews = store.reviews_of_many(principal.tenant, [r.decision_id for r in rows])
         items = [
             DecisionSummary(
                 decision_id=r.decision_id,
                 created=r.created,
                 status=r.status,
                 mode=r.mode,
-                review=review_state(store.reviews_of(principal.tenant, r.decision_id)),
+                review=review_state(reviews[r.decision_id]),
                 depots=r.depots,
                 strategy=r.strategy,
                 policy=r.policy_name,
@@ -270,8 +270,8 @@ class DecisionController(Controller):
     def _review(
         self,
         store: Store,
-        principal: NamedDependency[Principal],
-        decision_id: FromPath[str],
+        principal: Principal,
+        decision_id: str,
         kind: str,
         reason: str,
         changes: dict,
@@ -286,7 +286,7 @@ class DecisionController(Controller):
         previous = store.reviews_of(principal.tenant, decision_id)
         if kind == "approve" and review_state(previous) == "approved":
             raise ClientException(f"decision {decision_id!r} is already approved", status_code=HTTP_409_CONFLICT)
-        store.add_review(principal.tenant, decision_id, kind, reason, changes, principal.key_prefix)
+        added = store.add_review(principal.tenant, decision_id, kind, reason, changes, principal.key_prefix)
         store.audit(
             principal.tenant,
             principal.key_prefix,
@@ -294,7 +294,7 @@ class DecisionController(Controller):
             f"decision:{decision_id}",
             {"reason": reason, "changes": changes},
         )
-        reviews = store.reviews_of(principal.tenant, decision_id)
+        reviews = [*previous, added]
         return ReviewResult(decision_id=decision_id, review=review_state(reviews), reviews=reviews)
 
     @post(
@@ -330,5 +330,4 @@ class DecisionController(Controller):
         data: JSONBody[OverrideRequest],
     ) -> ReviewResult:
         """Record a dispatcher's changes to a decision, with the required reason."""
-        changes = json.loads(json.dumps(data.changes))
-        return self._review(request.app.state.store, principal, decision_id, "override", data.reason, changes)
+        return self._review(request.app.state.store, principal, decision_id, "override", data.reason, data.changes)
