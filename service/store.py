@@ -157,6 +157,13 @@ class StoredDecision:
     decision: dict
 
 
+def review_state(reviews: list[dict[str, Any]]) -> str:
+    """proposed | approved | overridden: the latest review of a decision wins."""
+    if not reviews:
+        return "proposed"
+    return "approved" if reviews[-1]["kind"] == "approve" else "overridden"
+
+
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 

@@ -55,7 +55,8 @@ def problem_hash(problem: PlanningProblem) -> str:
 
 def plan_cost(x: ScheduleInputs, sol: Solution) -> tuple[CostSplit, dict[str, dict]]:
     """Cost split [$]: energy and demand from ``bill`` on each depot's site load (demand above the month-to-date
-    peak only), wear and penalties from the plan. Also returns per-depot bill summaries for the trace."""
+    peak only, unweighted: ``demand_weight`` is a preference of the objective, not money), wear and penalties
+    from the plan. Also returns per-depot bill summaries for the trace."""
     w = x.weights
     energy = demand = 0.0
     bills = {}
@@ -67,7 +68,7 @@ def plan_cost(x: ScheduleInputs, sol: Solution) -> tuple[CostSplit, dict[str, di
             line.rate * max(0.0, line.quantity - mtd.get(line.name, 0.0)) for line in b.lines if line.kind == "demand"
         )
         energy += b.energy_usd
-        demand += w.demand_weight * inc
+        demand += inc  # money: the weight steers the optimiser, it does not change the bill
         bills[d] = {
             "energy_usd": b.energy_usd,
             "demand_usd_full": b.demand_usd,
@@ -219,6 +220,15 @@ def _attempt(
     return Attempt(problem, directives, fired, constraints, x, sol, assigned, conflicts, solver, steps)
 
 
+def departure_targets(x: ScheduleInputs) -> dict[str, dict[str, float]]:
+    """Vehicle id -> trip id -> SOC the plan aims for at departure [0-1], after policy directives."""
+    return {
+        vi.vehicle.id: {d.trip.id: round(d.target_kwh / vi.vehicle.battery_kwh, 6) for d in vi.departures}
+        for vi in x.vehicles
+        if vi.departures
+    }
+
+
 def lateness_usd(problem: PlanningProblem, delays_min: dict[str, float], policy: Policy | None) -> float:
     """Cost of delayed departures [$]: minutes late times the policy's ``late_usd_per_min`` for the priority."""
     if policy is None or not delays_min:
@@ -315,6 +325,7 @@ def decide(
         "constraint_cost_usd": constraint_costs(x, sol, a.constraints),
         "explanations": explain_vehicles(x, plan, status_of, a.rules_fired, violations),
         "fallbacks": fallbacks,
+        "departure_targets": departure_targets(x),
         "departure_delays_min": chain.delays_min,
         "trip_vehicles": {t.id: t.vehicle_id for t in a.problem.trips} if a.problem is not planned else {},
         "manual_review": review,

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_409_CONFLI
 from engine import __version__
 from engine.domain import Decision, PlanningProblem
 from engine.policy.schema import Policy
+from engine.replay import json_differences
 from service.auth import Principal
 from service.planner import check_size, effective_mode, named_policy, shipped_tariff
 from service.schemas import (
@@ -27,39 +28,7 @@ from service.schemas import (
     ReviewResult,
 )
 from service.security import provide_principal, requires
-from service.store import Store, StoredDecision
-
-# What may differ between two runs of the same input: when it ran and how long the solver took.
-VOLATILE = {"created", "solver.seconds"}
-
-
-def review_state(reviews: list[dict[str, Any]]) -> str:
-    """proposed | approved | overridden: the latest review wins."""
-    if not reviews:
-        return "proposed"
-    return "approved" if reviews[-1]["kind"] == "approve" else "overridden"
-
-
-def _differences(a: Any, b: Any, path: str = "") -> list[str]:
-    """Paths at which two JSON values differ (volatile fields ignored), at most 20."""
-    if path in VOLATILE:
-        return []
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = []
-        for k in sorted(set(a) | set(b)):
-            sub = f"{path}.{k}" if path else str(k)
-            out += _differences(a.get(k), b.get(k), sub) if k in a and k in b else [sub]
-        return out[:20]
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return [f"{path} (length {len(a)} vs {len(b)})"]
-        out = []
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            out += _differences(x, y, f"{path}[{i}]")
-            if len(out) >= 20:
-                break
-        return out[:20]
-    return [] if a == b else [path]
+from service.store import Store, StoredDecision, review_state
 
 
 class DecisionController(Controller):
@@ -255,7 +224,7 @@ class DecisionController(Controller):
         s = self._get(store, principal, decision_id)
         problem = PlanningProblem.model_validate(s.problem)
         again = await self._run(request, problem, Policy.model_validate(s.policy), s.strategy)
-        diffs = _differences(s.decision, again.model_dump(mode="json"))
+        diffs = json_differences(s.decision, again.model_dump(mode="json"))
         store.audit(
             principal.tenant,
             principal.key_prefix,

@@ -83,6 +83,18 @@ def test_demand_charge_only_above_month_to_date_peak() -> None:
     assert d.cost.demand_usd == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.parametrize("weight", [0.5, 1.0, 3.0])
+def test_demand_cost_is_the_bill_not_the_objective_weight(weight: float) -> None:
+    # one van, 10 kWh needed (0.2 x 50) within 6 h on a 10 kW charger, demand charge 10 $/kW, nothing paid yet:
+    # the cheapest plan spreads flat at 10/6 kW (demand $16.67 beats 10 kW in the cheap window at $100); whatever
+    # the weight on demand in the objective, the reported demand cost is the bill's 10 $/kW x peak
+    tariff = two_level_tariff(demand_rate=10.0)
+    p = problem([vehicle(1)], [trip(1, 6.0, 20.0)], [0.2])
+    d = decide(p, weights=W.model_copy(update={"demand_weight": weight}), tariff=tariff)
+    assert d.cost.demand_usd == pytest.approx(10.0 * max(d.plan.site_load_kw), abs=1e-6)
+    assert max(d.plan.site_load_kw) == pytest.approx(10.0 / 6.0, abs=1e-4)
+
+
 def test_dc_taper_limits_power_at_high_soc() -> None:
     curve = [{"soc": 0.0, "max_kw": 100.0}, {"soc": 0.8, "max_kw": 100.0}, {"soc": 1.0, "max_kw": 20.0}]
     v = vehicle(1, battery=100.0, ac=0.0001, dc=100.0, charge_curve=curve)
