@@ -1,12 +1,13 @@
 # Two commands do everything on a fresh machine with Python 3.11+, make and git:
 #   make run   create .venv, install, start the decision API on 127.0.0.1:8000 (demo tenant, SQLite store)
-#   make test  create .venv if needed, install, ruff + pytest
+#   make test  create .venv if needed, install, ruff + pytest (installs Debian's Chromium for the browser test
+#              when it can: as root with apt-get; otherwise that one test skips with a message)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean notebooks browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +22,24 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint browser
 	$(BIN)/pytest -q -m "not slow"
+
+# Headless Chromium for tests/notebooks/test_browser.py (Playwright drives it with executable_path; it never
+# downloads a browser). Best effort: without root or apt-get the browser test skips and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium chromium-driver (Debian) for the browser test"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; } || \
+	    echo "could not install chromium: the browser test will skip"; \
+	  else echo "chromium not installed and no root apt-get: the browser test will skip"; fi; }
+
+# marimo's editor on the notebooks folder (plan explorer, trace explorer, policy lab, tariff explorer, dashboard)
+notebooks: $(STAMP)
+	$(BIN)/marimo edit notebooks
 
 bench: $(STAMP)
 	$(BIN)/python bench/bill_year.py

@@ -163,19 +163,31 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from service import create_app
     from service.demo import seed_demo
+    from service.server import create_server
     from service.settings import Settings
     from service.store import Store
 
     settings = Settings.from_env(db_url=args.db, solver_workers=args.workers)
     store = Store(settings.db_url)
-    print(seed_demo(store, Path(args.demo_request), args.host, args.port), flush=True)
+    text, key = seed_demo(store, Path(args.demo_request), args.host, args.port)
+    print(text, flush=True)
     if not args.no_summary:
         # in its own process: Pyomo captures solver output per process, and the server keeps its core
-        multiprocessing.get_context("spawn").Process(target=_print_demo_comparison, daemon=True).start()
-    uvicorn.run(create_app(settings, store), host=args.host, port=args.port, log_level="info")
+        base = f"http://{args.host}:{args.port}"
+        multiprocessing.get_context("spawn").Process(
+            target=_demo_comparison_and_decision, args=(base, key, str(args.demo_request)), daemon=True
+        ).start()
+    uvicorn.run(create_server(settings, store), host=args.host, port=args.port, log_level="info")
     return 0
+
+
+def _demo_comparison_and_decision(base_url: str, key: str, request_path: str) -> None:
+    """Print the demo strategy comparison, then plan the demo request through the API for the dashboard."""
+    from service.demo import post_demo_decision
+
+    _print_demo_comparison()
+    print(post_demo_decision(base_url, key, Path(request_path)), flush=True)
 
 
 def _print_demo_comparison() -> None:
@@ -264,7 +276,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, default=None, help="solver processes [default 2; 0 = threads]")
     p.add_argument("--demo-request", default="fleetcharge-demo-request.json", help="where to write the demo body")
-    p.add_argument("--no-summary", action="store_true", help="skip printing the demo strategy comparison")
+    p.add_argument(
+        "--no-summary",
+        action="store_true",
+        help="skip the demo strategy comparison and the demo decision planned through the API",
+    )
     p.set_defaults(func=_cmd_serve)
 
     keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+
+import httpx
 
 from engine.io.problem_files import load_problem
 from service.auth import SCOPES, prefix_of
@@ -13,9 +16,9 @@ DEMO_DEPOT = Path(__file__).resolve().parents[1] / "examples" / "demo_depot"
 TENANT = "demo"
 
 
-def seed_demo(store: Store, request_path: Path, host: str, port: int) -> str:
+def seed_demo(store: Store, request_path: Path, host: str, port: int) -> tuple[str, str]:
     """Store the demo depot for tenant ``demo``, write a ready request body to ``request_path`` and return the
-    lines to print: a new demo key (all scopes) and curl commands that use it."""
+    lines to print (a new demo key with all scopes and curl commands that use it) and the key."""
     problem = load_problem(DEMO_DEPOT)
     body = problem.model_dump(mode="json", by_alias=True)
     store.put_fleet(TENANT, "demo_depot", body)
@@ -23,7 +26,7 @@ def seed_demo(store: Store, request_path: Path, host: str, port: int) -> str:
     store.audit(TENANT, prefix_of(key), "key.create", "api_key", {"scopes": sorted(SCOPES), "by": "serve"})
     request_path.write_text(json.dumps({"problem": body, "policy": "courier"}), encoding="utf-8")
     base = f"http://{host}:{port}"
-    return "\n".join(
+    text = "\n".join(
         [
             f"fleetcharge decision API on {base}  (docs: {base}/schema, OpenAPI: {base}/schema/openapi.json)",
             f"demo tenant 'demo', API key (all scopes, shown once): {key}",
@@ -32,5 +35,35 @@ def seed_demo(store: Store, request_path: Path, host: str, port: int) -> str:
             f"-H 'Content-Type: application/json' --data @{request_path.resolve()}",
             "then list decisions:",
             f"  curl -s {base}/v1/decisions -H 'Authorization: Bearer {key}'",
+            f"dispatcher dashboard (enter the key): {base}/dashboard/",
         ]
+    )
+    return text, key
+
+
+def post_demo_decision(base_url: str, key: str, request_path: Path, wait_s: float = 60.0) -> str:
+    """Once the API answers, plan the demo request through it (``POST /v1/decisions``), so the dashboard has a
+    decision to show; returns the line to print."""
+    deadline = time.monotonic() + wait_s
+    with httpx.Client(base_url=base_url, timeout=900.0) as client:
+        while True:
+            try:
+                if client.get("/health").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                return f"demo decision not planned: {base_url} did not answer within {wait_s:.0f} s"
+            time.sleep(0.5)
+        response = client.post(
+            "/v1/decisions/",
+            content=request_path.read_bytes(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
+    if response.status_code != 201:
+        return f"demo decision not planned: {response.status_code} {response.text[:300]}"
+    d = response.json()
+    return (
+        f"demo decision {d['decision_id']} stored ({d['status']}, ${d['cost']['total_usd']:,.2f}): "
+        f"see it at {base_url}/dashboard/"
     )

@@ -1,0 +1,134 @@
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="full", app_title="fleetcharge: dispatcher dashboard")
+
+with app.setup:
+    import json
+    import os
+
+    import marimo as mo
+
+    from engine.charts import plan_figures
+    from engine.frames import readiness
+    from service.browse import ApiSource, latest_per_depot
+    from service.planner import shipped_tariff
+
+    DEFAULT_API = "http://127.0.0.1:8000"
+
+
+@app.function
+def api_base_url() -> str:
+    """The decision API that serves this dashboard (the page's own host), else ``FLEETCHARGE_API_URL``."""
+    request = mo.app_meta().request
+    if request is not None and request.url.get("netloc"):
+        scheme = "https" if request.url.get("scheme") in ("https", "wss") else "http"
+        return f"{scheme}://{request.url['netloc']}"
+    return os.environ.get("FLEETCHARGE_API_URL", DEFAULT_API)
+
+
+@app.cell
+def intro():
+    mo.md(r"""
+    # Dispatcher dashboard
+
+    **What it is for:** the latest decision per depot at a glance (which vehicle is on which charger when, the
+    site load against the grid limit, what the plan costs) and the dispatcher's approve or override.
+
+    **How to use it:** enter your API key (read scope to look; approve scope to approve or override). Pick a
+    depot. **Approve** records your approval of the shown decision; **Override** records your changes (JSON) with
+    the reason. Both go through the decision API under your key and appear in its audit log. This page never
+    plans: decisions come from `POST /v1/decisions`.
+    """)
+    return
+
+
+@app.cell
+def key_input():
+    api_url = mo.ui.text(value=api_base_url(), label="decision API")
+    key = mo.ui.text(value=os.environ.get("FLEETCHARGE_KEY", ""), kind="password", label="API key", full_width=True)
+    mo.hstack([api_url, key], justify="start", widths=[1, 2])
+    return api_url, key
+
+
+@app.cell
+def refresh_state():
+    get_refresh, set_refresh = mo.state(0)
+    return get_refresh, set_refresh
+
+
+@app.cell
+def latest(api_url, get_refresh, key):
+    mo.stop(not key.value, mo.callout(mo.md("Enter your API key to see the latest decisions."), kind="info"))
+    get_refresh()  # re-read after an approval or override
+    source = ApiSource(api_url.value, key.value)
+    per_depot = latest_per_depot(source.table())
+    mo.stop(per_depot.empty, mo.md("No decisions yet."))
+    depot = mo.ui.dropdown(list(per_depot["depot"]), value=per_depot["depot"].iloc[0], label="depot")
+    mo.vstack([mo.ui.table(per_depot, selection=None, label="latest decision per depot"), depot])
+    return depot, per_depot, source
+
+
+@app.cell
+def shown(depot, per_depot, source):
+    decision_id = per_depot.set_index("depot").loc[depot.value, "decision_id"]
+    record = source.record(decision_id)
+    decision = record.decision
+    ready, departures = readiness(decision, record.problem)
+    mo.hstack(
+        [
+            mo.stat(f"${decision.cost.total_usd:,.2f}", label="plan cost", bordered=True),
+            mo.stat(f"{ready}/{departures}", label="departures ready", bordered=True),
+            mo.stat(decision.status, label=f"status, {record.mode} mode", bordered=True),
+            mo.stat(record.review, label="review", bordered=True),
+            mo.stat(decision_id, label=f"decision ({record.policy_name})", bordered=True),
+        ],
+        justify="start",
+    )
+    return decision, decision_id, record
+
+
+@app.cell
+def figures(decision, record):
+    views = plan_figures(decision, record.problem, shipped_tariff(record.problem.tariff))
+    mo.vstack([views["gantt"], views["load"]])
+    return
+
+
+@app.cell
+def review_controls(record):
+    reason = mo.ui.text(label="reason (required to override)", full_width=True)
+    changes = mo.ui.text_area(placeholder='{"T-01": "hold until 02:00"}', label="override changes (JSON)")
+    approve_button = mo.ui.run_button(label="Approve", kind="success", disabled=record.mode == "shadow")
+    override_button = mo.ui.run_button(label="Override", kind="warn", disabled=record.mode == "shadow")
+    mo.vstack(
+        [
+            mo.md("_Shadow-mode decisions are never executed: they cannot be approved._")
+            if record.mode == "shadow"
+            else mo.md(""),
+            reason,
+            changes,
+            mo.hstack([approve_button, override_button], justify="start"),
+        ]
+    )
+    return approve_button, changes, override_button, reason
+
+
+@app.cell
+def act(approve_button, changes, decision_id, override_button, reason, set_refresh, source):
+    mo.stop(not (approve_button.value or override_button.value))
+    try:
+        if approve_button.value:
+            result = source.approve(decision_id, reason.value)
+        else:
+            result = source.override(decision_id, json.loads(changes.value or "{}"), reason.value)
+        outcome = mo.callout(mo.md(f"Decision `{decision_id}` is now **{result['review']}**."), kind="success")
+        set_refresh(lambda n: n + 1)
+    except (ValueError, RuntimeError) as exc:
+        outcome = mo.callout(mo.md(f"Not recorded: {exc}"), kind="danger")
+    outcome
+    return
+
+
+if __name__ == "__main__":
+    app.run()

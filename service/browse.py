@@ -1,0 +1,195 @@
+"""Read stored decisions for views (notebooks, dashboard): straight from a store file or URL, or through the
+decision API with a key. Both sources give the same :class:`DecisionRecord`, so a view does not care which."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import httpx
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from engine.domain import Decision, PlanningProblem
+from engine.policy.schema import Policy
+from engine.replay import json_differences
+from engine.schedule import decide
+from service.planner import shipped_tariff
+from service.settings import Settings, database_url
+from service.store import Store, StoredDecision, review_state
+
+SUMMARY_COLUMNS = ["decision_id", "created", "status", "mode", "review", "depots", "strategy", "policy", "total_usd"]
+
+
+class DecisionRecord(BaseModel):
+    """A stored decision with the inputs that made it and its review state."""
+
+    decision: Decision
+    problem: PlanningProblem
+    policy: Policy
+    policy_name: str
+    strategy: str
+    mode: str
+    review: str = Field(description="proposed | approved | overridden")
+    reviews: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ReplayOutcome(BaseModel):
+    """A re-run of a stored decision's inputs."""
+
+    identical: bool
+    differences: list[str]
+    replayed: Decision | None = None
+
+
+class DecisionSource(Protocol):
+    """Where a view reads decisions from."""
+
+    label: str
+
+    def table(self, limit: int = 200) -> pd.DataFrame: ...
+    def record(self, decision_id: str) -> DecisionRecord: ...
+    def replay(self, decision_id: str) -> ReplayOutcome: ...
+
+
+def latest_per_depot(table: pd.DataFrame) -> pd.DataFrame:
+    """The newest decision per depot from a decision table (newest first): one row per depot, ``depot`` added."""
+    if table.empty:
+        return table.assign(depot=pd.Series(dtype=str))
+    rows = table.explode("depots").rename(columns={"depots": "depot"})
+    return rows.drop_duplicates("depot", keep="first").sort_values("depot", ignore_index=True)
+
+
+def _summary(s: StoredDecision, reviews: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "decision_id": s.decision_id,
+        "created": s.created,
+        "status": s.status,
+        "mode": s.mode,
+        "review": review_state(reviews),
+        "depots": s.depots,
+        "strategy": s.strategy,
+        "policy": s.policy_name,
+        "total_usd": s.total_usd,
+    }
+
+
+class StoreSource:
+    """Decisions of one tenant read from the service's store (a SQLite file path or a database URL)."""
+
+    def __init__(self, location: str, tenant: str = "demo", time_limit_s: float | None = None) -> None:
+        self.store = Store(database_url(location))
+        self.tenant = tenant
+        self.label = f"store {location} (tenant {tenant})"
+        self.time_limit_s = time_limit_s if time_limit_s is not None else Settings().time_limit_s
+
+    def table(self, limit: int = 200) -> pd.DataFrame:
+        """Newest first: id, created, status, mode, review, depots, strategy, policy, total [$]."""
+        rows, _total = self.store.list_decisions(self.tenant, limit=limit)
+        reviews = self.store.reviews_of_many(self.tenant, [r.decision_id for r in rows])
+        return pd.DataFrame([_summary(r, reviews[r.decision_id]) for r in rows], columns=SUMMARY_COLUMNS)
+
+    def _stored(self, decision_id: str) -> StoredDecision:
+        stored = self.store.get_decision(self.tenant, decision_id)
+        if stored is None:
+            raise LookupError(f"no decision {decision_id!r} for tenant {self.tenant!r} in {self.label}")
+        return stored
+
+    def record(self, decision_id: str) -> DecisionRecord:
+        s = self._stored(decision_id)
+        reviews = self.store.reviews_of(self.tenant, decision_id)
+        return DecisionRecord(
+            decision=Decision.model_validate(s.decision),
+            problem=PlanningProblem.model_validate(s.problem),
+            policy=Policy.model_validate(s.policy),
+            policy_name=s.policy_name,
+            strategy=s.strategy,
+            mode=s.mode,
+            review=review_state(reviews),
+            reviews=reviews,
+        )
+
+    def replay(self, decision_id: str) -> ReplayOutcome:
+        """Re-run the stored inputs in this process with ``engine.schedule.decide``, as the API does."""
+        r = self.record(decision_id)
+        again = decide(
+            r.problem,
+            strategy=r.strategy,
+            tariff=shipped_tariff(r.problem.tariff),
+            time_limit=self.time_limit_s,
+            created=datetime.now(UTC),
+            policy=r.policy,
+        )
+        stored = self._stored(decision_id).decision
+        diffs = json_differences(stored, again.model_dump(mode="json"))
+        return ReplayOutcome(identical=not diffs, differences=diffs, replayed=again)
+
+
+class ApiError(RuntimeError):
+    """The decision API answered with an error status."""
+
+
+class ApiSource:
+    """Decisions read through the decision API with a key (``Authorization: Bearer``)."""
+
+    def __init__(self, base_url: str, key: str, timeout_s: float = 600.0, client: httpx.Client | None = None) -> None:
+        """``client`` replaces the HTTP client (tests pass Litestar's TestClient, an ``httpx.Client``)."""
+        self.base_url = base_url.rstrip("/")
+        self.label = f"API {self.base_url}"
+        self.client = client or httpx.Client(base_url=self.base_url, timeout=timeout_s)
+        self.headers = {"Authorization": f"Bearer {key}"}
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.client.request(method, path, headers=self.headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ApiError(f"{method} {self.base_url}{path}: {exc}") from None
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text
+            raise ApiError(f"{method} {path}: {response.status_code} {detail}")
+        return response.json()
+
+    def table(self, limit: int = 200) -> pd.DataFrame:
+        page = self._call("GET", "/v1/decisions/", params={"page_size": min(limit, 200)})
+        frame = pd.DataFrame(page["items"], columns=SUMMARY_COLUMNS)
+        frame["created"] = pd.to_datetime(frame["created"], utc=True)
+        return frame
+
+    def record(self, decision_id: str) -> DecisionRecord:
+        decision = self._call("GET", f"/v1/decisions/{decision_id}")
+        trace = self._call("GET", f"/v1/decisions/{decision_id}/trace")
+        return DecisionRecord(
+            decision=Decision.model_validate(decision),
+            problem=PlanningProblem.model_validate(trace["inputs"]["problem"]),
+            policy=Policy.model_validate(trace["policy"]["document"]),
+            policy_name=trace["policy"]["name"],
+            strategy=trace["inputs"]["strategy"],
+            mode=trace["mode"],
+            review=trace["review"],
+            reviews=trace["reviews"],
+        )
+
+    def replay(self, decision_id: str) -> ReplayOutcome:
+        """``POST /v1/decisions/{id}/replay`` (needs the plan scope)."""
+        out = self._call("POST", f"/v1/decisions/{decision_id}/replay")
+        return ReplayOutcome(identical=out["identical"], differences=out["differences"])
+
+    def approve(self, decision_id: str, reason: str = "") -> dict[str, Any]:
+        """``POST /v1/decisions/{id}/approve`` (needs the approve scope); the review state after it."""
+        return self._call("POST", f"/v1/decisions/{decision_id}/approve", json={"reason": reason})
+
+    def override(self, decision_id: str, changes: dict[str, Any], reason: str) -> dict[str, Any]:
+        """``POST /v1/decisions/{id}/override`` with the dispatcher's changes and reason."""
+        return self._call("POST", f"/v1/decisions/{decision_id}/override", json={"changes": changes, "reason": reason})
+
+
+def open_source(location: str, key: str = "", tenant: str = "demo") -> DecisionSource:
+    """An API source for an ``http(s)://`` location (``key`` required), else a store source (file or DB URL)."""
+    if location.startswith(("http://", "https://")):
+        if not key:
+            raise ValueError("an API location needs a key (fc_...)")
+        return ApiSource(location, key)
+    return StoreSource(location, tenant)

@@ -1,0 +1,158 @@
+"""Headless Chromium (Debian's ``chromium``) driven by Playwright: the dashboard served by ``fleetcharge serve``
+at ``/dashboard`` approves a decision through the API, and every notebook's main view is saved to
+``build/screenshots/``. Skips with a message when Chromium or Playwright is missing (``make test`` installs
+Chromium where it can)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.settings import ROOT
+from tests.notebooks.conftest import SeededStore
+
+SHOTS = ROOT / "build" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BIN = Path(sys.executable).parent
+
+
+def _chromium() -> str:
+    path = os.environ.get("FLEETCHARGE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.skip("browser test skipped: Chromium not found (apt-get install chromium chromium-driver)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    executable = _chromium()
+    sync_api = pytest.importorskip("playwright.sync_api", reason="browser test skipped: playwright not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(cmd: list[str], log: Path, url: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start a server (output to ``log``, so no pipe fills) and wait until ``url`` answers."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"{cmd[0]} exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    pytest.fail(f"{url} did not answer in 60 s: {log.read_text()[-2000:]}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def service(seeded_store: SeededStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``fleetcharge serve`` on a free port over the seeded store; yields its base URL."""
+    tmp = tmp_path_factory.mktemp("serve")
+    port = _free_port()
+    cmd = [
+        str(BIN / "fleetcharge"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        str(seeded_store.path),
+    ]
+    cmd += ["--workers", "1", "--no-summary", "--demo-request", str(tmp / "demo-request.json")]
+    proc = _start(cmd, tmp / "serve.log", f"http://127.0.0.1:{port}/health")
+    yield f"http://127.0.0.1:{port}"
+    _stop(proc)
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(1500)  # let Vega finish drawing
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_dashboard_shows_the_plan_and_approves_through_the_api(browser, service: str, seeded_store) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{service}/dashboard/")
+    page.wait_for_selector("h1:has-text('Dispatcher dashboard')", timeout=60_000)
+    key_box = page.locator("input[type=password]")
+    key_box.fill(seeded_store.key)
+    key_box.press("Enter")
+    cost = f"${seeded_store.decision['cost']['total_usd']:,.2f}"
+    page.wait_for_selector(f"text={cost}", timeout=60_000)  # the plan's cost figure, as the API stored it
+    page.wait_for_selector(".vega-embed", timeout=30_000)
+    assert page.locator(".vega-embed").count() >= 2  # the Gantt chart and the site load
+    assert page.locator("text=charger occupancy").count() + page.locator(".vega-embed canvas, .vega-embed svg").count()
+    _shot(page, "dashboard")
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_selector("text=approved", timeout=60_000)
+    audit = httpx.get(f"{service}/v1/audit/", headers={"Authorization": f"Bearer {seeded_store.key}"}).json()
+    approvals = [a for a in audit["items"] if a["action"] == "decision.approve"]
+    assert [a["resource"] for a in approvals] == [f"decision:{seeded_store.decision_id}"]
+    page.close()
+
+
+# notebook -> text that appears once its main view has rendered
+MAIN_VIEWS = {
+    "plan_explorer": "optimal plan, total cost",
+    "trace_explorer": "binding or violated",
+    "policy_lab": "Valid.",
+    "tariff_explorer": "bill total",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MAIN_VIEWS))
+def test_notebook_main_view_renders_and_is_saved(browser, seeded_store: SeededStore, name: str, tmp_path) -> None:
+    port = _free_port()
+    cmd = [str(BIN / "marimo"), "run", str(ROOT / "notebooks" / f"{name}.py"), "--headless", "--no-sandbox"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port)]
+    proc = _start(
+        cmd, tmp_path / "marimo.log", f"http://127.0.0.1:{port}/", env={"FLEETCHARGE_DB": str(seeded_store.path)}
+    )
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector(f"text={MAIN_VIEWS[name]}", timeout=120_000)
+        _shot(page, name)
+        assert (SHOTS / f"{name}.png").stat().st_size > 10_000
+        page.close()
+    finally:
+        _stop(proc)
