@@ -43,8 +43,8 @@ def intro():
 
 @app.cell
 def controls():
-    shipped = sorted(p.stem for p in TARIFF_DIR.glob("*.yaml"))
-    tariff_name = mo.ui.dropdown([*shipped, UPLOADED], value="pnm_4b", label="tariff")
+    _shipped = sorted(p.stem for p in TARIFF_DIR.glob("*.yaml"))
+    tariff_name = mo.ui.dropdown([*_shipped, UPLOADED], value="pnm_4b", label="tariff")
     tariff_upload = mo.ui.file(filetypes=[".yaml", ".yml", ".json"], label="upload a tariff")
     week_start = mo.ui.date(value=dt.date(2023, 4, 9), label="week from")
     load_name = mo.ui.dropdown([*EXAMPLE_LOADS, UPLOADED], value=next(iter(EXAMPLE_LOADS)), label="load")

@@ -1,7 +1,7 @@
 """Headless Chromium (Debian's ``chromium``) driven by Playwright: the dashboard served by ``fleetcharge serve``
 at ``/dashboard`` approves a decision through the API, and every notebook's main view is saved to
-``build/screenshots/``. Skips with a message when Chromium or Playwright is missing (``make test`` installs
-Chromium where it can)."""
+``build/screenshots/``. The browser tests skip with a message when Chromium or Playwright is missing (``make
+test`` installs Chromium where it can); the headless dashboard run at the end needs neither."""
 
 from __future__ import annotations
 
@@ -156,3 +156,16 @@ def test_notebook_main_view_renders_and_is_saved(browser, seeded_store: SeededSt
         page.close()
     finally:
         _stop(proc)
+
+
+def test_dashboard_runs_headless_against_the_served_api(service: str, seeded_store, monkeypatch) -> None:
+    """No browser needed: the dashboard notebook as a script, reading the latest decision through the API."""
+    from tests.notebooks.conftest import run_notebook
+
+    monkeypatch.setenv("FLEETCHARGE_API_URL", service)
+    assert "decision" not in run_notebook("dashboard")  # no key yet: it asks for one and stops there
+    monkeypatch.setenv("FLEETCHARGE_KEY", seeded_store.key)
+    defs = run_notebook("dashboard")
+    assert defs["decision_id"] == seeded_store.decision_id
+    assert defs["decision"].cost.total_usd == seeded_store.decision["cost"]["total_usd"]
+    assert list(defs["per_depot"]["depot"]) == ["lax-1"]
