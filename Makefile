@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/acn_2019_03.py --online-caps 10,20,30,40,60,80,125
 	$(BIN)/python bench/api.py --requests 50
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

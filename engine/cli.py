@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -219,6 +220,79 @@ def _cmd_keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_payloads(path: str) -> list[tuple[int, object]]:
+    """(line, payload) from JSON lines or CSV (header row; Fleetbook exports and our normalised columns)."""
+    import csv
+
+    from engine.errors import Problem
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError([Problem(f"cannot read file: {exc.strerror}", "", path)]) from None
+    if path.lower().endswith(".csv"):
+        reader = csv.DictReader(text.splitlines())
+        return [(reader.line_num, dict(row)) for row in reader]
+    out: list[tuple[int, object]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            out.append((n, json.loads(line)))
+        except ValueError as exc:
+            out.append((n, {"unparseable_json_line": line[:2000], "error": str(exc)}))
+    return out
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from service.settings import Settings
+    from service.store import Store
+    from service.telemetry_store import TelemetryStore
+    from service.triggers import TriggerWatch
+
+    rows = _read_payloads(args.file)
+    store = Store(Settings.from_env(db_url=args.db).db_url)
+    watch = TriggerWatch(store, TelemetryStore(store))
+    counts = {"accepted": 0, "duplicate": 0, "quarantined": 0}
+    for start in range(0, len(rows), args.batch):
+        chunk = rows[start : start + args.batch]
+        outcomes, replans = watch.ingest(args.tenant, [p for _l, p in chunk])
+        for stored in watch.plan_now(args.tenant, replans) if not args.no_triggers else []:
+            trigger = stored.decision["trace"]["trigger"]
+            print(
+                f"trigger {trigger['kind']} ({trigger['vehicle_id']}): decision {stored.decision_id} ({stored.status}, {stored.mode})",
+                file=sys.stderr,
+            )
+        for (line, _p), outcome in zip(chunk, outcomes, strict=True):
+            counts[outcome.status] += 1
+            if outcome.status == "quarantined":
+                print(
+                    f"{args.file}:{line}: {outcome.event_id or '-'}: {outcome.reason}: {outcome.message}",
+                    file=sys.stderr,
+                )
+    print(json.dumps(counts))
+    return 0
+
+
+def _cmd_ingest_mqtt(args: argparse.Namespace) -> int:
+    from service.mqtt_ingest import MqttIngest, parse_broker
+    from service.settings import Settings
+    from service.store import Store
+    from service.telemetry_store import TelemetryStore
+
+    try:
+        parse_broker(args.broker)
+    except ValueError as exc:
+        raise InputError([_problem(str(exc), "--broker")]) from None
+    ts = TelemetryStore(Store(Settings.from_env(db_url=args.db).db_url))
+    ingest = MqttIngest(ts, args.tenant, args.broker, args.topic, args.client_id)
+    print(f"subscribed to {args.topic} on {args.broker} for tenant {args.tenant}; Ctrl-C stops", file=sys.stderr)
+    with contextlib.suppress(KeyboardInterrupt):
+        ingest.run()
+    print(json.dumps(ingest.counts))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     parser = argparse.ArgumentParser(prog="fleetcharge", description="Decision engine for electric fleets.")
@@ -267,6 +341,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="summarise the demo depot (or another problem) and its tariff")
     p.add_argument("path", nargs="?", default=str(DEMO))
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("ingest", help="ingest telemetry from JSON lines or CSV into the store")
+    p.add_argument("file", help="JSON lines (one payload per line) or CSV (Fleetbook export or normalised columns)")
+    p.add_argument("--db", default=None, help="store: SQLite file or database URL (default FLEETCHARGE_DB)")
+    p.add_argument("--tenant", default="demo")
+    p.add_argument("--batch", type=int, default=5000, help="events per transaction")
+    p.add_argument("--no-triggers", action="store_true", help="do not re-plan on triggering telemetry")
+    p.set_defaults(func=_cmd_ingest)
+    p = sub.add_parser("ingest-mqtt", help="subscribe to an MQTT broker and ingest telemetry")
+    p.add_argument("--broker", required=True, help="mqtt://HOST:PORT")
+    p.add_argument("--topic", default="fleet/+/telemetry")
+    p.add_argument("--db", default=None, help="store: SQLite file or database URL (default FLEETCHARGE_DB)")
+    p.add_argument("--tenant", default="demo")
+    p.add_argument("--client-id", default="fleetcharge-ingest", help="persistent session id (redelivery)")
+    p.set_defaults(func=_cmd_ingest_mqtt)
 
     p = sub.add_parser("serve", help="run the decision API (seeds the demo tenant and prints a demo key)")
     p.add_argument("--host", default="127.0.0.1")

@@ -13,11 +13,14 @@ from service.controllers.bills import BillController
 from service.controllers.decisions import DecisionController
 from service.controllers.policies import PolicyController
 from service.controllers.system import SystemController
+from service.controllers.telemetry import TelemetryController, VehicleController
 from service.errors import HANDLERS
 from service.metrics import Metrics, metrics_middleware
 from service.planner import Planner
 from service.settings import Settings
 from service.store import Store
+from service.telemetry_store import TelemetryStore
+from service.triggers import TriggerWatch
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Litestar:
@@ -41,7 +44,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         security=[{"bearer": []}],
     )
     app = Litestar(
-        route_handlers=[DecisionController, PolicyController, BillController, AuditController, SystemController],
+        route_handlers=[
+            DecisionController,
+            PolicyController,
+            BillController,
+            AuditController,
+            SystemController,
+            TelemetryController,
+            VehicleController,
+        ],
         openapi_config=openapi,
         exception_handlers=HANDLERS,
         middleware=[metrics_middleware],
@@ -51,6 +62,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.telemetry = TelemetryStore(store)
+    app.state.triggers = TriggerWatch(store, app.state.telemetry)
     app.state.planner = planner
     app.state.metrics = Metrics()
     return app

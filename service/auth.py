@@ -13,7 +13,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-SCOPES = ("read", "plan", "approve", "admin")
+SCOPES = ("read", "plan", "approve", "ingest", "admin")
 
 
 @dataclass(frozen=True)

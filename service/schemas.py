@@ -129,3 +129,39 @@ class AuditPage(BaseModel):
     page: int
     page_size: int
     total: int
+
+
+MAX_BATCH_EVENTS = 10_000
+
+
+class IngestRequest(_Body):
+    """A batch of telemetry payloads (normalised events, Acme webhook payloads or Fleetbook CSV rows)."""
+
+    events: list[Any] = Field(
+        max_length=MAX_BATCH_EVENTS,
+        description="At most 10,000 events; an item that is not an event is quarantined, not the whole batch.",
+    )
+
+
+class IngestResult(BaseModel):
+    """Counts per status and one result per event, in request order."""
+
+    accepted: int
+    duplicate: int
+    quarantined: int
+    results: list[dict[str, Any]]
+
+
+class QuarantinePage(BaseModel):
+    """A page of quarantined events, newest first."""
+
+    items: list[dict[str, Any]]
+    page: int
+    page_size: int
+    total: int
+
+
+class ReleaseRequest(_Body):
+    """The corrected payload; without one the original is re-checked."""
+
+    event: dict[str, Any] | None = None

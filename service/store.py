@@ -360,6 +360,14 @@ class Store:
             )
         return True
 
+    def fleets_of(self, tenant: str) -> list[dict]:
+        """All named problems of ``tenant``, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(fleets.c.problem_json).where(fleets.c.tenant == tenant).order_by(fleets.c.id)
+            ).all()
+        return [json.loads(r[0]) for r in rows]
+
     def get_fleet(self, tenant: str, name: str) -> dict | None:
         """A named problem of ``tenant``."""
         with self.engine.connect() as conn:

@@ -11,12 +11,12 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_409_CONFLICT
 
-from engine import __version__
 from engine.domain import Decision, PlanningProblem
 from engine.policy.schema import Policy
 from engine.replay import json_differences
 from service.auth import Principal
-from service.planner import check_size, effective_mode, named_policy, shipped_tariff
+from service.planner import check_size, named_policy, shipped_tariff
+from service.recording import record_decision
 from service.schemas import (
     DecisionPage,
     DecisionRequest,
@@ -69,33 +69,8 @@ class DecisionController(Controller):
         else:
             policy, policy_name = data.policy, f"{data.policy.metadata.name} (inline)"
         decision = await self._run(request, data.problem, policy, data.strategy)
-        body = decision.model_dump(mode="json")
-        stored = store.add_decision(
-            principal.tenant,
-            {
-                "decision_id": decision.decision_id,
-                "created": decision.created,
-                "status": decision.status,
-                "mode": effective_mode(policy, data.problem),
-                "depots": [d.id for d in data.problem.depots],
-                "strategy": data.strategy,
-                "policy_name": policy_name,
-                "policy_version": policy.metadata.version,
-                "policy_hash": decision.trace["policy"]["hash"],
-                "problem_hash": decision.trace["problem_hash"],
-                "engine_version": __version__,
-                "total_usd": decision.cost.total_usd,
-                "problem": data.problem.model_dump(mode="json", by_alias=True),
-                "policy": policy.model_dump(mode="json"),
-                "decision": body,
-            },
-        )
-        store.audit(
-            principal.tenant,
-            principal.key_prefix,
-            "decision.create",
-            f"decision:{decision.decision_id}",
-            {"policy": policy_name, "strategy": data.strategy, "status": decision.status, "mode": stored.mode},
+        stored = record_decision(
+            store, principal.tenant, principal.key_prefix, decision, data.problem, policy, policy_name, data.strategy
         )
         return Decision.model_validate(stored.decision)
 
