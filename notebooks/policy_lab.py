@@ -4,8 +4,6 @@ __generated_with = "0.25.2"
 app = marimo.App(width="full", app_title="fleetcharge: policy lab")
 
 with app.setup:
-    import os
-
     import marimo as mo
     import yaml
 
@@ -14,7 +12,7 @@ with app.setup:
     from engine.frames import cost_frame
     from engine.policy import check_policy_text, explain
     from engine.schedule import decide
-    from service.browse import open_source
+    from service.browse import open_source, source_inputs
     from service.planner import shipped_tariff
     from service.settings import ROOT
 
@@ -40,11 +38,7 @@ def intro():
 
 @app.cell
 def controls():
-    location = mo.ui.text(
-        value=os.environ.get("FLEETCHARGE_DB", "fleetcharge.db"), label="store file, DB URL or API URL", full_width=True
-    )
-    key = mo.ui.text(value=os.environ.get("FLEETCHARGE_KEY", ""), kind="password", label="API key (for a URL)")
-    tenant = mo.ui.text(value=os.environ.get("FLEETCHARGE_TENANT", "demo"), label="tenant (for a store)")
+    location, key, tenant = source_inputs()
     mo.hstack([location, key, tenant], justify="start")
     return key, location, tenant
 

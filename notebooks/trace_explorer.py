@@ -4,15 +4,13 @@ __generated_with = "0.25.2"
 app = marimo.App(width="full", app_title="fleetcharge: trace explorer")
 
 with app.setup:
-    import os
-
     import marimo as mo
     import pandas as pd
 
     from engine.charts import plan_figures
     from engine.tariffs import load_tariff
     from engine.tariffs.files import resolve_tariff_path
-    from service.browse import open_source
+    from service.browse import open_source, source_inputs
 
 
 @app.cell
@@ -33,11 +31,7 @@ def intro():
 
 @app.cell
 def controls():
-    location = mo.ui.text(
-        value=os.environ.get("FLEETCHARGE_DB", "fleetcharge.db"), label="store file, DB URL or API URL", full_width=True
-    )
-    key = mo.ui.text(value=os.environ.get("FLEETCHARGE_KEY", ""), kind="password", label="API key (for a URL)")
-    tenant = mo.ui.text(value=os.environ.get("FLEETCHARGE_TENANT", "demo"), label="tenant (for a store)")
+    location, key, tenant = source_inputs()
     mo.hstack([location, key, tenant], justify="start")
     return key, location, tenant
 

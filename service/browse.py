@@ -193,3 +193,19 @@ def open_source(location: str, key: str = "", tenant: str = "demo") -> DecisionS
             raise ValueError("an API location needs a key (fc_...)")
         return ApiSource(location, key)
     return StoreSource(location, tenant)
+
+
+def source_inputs() -> tuple[Any, Any, Any]:
+    """The notebooks' three inputs for a decision source (marimo text fields): location (store file, database URL
+    or API URL; default ``FLEETCHARGE_DB`` else ``fleetcharge.db``), API key (``FLEETCHARGE_KEY``) and tenant
+    (``FLEETCHARGE_TENANT`` else ``demo``)."""
+    import os
+
+    import marimo as mo
+
+    location = mo.ui.text(
+        value=os.environ.get("FLEETCHARGE_DB", "fleetcharge.db"), label="store file, DB URL or API URL", full_width=True
+    )
+    key = mo.ui.text(value=os.environ.get("FLEETCHARGE_KEY", ""), kind="password", label="API key (for a URL)")
+    tenant = mo.ui.text(value=os.environ.get("FLEETCHARGE_TENANT", "demo"), label="tenant (for a store)")
+    return location, key, tenant

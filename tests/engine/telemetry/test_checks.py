@@ -1,24 +1,9 @@
 """Every quarantine reason, and odometer checks judged by event time (late events against their neighbours)."""
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
-from engine.telemetry import CheckContext, TelemetryEvent, check_event
-
-NOW = datetime(2025, 7, 15, 5, 0, tzinfo=UTC)
-
-
-def event(typ: str, values: dict, minutes: float = 0, vehicle: str = "V-01", eid: str = "e") -> TelemetryEvent:
-    return TelemetryEvent(
-        event_id=eid,
-        vehicle_id=vehicle,
-        source="t",
-        event_time=NOW + timedelta(minutes=minutes),
-        type=typ,
-        values=values,
-        payload_version="1",
-    )
+from engine.telemetry import CheckContext, check_event
+from tests.engine.telemetry.factory import NOW, event
 
 
 @pytest.mark.parametrize(

@@ -1,27 +1,18 @@
 """Derived state: the latest event per type wins, so any arrival order gives the same state."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.telemetry import TelemetryEvent, fold_events
+from engine.telemetry import fold_events
 from engine.telemetry.state import view
+from tests.engine.telemetry.factory import NOW, event
 
-NOW = datetime(2025, 7, 15, 5, 0, tzinfo=UTC)
 
-
-def ev(i: int, typ: str, values: dict, minutes: float, vehicle: str = "V-01") -> TelemetryEvent:
-    return TelemetryEvent(
-        event_id=f"e{i:03d}",
-        vehicle_id=vehicle,
-        source="t",
-        event_time=NOW + timedelta(minutes=minutes),
-        type=typ,
-        values=values,
-        payload_version="1",
-    )
+def ev(i: int, typ: str, values: dict, minutes: float, vehicle: str = "V-01"):
+    return event(typ, values, minutes, vehicle, f"e{i:03d}")
 
 
 EVENTS = [
