@@ -182,6 +182,8 @@ def policy_weights(policy: Policy, base: ObjectiveWeights | None = None) -> Obje
             "wear_usd_per_kwh": w.wear_usd_per_kwh * o.wear_weight,
             "dc_wear_extra_usd_per_kwh": w.dc_wear_extra_usd_per_kwh * o.wear_weight,
             "plan_change_usd_per_kwh": o.plan_change_usd_per_kwh,
+            "use_p90": o.trip_energy == "p90",
+            "hard_use_p90": o.hard_trip_energy == "p90",
         }
     )
 

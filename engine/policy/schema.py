@@ -54,6 +54,13 @@ class Objective(_Strict):
     wear_weight: float = Field(1.0, ge=0, le=10, description="Multiplier on battery wear costs [-].")
     demand_weight: float = Field(1.0, ge=0, le=10, description="Multiplier on demand charges [-].")
     plan_change_usd_per_kwh: float = Field(0.02, ge=0, le=10, description="Moving a kWh vs the last plan [$/kWh].")
+    trip_energy: Literal["p50", "p90"] = Field(
+        "p90", description="Trip energy quantile departure targets are built from (the forecast's P50 or P90)."
+    )
+    hard_trip_energy: Literal["p50", "p90"] = Field(
+        "p90",
+        description="Quantile for departures a hard rule covers; never lowers a target below the soft one.",
+    )
 
     @field_validator("shortfall_usd_per_kwh", "late_usd_per_min")
     @classmethod

@@ -62,6 +62,8 @@ def apply_directives(x: ScheduleInputs, directives: list[Directive]) -> dict[str
             for dep in vi.departures:
                 if dep.trip.id == d.trip_id:
                     want = d.min_energy_kwh if d.min_energy_kwh is not None else (d.min_soc or 0.0) * cap
+                    if d.hard and x.weights.hard_use_p90:  # hard targets from P90 trip energy when asked
+                        want = max(want, dep.trip.energy_kwh_p90 + x.weights.target_reserve * cap)
                     target = min(max(dep.target_kwh, want), vi.e_max_kwh)
                     penalty = dep.penalty_usd_per_kwh * (HARD_FACTOR if d.hard else 1.0)
                     dep = replace(dep, target_kwh=target, penalty_usd_per_kwh=penalty, hard=dep.hard or d.hard)

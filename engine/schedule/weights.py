@@ -39,4 +39,7 @@ class ObjectiveWeights(BaseModel):
     )
     target_reserve: float = Field(0.10, ge=0, le=1, description="SOC kept on return from a trip [0-1].")
     use_p90: bool = Field(True, description="Departure targets from P90 (else P50) trip energy.")
+    hard_use_p90: bool = Field(
+        True, description="Targets of departures a hard rule covers from P90 trip energy (raised, never lowered)."
+    )
     max_soc: float = Field(1.0, gt=0, le=1, description="SOC ceiling for battery health [0-1].")

@@ -95,3 +95,19 @@ def test_policy_wide_directives_are_in_the_trace() -> None:
         {"type": "Fallback", "event": "infeasible", "actions": ["relax_to_penalty", "manual_review"]},
         {"type": "Mode", "depot_id": "d", "mode": "shadow"},
     ]
+
+
+def test_hard_targets_from_p90_soft_from_p50() -> None:
+    # trips of 10 kWh P50 and 20 kWh P90, 5 kWh reserve (0.1 x 50): soft target P50 + reserve = 15 kWh (0.3),
+    # a hard rule's departure P90 + reserve = 25 kWh (0.5) although its own floor is only 0.2
+    p = problem([vehicle(1), vehicle(2)], [trip(1, 6.0, 10.0), trip(2, 6.0, 10.0)], [0.1, 0.1], n_ac=2)
+    trips = [t.model_copy(update={"energy_kwh_p90": 20.0}) for t in p.trips]
+    p = p.model_copy(update={"trips": trips})
+    pol = policy([{"id": "floor", "when": 'vehicle.id == "v2"', "min_soc": 0.2, "hard": True}])
+    pol = pol.model_copy(update={"objective": pol.objective.model_copy(update={"trip_energy": "p50"})})
+    d = decide(p, tariff=TARIFF, policy=pol)
+    assert d.trace["departure_targets"] == {"v1": {"t1": pytest.approx(0.3)}, "v2": {"t2": pytest.approx(0.5)}}
+    assert d.plan.vehicles[1].soc_at_departure["t2"] == pytest.approx(0.5, abs=1e-6)
+    # with hard_trip_energy p50 the hard departure keeps the soft target (its floor 0.2 is below it)
+    both_p50 = pol.model_copy(update={"objective": pol.objective.model_copy(update={"hard_trip_energy": "p50"})})
+    assert decide(p, tariff=TARIFF, policy=both_p50).trace["departure_targets"]["v2"]["t2"] == pytest.approx(0.3)
