@@ -30,6 +30,7 @@ from engine.schedule import decide  # noqa: E402
 from engine.schedule.inputs import build_inputs  # noqa: E402
 from engine.schedule.model import create_model  # noqa: E402
 from engine.schedule.solve import solve  # noqa: E402
+from engine.schedule.warm import WarmStart  # noqa: E402
 from engine.tariffs import load_tariff  # noqa: E402
 
 TZ = ZoneInfo("America/Los_Angeles")
@@ -198,6 +199,21 @@ def measure(n: int) -> dict:
     s = time.perf_counter()
     decide(changed, tariff=tariff)
     replan = time.perf_counter() - s
+    # warm re-plans (engine.schedule.warm): the model and HiGHS kept, one vehicle's SOC changed each time
+    warm = WarmStart()
+    decide(p, tariff=tariff, warm=warm)
+    warm_times, same_cost = [], True
+    for k in range(1, 6):
+        states = list(p.states)
+        states[k] = states[k].model_copy(update={"soc": min(1.0, states[k].soc + 0.1)})
+        q = p.model_copy(update={"states": states})
+        s = time.perf_counter()
+        dw = decide(q, tariff=tariff, warm=warm)
+        warm_times.append(time.perf_counter() - s)
+        same_cost &= abs(dw.cost.total_usd - decide(q, tariff=tariff).cost.total_usd) < 1e-6 * max(
+            1.0, dw.cost.total_usd
+        )
+    assert warm.history == ["cold"] + ["warm"] * 5, warm.history
     floor_build, floor_solve = highspy_floor(x)
     return {
         "n": n,
@@ -207,6 +223,9 @@ def measure(n: int) -> dict:
         "solver_reported_s": info.seconds,
         "end_to_end_median_s": statistics.median(ends),
         "replan_s": replan,
+        "warm_replan_median_s": statistics.median(warm_times),
+        "warm_replan_max_s": max(warm_times),
+        "warm_same_cost_as_cold": same_cost,
         "floor_build_s": floor_build,
         "floor_solve_s": floor_solve,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -225,17 +244,19 @@ def main() -> None:
         print(json.dumps(measure(args.one)))
         return
     print(
-        "| vehicles | inputs s | Pyomo build s | hand-over + solve s | end to end (median of 3) s | re-plan s | "
-        "highspy floor build + solve s | ratio | peak RSS MB |"
+        "| vehicles | inputs s | Pyomo build s | hand-over + solve s | end to end (median of 3) s | re-plan cold s | "
+        "re-plan warm s (median, max of 5) | highspy floor build + solve s | ratio | peak RSS MB |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for n in [int(s) for s in args.sizes.split(",")]:
         out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         floor = r["floor_build_s"] + r["floor_solve_s"]
         print(
             f"| {n} | {r['inputs_s']:.2f} | {r['build_s']:.2f} | {r['handover_solve_s']:.2f} | "
-            f"{r['end_to_end_median_s']:.2f} | {r['replan_s']:.2f} | {r['floor_build_s']:.2f} + "
+            f"{r['end_to_end_median_s']:.2f} | {r['replan_s']:.2f} | {r['warm_replan_median_s']:.2f}, "
+            f"{r['warm_replan_max_s']:.2f}{'' if r['warm_same_cost_as_cold'] else ' (cost differs!)'} | "
+            f"{r['floor_build_s']:.2f} + "
             f"{r['floor_solve_s']:.2f} | {r['end_to_end_median_s'] / floor:.1f}x | {r['peak_rss_mb']:.0f} |",
             flush=True,
         )

@@ -35,6 +35,7 @@ from engine.schedule.inputs import ScheduleInputs, build_inputs
 from engine.schedule.optimal import plan_optimal
 from engine.schedule.stability import previous_power
 from engine.schedule.stale_telemetry import apply_stale_telemetry
+from engine.schedule.warm import WarmStart
 from engine.schedule.weights import ObjectiveWeights
 from engine.tariffs import Tariff, bill
 
@@ -197,6 +198,7 @@ def _attempt(
     time_limit: float | None,
     policy: Policy | None,
     relax: Relaxations,
+    warm: WarmStart | None = None,
 ) -> Attempt:
     """Evaluate the policy on ``problem``, apply its (relaxed) directives and run the strategy once. A solver
     failure falls back to the EDF baseline, recorded in the attempt's steps."""
@@ -209,7 +211,7 @@ def _attempt(
     steps: list[dict] = []
     if strategy == "optimal":
         try:
-            sol, assigned, conflicts, solver, steps = plan_optimal(x, time_limit)
+            sol, assigned, conflicts, solver, steps = plan_optimal(x, time_limit, warm)
         except RuntimeError as err:
             sol, assigned, conflicts = simulate(x, "edf")
             solver = SolverInfo(status="error", seconds=0.0)
@@ -248,6 +250,7 @@ def decide(
     created: datetime | None = None,
     previous: Plan | None = None,
     policy: Policy | None = None,
+    warm: WarmStart | None = None,
 ) -> Decision:
     """Plan ``problem`` with ``strategy`` and return the Decision (plan, cost, violations, solver, trace).
 
@@ -257,6 +260,7 @@ def decide(
 
     The decision id is the content hash of problem, strategy, weights, previous plan and policy, so the same input
     gives the same decision. ``created`` defaults to now (UTC) and is the only field that differs between replays.
+    ``warm`` (optional, caller-owned) keeps the LP between re-plans of one depot (:mod:`engine.schedule.warm`).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
@@ -270,7 +274,7 @@ def decide(
     def attempt(p: PlanningProblem, relax: Relaxations) -> Attempt:
         return _attempt(p, strategy, weights, tariff, base, previous, time_limit, policy, relax)
 
-    first = attempt(planned, Relaxations())
+    first = _attempt(planned, strategy, weights, tariff, base, previous, time_limit, policy, Relaxations(), warm)
     chain = ChainResult(first, [], {}, False)
     if policy is not None and is_infeasible(first):
         chain = walk_chain(policy.fallbacks.get("infeasible", []), first, attempt)

@@ -14,6 +14,7 @@ from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.model import create_model
 from engine.schedule.sessions import add_session_choice, needs_from
 from engine.schedule.solve import solve
+from engine.schedule.warm import WarmStart
 
 SESSION_TIME_LIMIT = 60.0  # [s] default limit for the session MIP when the caller gives none
 SESSION_GAP = 0.005  # relative MIP gap accepted for the session choice [-]
@@ -62,13 +63,18 @@ def double_plugged(sessions: list[Session]) -> list[Session]:
 
 
 def plan_optimal(
-    x: ScheduleInputs, time_limit: float | None = None
+    x: ScheduleInputs, time_limit: float | None = None, warm: WarmStart | None = None
 ) -> tuple[Solution, dict[Session, str], list[Session], SolverInfo, list[dict]]:
     """Solve, assign chargers and, if needed, choose sessions exactly. Returns solution, assignment, conflicts
     left (none unless the MIP found no incumbent in time: then the LP plan is kept and its conflicts
-    reported), solver info (seconds summed) and steps for the trace."""
-    m = create_model(x)
-    info = solve(m, time_limit)
+    reported), solver info (seconds summed) and steps for the trace. ``warm`` keeps the LP between calls
+    (:mod:`engine.schedule.warm`)."""
+    if warm is not None:
+        m, solver = warm.model_for(x, create_model)
+        info = solve(m, time_limit, solver=solver)
+    else:
+        m = create_model(x)
+        info = solve(m, time_limit)
     if info.status not in ("optimal", "feasible"):
         raise RuntimeError(f"solver returned {info.status}")
     sol = read_solution(m, x)
@@ -77,6 +83,8 @@ def plan_optimal(
     steps: list[dict] = []
     doubles = double_plugged(sessions)
     if conflicts or doubles:
+        if warm is not None:
+            warm.forget()  # the session binaries below change the model
         lp_objective = info.objective
         needs = needs_from(x, sol)
         add_session_choice(m, x, needs)

@@ -14,13 +14,16 @@ SEED = 0
 THREADS = 1
 
 
-def solve(m: pyo.ConcreteModel, time_limit: float | None = None, mip_gap: float | None = None) -> SolverInfo:
-    """Solve ``m`` in place (values loaded when a solution exists). Fixed seed and one thread: same plan."""
+def solve(
+    m: pyo.ConcreteModel, time_limit: float | None = None, mip_gap: float | None = None, solver: Highs | None = None
+) -> SolverInfo:
+    """Solve ``m`` in place (values loaded when a solution exists). Fixed seed and one thread: same plan.
+    ``solver``: a kept HiGHS instance (persistent: it updates what changed and restarts from its last basis)."""
     options: dict = {"random_seed": SEED}
     if mip_gap is not None:
         options["mip_rel_gap"] = mip_gap
     t0 = time.perf_counter()
-    result = Highs().solve(
+    result = (solver or Highs()).solve(
         m,
         threads=THREADS,
         time_limit=time_limit,
