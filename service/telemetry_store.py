@@ -117,10 +117,11 @@ class Outcome:
     vehicle_id: str | None = None  # of an accepted event (not in the answer)
 
     def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"index": self.index, "event_id": self.event_id, "status": self.status}
+        """``{event_id, status, reason?}`` exactly; the reason is ``code: message`` (the code first, for machines;
+        the message names the field, for people)."""
+        out: dict[str, Any] = {"event_id": self.event_id, "status": self.status}
         if self.reason:
-            out["reason"] = self.reason
-            out["message"] = self.message
+            out["reason"] = f"{self.reason}: {self.message}"
         return out
 
 

@@ -56,7 +56,10 @@ def test_counts_and_one_result_per_event_in_order(client, ingester) -> None:
         ],
     )
     assert (out["accepted"], out["duplicate"], out["quarantined"]) == (2, 1, 3)
-    assert [(r["event_id"], r["status"], r.get("reason")) for r in out["results"]] == [
+    assert all(set(r) <= {"event_id", "status", "reason"} for r in out["results"])  # exactly the contract's keys
+    assert out["results"][1]["reason"] == "soc_out_of_range: values.soc_pct: 160 outside 0-100"
+    code = lambda r: r["reason"].split(":")[0] if "reason" in r else None  # noqa: E731
+    assert [(r["event_id"], r["status"], code(r)) for r in out["results"]] == [
         ("a", "accepted", None),
         ("b", "quarantined", "soc_out_of_range"),
         ("acme:w1", "accepted", None),

@@ -124,3 +124,46 @@ def test_api_ingest_plans_the_triggered_decision_after_answering(client, keys, s
     assert listing["total"] == 2  # the background re-plan ran within the request cycle of the test client
     newest = client.get(f"/v1/decisions/{listing['items'][0]['decision_id']}", headers=keys.reader).json()
     assert newest["trace"]["trigger"]["kind"] == "charger_fault"
+
+
+def test_stale_soc_from_telemetry_meets_the_policy_stale_rule(store, planned) -> None:
+    # courier: SOC older than 45 min is replaced by its P10 (without one, soc x confidence) when re-planning
+    watch = TriggerWatch(store, TelemetryStore(store))
+    read = NOW + timedelta(minutes=5)
+    old = {**soc_event("old", 30.0, read, vehicle="v2"), "confidence": 0.8}
+    watch.ingest("acme", [old], now=read)
+    now = NOW + timedelta(hours=1, minutes=30)
+    charger = planned.plan.vehicles[0].charger_id
+    fault = {
+        "event_id": "f2",
+        "vehicle_id": "v1",
+        "source": "t",
+        "event_time": now.isoformat(),
+        "type": "fault",
+        "values": {"code": "E7", "charger_id": charger},
+        "payload_version": "1",
+    }
+    _o, replans = watch.ingest("acme", [fault], now=now)
+    [stored] = watch.plan_now("acme", replans)
+    steps = [s for s in stored.decision["trace"]["fallbacks"] if s.get("event") == "stale_telemetry"]
+    # v1 has no SOC telemetry: its reading from the original problem (00:00) is stale too
+    assert steps[0] | {"soc_assumed": None} == {
+        "event": "stale_telemetry",
+        "vehicle_id": "v1",
+        "age_min": 90.0,
+        "action": "assume_p10",
+        "soc_reported": 0.1,
+        "soc_assumed": None,
+        "source": "soc * soc_confidence",
+    }
+    assert steps[1:] == [
+        {
+            "event": "stale_telemetry",
+            "vehicle_id": "v2",
+            "age_min": 85.0,  # read at 00:05, re-planned from 01:30
+            "action": "assume_p10",
+            "soc_reported": 0.3,
+            "soc_assumed": pytest.approx(0.24),
+            "source": "soc * soc_confidence",
+        }
+    ]
