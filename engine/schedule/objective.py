@@ -10,6 +10,8 @@ prefer  = w_pref * dt * sum_{(v,g) off preference} p[v,g,t]   (policy Prefer rul
 end     = - v_end * sum_v e[v,b1]                     (energy is constant after b1)
 early   = (w_early + 1e-4) * sum (t/T) * p * dt       (prefer earlier charging: a hedge for online
                                                         re-planning when weighted, else a tie-break)
+urgent  = w_urgent * sum ((t - a)/(b - a)) * p * dt   (t in the dwell [a, b) of its vehicle: charge the
+                                                        vehicle that leaves soonest first; 0 unless weighted)
 """
 
 from __future__ import annotations
@@ -65,6 +67,13 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     )
     T = max(1, x.n_slots)
     tie = (w.prefer_early_usd_per_kwh + TIE_BREAK) * dt * sum((t / T) * m.p[v, g, t] for v, g, t in m.A)
+    if w.prefer_urgent_usd_per_kwh > 0:
+        where = {}  # (vehicle, slot) -> position in its dwell [0, 1)
+        for vi in x.vehicles:
+            for a, b in vi.dwells():
+                for t in range(a, b):
+                    where[vi.vehicle.id, t] = (t - a) / max(1, b - a)
+        tie += w.prefer_urgent_usd_per_kwh * dt * sum(where[v, t] * m.p[v, g, t] for v, g, t in m.A)
     m.objective = pyo.Objective(
         expr=m.cost_energy
         + m.cost_demand

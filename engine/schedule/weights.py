@@ -34,6 +34,13 @@ class ObjectiveWeights(BaseModel):
         description="Cost of charging at the horizon's end rather than now, linear in between [$/kWh]: "
         "hedges against arrivals not yet known (online re-planning).",
     )
+    prefer_urgent_usd_per_kwh: float = Field(
+        0.0,
+        ge=0,
+        description="Cost of charging at the end of a vehicle's own dwell rather than at its start, linear in "
+        "between [$/kWh]: a vehicle with a short dwell gains the most by charging first (earliest-deadline "
+        "priority), a hedge for online re-planning.",
+    )
     plan_change_usd_per_kwh: float = Field(
         0.02, ge=0, description="Moving a kWh against the last approved plan, when one is given [$/kWh]."
     )

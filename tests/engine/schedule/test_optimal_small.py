@@ -184,3 +184,16 @@ def test_departure_on_the_last_boundary_keeps_its_target(strategy: str) -> None:
     assert sum(d.plan.vehicles[0].power_kw) * 0.25 == pytest.approx(10.0)
     assert d.plan.vehicles[0].soc_at_departure["t1"] == pytest.approx(0.4)
     assert d.violations == []
+
+
+def test_prefer_urgent_charges_the_vehicle_that_leaves_first_first() -> None:
+    # one price all night, site limit 10 kW (room for one van at a time); v1 leaves at 02:00, v2 at 06:00, each
+    # 10 kWh short. With the urgency weight v1 takes 00:00-01:00 and v2 charges after it, never before.
+    flat = two_level_tariff(cheap_hours=(0, 24))
+    p = problem([vehicle(1), vehicle(2)], [trip(1, 2.0, 20.0), trip(2, 6.0, 20.0)], [0.2, 0.2], n_ac=2, limit=10.0)
+    urgent = W.model_copy(update={"prefer_urgent_usd_per_kwh": 0.05})
+    d = decide(p, weights=urgent, tariff=flat)
+    kw1, kw2 = (np.array(v.power_kw) for v in d.plan.vehicles)
+    assert np.allclose(kw1[:4], 10.0) and kw1[4:].sum() == pytest.approx(0.0, abs=1e-6)
+    assert kw2[:4].sum() == pytest.approx(0.0, abs=1e-6) and kw2.sum() * 0.25 == pytest.approx(10.0)
+    assert d.cost.energy_usd == pytest.approx(20 * 0.10, abs=1e-6)  # the hedge costs nothing in money here
