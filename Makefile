@@ -44,7 +44,7 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bill_year.py
 	$(BIN)/python bench/scale.py
-	$(BIN)/python bench/acn_2019_03.py --online-caps 10,20,30,40,60,80,125
+	$(BIN)/python bench/acn_2019_03.py --online-caps all
 	$(BIN)/python bench/api.py --requests 50
 	$(BIN)/python bench/ingest.py
 

@@ -4,7 +4,7 @@ SCE TOU-EV-4, aggregate transformer caps 10..125 kW step 5.
 Per cap: % energy delivered and peak kW for uncontrolled, EDF, LLF, our optimiser offline (all sessions known)
 and online (MPC: re-plan at every arrival with only the sessions known so far, following the plan until the next
 arrival). Compared with the published statistics over caps (data/benchmarks). Run: ``python bench/acn_2019_03.py
-[--caps 10,60,125] [--online] [--online-caps 10,35,125]``; prints a markdown table and the checks.
+[--caps 10,60,125] [--online-caps 10,35,125|all]``; prints a markdown table and the checks.
 """
 
 from __future__ import annotations
@@ -108,10 +108,10 @@ def main() -> None:
     """Run the sweep and print the table and checks."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--caps", default=",".join(str(c) for c in range(10, 126, 5)))
-    ap.add_argument("--online-caps", default="")
+    ap.add_argument("--online-caps", default="", help="comma-separated caps to run online, or 'all'")
     args = ap.parse_args()
     caps = [float(c) for c in args.caps.split(",") if c]
-    online_caps = [float(c) for c in args.online_caps.split(",") if c]
+    online_caps = caps if args.online_caps == "all" else [float(c) for c in args.online_caps.split(",") if c]
     df = sessions()
     tariff = load_tariff(ROOT / "tariffs/sce_tou_ev_4.yaml")
     rows = {}
