@@ -1,5 +1,6 @@
-"""MQTT ingest against a real Mosquitto broker (127.0.0.1:1883, or FLEETCHARGE_TEST_MQTT); skips when none
-answers. Redelivered messages are duplicates by event id, never applied twice."""
+"""MQTT ingest against a real Mosquitto broker (127.0.0.1:1883, or FLEETCHARGE_TEST_MQTT; skips when none
+answers; the reconnect test runs its own broker when the mosquitto binary exists). Redelivered messages are
+duplicates by event id, never applied twice."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def _broker_answers() -> bool:
         return False
 
 
-pytestmark = pytest.mark.skipif(not _broker_answers(), reason=f"no MQTT broker answers at {BROKER}")
+needs_broker = pytest.mark.skipif(not _broker_answers(), reason=f"no MQTT broker answers at {BROKER}")
 
 
 def test_parse_broker() -> None:
@@ -40,6 +41,7 @@ def test_parse_broker() -> None:
         parse_broker("http://x:1")
 
 
+@needs_broker
 def test_messages_feed_the_pipeline_and_redelivery_is_a_duplicate(tmp_path) -> None:
     import paho.mqtt.publish as publish
 
@@ -80,3 +82,76 @@ def test_messages_feed_the_pipeline_and_redelivery_is_a_duplicate(tmp_path) -> N
     assert ingest.counts == {"accepted": 2, "duplicate": 1, "quarantined": 1}
     assert ts.count_events("acme") == 2
     assert ts.state("acme", "v1").latest["soc"].values == {"soc_pct": 42.0}
+
+
+def test_reconnects_after_the_broker_restarts(tmp_path) -> None:
+    """A private broker on a free port is stopped and started again: the subscriber reconnects on its own (paho's
+    backoff), subscribes again and ingests what is published after the restart."""
+    import shutil
+    import subprocess
+
+    import paho.mqtt.publish as publish
+
+    binary = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+    if binary is None:
+        pytest.skip("mosquitto binary not installed: cannot restart a private broker")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+
+    def start() -> subprocess.Popen:
+        proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return proc
+            except OSError:
+                time.sleep(0.05)
+        proc.kill()
+        pytest.fail("private mosquitto did not start")
+
+    broker = start()
+    store = Store(f"sqlite:///{tmp_path / 'mqtt.db'}")
+    store.put_fleet("acme", "depot", small_problem().model_dump(mode="json", by_alias=True))
+    ingest = MqttIngest(TelemetryStore(store), "acme", f"mqtt://127.0.0.1:{port}", "fleet/+/telemetry", flush_s=0.1)
+    thread = threading.Thread(target=ingest.run, kwargs={"until": lambda: ingest.counts["accepted"] >= 2}, daemon=True)
+    thread.start()
+
+    def publish_soc(eid: str) -> None:
+        event = {
+            "event_id": eid,
+            "vehicle_id": "v1",
+            "source": "mqtt",
+            "event_time": datetime.now(UTC).isoformat(),
+            "type": "soc",
+            "values": {"soc_pct": 50.0},
+            "payload_version": "1",
+        }
+        publish.single("fleet/v1/telemetry", json.dumps(event), qos=1, hostname="127.0.0.1", port=port)
+
+    try:
+        deadline = time.monotonic() + 10
+        while ingest.connects < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        publish_soc("before")
+        while ingest.counts["accepted"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        broker.terminate()
+        broker.wait(10)
+        time.sleep(1.5)  # the client notices and starts backing off
+        broker = start()
+        deadline = time.monotonic() + 20
+        while ingest.connects < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert ingest.connects >= 2, "the subscriber did not reconnect"
+        time.sleep(0.3)
+        publish_soc("after")
+        thread.join(15)
+        assert ingest.counts["accepted"] == 2
+    finally:
+        broker.terminate()
+        broker.wait(10)
