@@ -34,17 +34,20 @@ def add_charger_pools(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     m.occ = pyo.Var(m.O, bounds=(0.0, 1.0))
     m.plug_power = pyo.Constraint(m.O, rule=lambda _m, v, g, t: m.p[v, g, t] <= m.p[v, g, t].ub * m.occ[v, g, t])
     per_pool: dict[tuple[str, int], list] = {}
-    per_vehicle: dict[tuple[str, int], list] = {}
     for v, g, t in m.O:
         per_pool.setdefault((g, t), []).append(m.occ[v, g, t])
+    several = {vi.vehicle.id for vi in x.vehicles if len(vi.pool_kw) > 1}  # one pool: never two plugs
+    pools_at: dict[tuple[str, int], list[str]] = {}
     for v, g, t in m.A:
-        if g in contended:
-            per_vehicle.setdefault((v, t), []).append(m.occ[v, g, t])
-        elif m.p[v, g, t].ub:
-            per_vehicle.setdefault((v, t), []).append(m.p[v, g, t] / m.p[v, g, t].ub)
+        if v in several and (g in contended or m.p[v, g, t].ub):
+            pools_at.setdefault((v, t), []).append(g)
+    multi = sorted(k for k, gs in pools_at.items() if len(gs) > 1)  # only these need a one-plug row
+
+    def plug_use(v: str, g: str, t: int):
+        return m.occ[v, g, t] if g in contended else m.p[v, g, t] / m.p[v, g, t].ub
+
     m.pool_capacity = pyo.Constraint(sorted(per_pool), rule=lambda _m, g, t: sum(per_pool[g, t]) <= size[g])
-    multi = sorted(k for k, occs in per_vehicle.items() if len(occs) > 1)
-    m.one_plug = pyo.Constraint(multi, rule=lambda _m, v, t: sum(per_vehicle[v, t]) <= 1)
+    m.one_plug = pyo.Constraint(multi, rule=lambda _m, v, t: sum(plug_use(v, g, t) for g in pools_at[v, t]) <= 1)
 
 
 def add_soc_taper(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:

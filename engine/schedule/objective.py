@@ -48,12 +48,10 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
         expr=w.demand_weight
         * sum(x.depots[d].demand[c][1] * (m.peak[d, c, mo] - m._peak_base[d, c, mo]) for d, c, mo in m.PK)
     )
-    m.cost_wear = pyo.Expression(
-        expr=sum(
-            (w.wear_usd_per_kwh + (w.dc_wear_extra_usd_per_kwh if g in dc_pools else 0.0)) * dt * m.p[v, g, t]
-            for v, g, t in m.A
-        )
-    )
+    wear = {
+        p.id: (w.wear_usd_per_kwh + (w.dc_wear_extra_usd_per_kwh if p.id in dc_pools else 0.0)) * dt for p in x.pools
+    }
+    m.cost_wear = pyo.Expression(expr=sum(wear[g] * m.p[v, g, t] for v, g, t in m.A if wear[g]))
     pen = {(vi.vehicle.id, k): d.penalty_usd_per_kwh for vi in x.vehicles for k, d in enumerate(vi.departures)}
     m.cost_penalty = pyo.Expression(
         expr=sum(pen[k] * m.short[k] for k in m.K) + w.over_limit_usd_per_kwh * dt * sum(m.over[k] for k in m.OV)

@@ -32,7 +32,7 @@ def add_plan_change(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     """Deviation variables and rows above; the term joins the objective as ``cost_change``."""
     rows = []
     drawn: dict[tuple[str, int], list] = {}
-    for v, g, t in m.A:
+    for v, g, t in m.A if x.previous else ():  # without a previous plan there is nothing to compare with
         drawn.setdefault((v, t), []).append(m.p[v, g, t])
     for vi in x.vehicles:
         q = x.previous.get(vi.vehicle.id) if x.previous else None
