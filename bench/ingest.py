@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert
 
 from service.store import Store
-from service.telemetry_store import TelemetryStore, events
+from service.tables import telemetry_events as events
+from service.telemetry_store import TelemetryStore
 
 TYPES = ("soc", "position", "odometer", "ignition")
 

@@ -14,19 +14,20 @@ def _energy(v: VehiclePlan | None) -> float:
     return sum(s.energy_kwh for s in v.sessions) if v is not None else 0.0
 
 
-def _rules(decision: Decision, vehicle_id: str) -> list[str]:
-    """Rule ids that fired for a vehicle (entities ``vehicle`` or ``vehicle/trip``), sorted."""
-    fired = decision.trace.get("rules_fired", [])
-    return sorted({r["rule"] for r in fired if r["entity"].split("/")[0] == vehicle_id})
+def _rules_by_vehicle(decision: Decision) -> dict[str, set[str]]:
+    """Vehicle id -> rule ids that fired for it (entities ``vehicle`` or ``vehicle/trip``)."""
+    out: dict[str, set[str]] = {}
+    for r in decision.trace.get("rules_fired", []):
+        out.setdefault(r["entity"].split("/")[0], set()).add(r["rule"])
+    return out
 
 
 def _sessions(v: VehiclePlan | None) -> list[tuple]:
     return [] if v is None else [(s.charger_id, s.plug_in, s.plug_out) for s in v.sessions]
 
 
-def _why(before: Decision, after: Decision, vehicle_id: str, changes: list[str]) -> str:
-    """Plain words: the changes, the rules that started or stopped applying, and the new plan's explanation."""
-    rb, ra = set(_rules(before, vehicle_id)), set(_rules(after, vehicle_id))
+def _why(rb: set[str], ra: set[str], changes: list[str]) -> str:
+    """Plain words: the changes, and the rules that started or stopped applying (``rb`` before, ``ra`` after)."""
     parts = list(changes)
     if ra - rb:
         parts.append("now under " + ", ".join(sorted(ra - rb)))
@@ -43,6 +44,7 @@ def compare_decisions(before: Decision, after: Decision) -> pd.DataFrame:
     ``ENERGY_TOL_KWH``) and ``why`` in plain words. Changed vehicles first."""
     b = {v.vehicle_id: v for v in before.plan.vehicles}
     a = {v.vehicle_id: v for v in after.plan.vehicles}
+    rules_b, rules_a = _rules_by_vehicle(before), _rules_by_vehicle(after)
     rows = []
     for vid in sorted(set(b) | set(a)):
         vb, va = b.get(vid), a.get(vid)
@@ -54,6 +56,7 @@ def compare_decisions(before: Decision, after: Decision) -> pd.DataFrame:
             changes.append(f"energy {eb:.1f} -> {ea:.1f} kWh")
         if not changes and _sessions(vb) != _sessions(va):
             changes.append("plug times moved")
+        rb, ra = rules_b.get(vid, set()), rules_a.get(vid, set())
         sb = min(vb.soc_at_departure.values(), default=None) if vb else None
         sa = min(va.soc_at_departure.values(), default=None) if va else None
         rows.append(
@@ -66,9 +69,9 @@ def compare_decisions(before: Decision, after: Decision) -> pd.DataFrame:
                 "energy_after_kwh": ea,
                 "departure_soc_before": sb,
                 "departure_soc_after": sa,
-                "rules_before": ", ".join(_rules(before, vid)),
-                "rules_after": ", ".join(_rules(after, vid)),
-                "why": _why(before, after, vid, changes),
+                "rules_before": ", ".join(sorted(rb)),
+                "rules_after": ", ".join(sorted(ra)),
+                "why": _why(rb, ra, changes),
             }
         )
     frame = pd.DataFrame(rows)

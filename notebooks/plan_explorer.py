@@ -11,7 +11,7 @@ with app.setup:
 
     from engine.charts import cost_chart, plan_figures
     from engine.cli import DEMO
-    from engine.frames import cost_frame, departure_frame
+    from engine.frames import cost_frame
     from engine.io.problem_files import load_problem
     from engine.policy import load_policy
     from engine.schedule import decide
@@ -102,11 +102,12 @@ def plan(demand, policy, problem, tariff, time_limit, uptime, wear):
 
 
 @app.cell
-def cost_view(costs, decision, problem):
+def cost_view(costs, decision):
     saved = 1 - (costs.loc["optimal", "energy_usd"] + costs.loc["optimal", "demand_usd"]) / max(
         costs.loc["uncontrolled", "energy_usd"] + costs.loc["uncontrolled", "demand_usd"], 1e-9
     )
-    ready = departure_frame(decision, problem)["ready"].mean() * 100 if problem.trips else 100.0
+    _planned = costs.loc["optimal", "departures"]
+    ready = 100.0 * costs.loc["optimal", "ready"] / _planned if _planned else 100.0
     mo.vstack(
         [
             mo.hstack(

@@ -111,17 +111,17 @@ class StoreSource:
 
     def replay(self, decision_id: str) -> ReplayOutcome:
         """Re-run the stored inputs in this process with ``engine.schedule.decide``, as the API does."""
-        r = self.record(decision_id)
+        s = self._stored(decision_id)
+        problem = PlanningProblem.model_validate(s.problem)
         again = decide(
-            r.problem,
-            strategy=r.strategy,
-            tariff=shipped_tariff(r.problem.tariff),
+            problem,
+            strategy=s.strategy,
+            tariff=shipped_tariff(problem.tariff),
             time_limit=self.time_limit_s,
             created=datetime.now(UTC),
-            policy=r.policy,
+            policy=Policy.model_validate(s.policy),
         )
-        stored = self._stored(decision_id).decision
-        diffs = json_differences(stored, again.model_dump(mode="json"))
+        diffs = json_differences(s.decision, again.model_dump(mode="json"))
         return ReplayOutcome(identical=not diffs, differences=diffs, replayed=again)
 
 

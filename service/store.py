@@ -1,15 +1,5 @@
-"""The decision store: SQLAlchemy 2 Core on SQLite by default, PostgreSQL by changing the URL.
-
-Tables (every row carries its tenant, every query filters by it):
-
-- ``api_keys``: hashed keys with tenant and scopes.
-- ``decisions``: append-only; the stored inputs (problem, policy, strategy) and the Decision JSON.
-- ``reviews``: append-only approvals and overrides of decisions.
-- ``audit``: append-only log of every control action.
-- ``fleets``: named problems a tenant keeps (the demo depot is one).
-
-Append-only is enforced by the database too: triggers refuse UPDATE and DELETE on decisions, reviews and audit.
-The schema is created on start; ``schema_version`` records its version for future migrations.
+"""The store: SQLAlchemy 2 Core on SQLite by default, PostgreSQL by changing the URL. Every method takes the
+tenant it acts for and every query filters by it; the tables are in :mod:`service.tables`.
 """
 
 from __future__ import annotations
@@ -20,120 +10,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Column,
-    DateTime,
     Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     create_engine,
     event,
     func,
     insert,
     select,
-    text,
 )
 from sqlalchemy.exc import IntegrityError
 
 from service.auth import Principal, hash_key, new_key, prefix_of, same_hash
-
-SCHEMA_VERSION = 1
-APPEND_ONLY = ("decisions", "reviews", "audit")
-
-metadata = MetaData()
-
-api_keys = Table(
-    "api_keys",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("tenant", String(64), nullable=False, index=True),
-    Column("prefix", String(16), nullable=False, unique=True),
-    Column("key_hash", String(64), nullable=False),
-    Column("scopes", String(64), nullable=False),
-    Column("created", DateTime(timezone=True), nullable=False),
-)
-
-decisions = Table(
-    "decisions",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("tenant", String(64), nullable=False, index=True),
-    Column("decision_id", String(64), nullable=False),
-    Column("created", DateTime(timezone=True), nullable=False, index=True),
-    Column("status", String(32), nullable=False),
-    Column("mode", String(16), nullable=False),
-    Column("depots", String(512), nullable=False),  # "|d1|d2|"
-    Column("strategy", String(32), nullable=False),
-    Column("policy_name", String(128), nullable=False),
-    Column("policy_version", String(64), nullable=False),
-    Column("policy_hash", String(64), nullable=False),
-    Column("problem_hash", String(64), nullable=False),
-    Column("engine_version", String(32), nullable=False),
-    Column("total_usd", String(32), nullable=False),
-    Column("problem_json", Text, nullable=False),
-    Column("policy_json", Text, nullable=False),
-    Column("decision_json", Text, nullable=False),
-    UniqueConstraint("tenant", "decision_id", name="one_decision_per_tenant_and_id"),
-)
-
-reviews = Table(
-    "reviews",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("tenant", String(64), nullable=False, index=True),
-    Column("decision_id", String(64), nullable=False, index=True),
-    Column("kind", String(16), nullable=False),  # approve | override
-    Column("reason", Text, nullable=False),
-    Column("changes_json", Text, nullable=False),
-    Column("actor", String(16), nullable=False),
-    Column("created", DateTime(timezone=True), nullable=False),
-)
-
-audit = Table(
-    "audit",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("tenant", String(64), nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor", String(16), nullable=False),
-    Column("action", String(64), nullable=False),
-    Column("resource", String(128), nullable=False),
-    Column("detail_json", Text, nullable=False),
-)
-
-fleets = Table(
-    "fleets",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("tenant", String(64), nullable=False),
-    Column("name", String(64), nullable=False),
-    Column("problem_json", Text, nullable=False),
-    Column("created", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("tenant", "name", name="one_fleet_per_tenant_and_name"),
-)
-
-schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True))
-
-
-def _sqlite_triggers(table: str) -> list[str]:
-    return [
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-        for op in ("UPDATE", "DELETE")
-    ]
-
-
-def _postgres_triggers(table: str) -> list[str]:
-    return [
-        "CREATE OR REPLACE FUNCTION fleetcharge_append_only() RETURNS trigger AS $$ BEGIN "
-        "RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql",
-        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
-        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        "FOR EACH ROW EXECUTE FUNCTION fleetcharge_append_only()",
-    ]
+from service.tables import api_keys, audit, create_schema, decisions, fleets, reviews
 
 
 @dataclass(frozen=True)
@@ -181,16 +68,8 @@ class Store:
         self.create_schema()
 
     def create_schema(self) -> None:
-        """Create missing tables, append-only triggers and the schema version row."""
-        metadata.create_all(self.engine)
-        dialect = self.engine.dialect.name
-        with self.engine.begin() as conn:
-            for table in APPEND_ONLY:
-                statements = _sqlite_triggers(table) if dialect == "sqlite" else _postgres_triggers(table)
-                for statement in statements if dialect in ("sqlite", "postgresql") else []:
-                    conn.execute(text(statement))
-            if conn.execute(select(func.count()).select_from(schema_version)).scalar_one() == 0:
-                conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+        """Create missing tables (telemetry's included), append-only triggers and the schema version row."""
+        create_schema(self.engine)
 
     def dispose(self) -> None:
         """Close pooled connections."""
@@ -253,6 +132,11 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(q).mappings().first()
         return None if row is None else _stored(row)
+
+    def has_decisions(self, tenant: str) -> bool:
+        """Whether ``tenant`` has any decision (one index lookup, no row read)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(decisions.c.id).where(decisions.c.tenant == tenant).limit(1)).first() is not None
 
     def list_decisions(
         self,
@@ -326,6 +210,12 @@ class Store:
                     detail_json=json.dumps(detail or {}, sort_keys=True),
                 )
             )
+
+    def audited(self, tenant: str, action: str, resource: str) -> bool:
+        """Whether the audit log holds ``action`` on ``resource`` for ``tenant``."""
+        q = select(audit.c.id).where(audit.c.tenant == tenant, audit.c.action == action, audit.c.resource == resource)
+        with self.engine.connect() as conn:
+            return conn.execute(q.limit(1)).first() is not None
 
     def audit_log(self, tenant: str, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
         """A page of ``tenant``'s audit log, oldest first, and its length."""

@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from engine.domain import Decision, PlanningProblem
 from engine.policy.schema import Policy
 from engine.schedule import decide
@@ -19,7 +17,7 @@ from engine.telemetry.state import StateView
 from engine.telemetry.triggers import Trigger, detect, updated_problem
 from service.planner import shipped_tariff
 from service.recording import record_decision
-from service.store import Store, StoredDecision, audit
+from service.store import Store, StoredDecision
 from service.telemetry_store import Outcome, TelemetryStore
 
 ACTOR = "trigger"
@@ -43,57 +41,67 @@ class TriggerWatch:
 
     def active(self, tenant: str) -> bool:
         """Triggers need a decision to compare with: none for a tenant without decisions (ingest stays fast)."""
-        return self.store.list_decisions(tenant, limit=1)[1] > 0
+        return self.store.has_decisions(tenant)
 
     def ingest(self, tenant: str, payloads: list, now: datetime | None = None) -> tuple[list[Outcome], list[Replan]]:
         """``TelemetryStore.ingest`` with trigger detection around it: the outcomes and the re-plans to make."""
         now = now or datetime.now(UTC)
         if not self.active(tenant):
             return self.telemetry.ingest(tenant, payloads), []
+        fleet = self.telemetry.fleet_vehicles(tenant)  # read once for the checks, both snapshots and the re-plans
         before: dict[str, StateView] = {}
 
         def snap(vehicles: set[str]) -> None:
-            before.update(self.snapshot(tenant, vehicles, now))
+            before.update(self.snapshot(tenant, vehicles, now, fleet))
 
-        outcomes = self.telemetry.ingest(tenant, payloads, before_write=snap)
+        outcomes = self.telemetry.ingest(tenant, payloads, known=set(fleet), before_write=snap)
         changed = {o.vehicle_id for o in outcomes if o.status == "accepted" and o.vehicle_id}
         if not changed:
             return outcomes, []
-        return outcomes, self.replans(tenant, before, self.snapshot(tenant, changed, now), now)
+        return outcomes, self.replans(tenant, before, self.snapshot(tenant, changed, now, fleet), now, fleet)
 
-    def snapshot(self, tenant: str, vehicle_ids: Iterable[str], now: datetime) -> dict[str, StateView]:
+    def snapshot(
+        self, tenant: str, vehicle_ids: Iterable[str], now: datetime, fleet: dict[str, dict] | None = None
+    ) -> dict[str, StateView]:
         """Current state views of ``vehicle_ids`` (call before and after an ingest)."""
-        return self.telemetry.views(tenant, sorted(set(vehicle_ids)), now)
-
-    def _fired(self, tenant: str, key: str) -> bool:
-        q = select(audit.c.id).where(
-            audit.c.tenant == tenant, audit.c.action == "telemetry.trigger", audit.c.resource == key
-        )
-        with self.store.engine.connect() as conn:
-            return conn.execute(q.limit(1)).first() is not None
+        return self.telemetry.views(tenant, sorted(set(vehicle_ids)), now, fleet=fleet)
 
     def replans(
-        self, tenant: str, before: dict[str, StateView], after: dict[str, StateView], now: datetime
+        self,
+        tenant: str,
+        before: dict[str, StateView],
+        after: dict[str, StateView],
+        now: datetime,
+        fleet: dict[str, dict] | None = None,
     ) -> list[Replan]:
         """New triggers (marked fired in the audit log) with the problem each re-plans."""
         out: list[Replan] = []
-        latest: dict[str, StoredDecision | None] = {}
+        fleet = self.telemetry.fleet_vehicles(tenant) if fleet is None else fleet
+        bases: dict[str, tuple[StoredDecision, Decision, PlanningProblem] | None] = {}  # per depot, parsed once
         for vid, view in sorted(after.items()):
-            vehicle = self.telemetry.fleet_vehicle(tenant, vid)
+            vehicle = fleet.get(vid)
             if vehicle is None:
                 continue
             depot = vehicle.get("depot_id", "")
-            if depot not in latest:
+            if depot not in bases:
                 rows, _n = self.store.list_decisions(tenant, depot=depot, limit=1)
-                latest[depot] = rows[0] if rows else None
-            base = latest[depot]
-            decision = Decision.model_validate(base.decision) if base else None
-            problem = PlanningProblem.model_validate(base.problem) if base else None
+                bases[depot] = (
+                    (
+                        rows[0],
+                        Decision.model_validate(rows[0].decision),
+                        PlanningProblem.model_validate(rows[0].problem),
+                    )
+                    if rows
+                    else None
+                )
+            if bases[depot] is None:
+                continue
+            base, decision, problem = bases[depot]
             for trig in detect(vid, before.get(vid), view, decision, problem, now):
-                if base is None or self._fired(tenant, trig.key):
+                if self.store.audited(tenant, "telemetry.trigger", trig.key):
                     continue
                 self.store.audit(tenant, ACTOR, "telemetry.trigger", trig.key, {"kind": trig.kind, **trig.detail})
-                views = self.snapshot(tenant, [v.id for v in problem.vehicles], now)
+                views = self.snapshot(tenant, [v.id for v in problem.vehicles], now, fleet)
                 faulted = frozenset([trig.detail["charger_id"]]) if trig.kind == "charger_fault" else frozenset()
                 out.append(
                     Replan(

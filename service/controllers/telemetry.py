@@ -124,7 +124,7 @@ class TelemetryController(Controller):
                 f"quarantined event {quarantine_id} was already released", status_code=HTTP_409_CONFLICT
             )
         corrected = data.event if data is not None else None
-        outcome = ts.release(principal.tenant, quarantine_id, principal.key_prefix, corrected)
+        outcome = ts.release(principal.tenant, entry, principal.key_prefix, corrected)
         request.app.state.store.audit(
             principal.tenant,
             principal.key_prefix,

@@ -66,7 +66,7 @@ def test_keys_never_reach_the_logs(client, keys, caplog) -> None:
 def test_keys_are_stored_hashed(store, keys) -> None:
     from sqlalchemy import select
 
-    from service.store import api_keys
+    from service.tables import api_keys
 
     secret = keys.reader["Authorization"].split()[1]
     with store.engine.connect() as conn:

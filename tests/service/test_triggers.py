@@ -25,16 +25,20 @@ def planned(client, keys, store):
     return Decision.model_validate(r.json())
 
 
-def soc_event(eid: str, soc_pct: float, at, vehicle: str = "v1") -> dict:
+def event(eid: str, typ: str, values: dict, at, vehicle: str = "v1") -> dict:
     return {
         "event_id": eid,
         "vehicle_id": vehicle,
         "source": "t",
         "event_time": at.isoformat(),
-        "type": "soc",
-        "values": {"soc_pct": soc_pct},
+        "type": typ,
+        "values": values,
         "payload_version": "1",
     }
+
+
+def soc_event(eid: str, soc_pct: float, at, vehicle: str = "v1") -> dict:
+    return event(eid, "soc", {"soc_pct": soc_pct}, at, vehicle)
 
 
 def test_soc_crossing_below_target_replans_once(store, planned) -> None:
@@ -68,15 +72,7 @@ def test_charger_fault_replans_without_that_charger(store, planned) -> None:
     watch = TriggerWatch(store, TelemetryStore(store))
     now = NOW + timedelta(hours=1)
     charger = planned.plan.vehicles[0].charger_id
-    fault = {
-        "event_id": "f1",
-        "vehicle_id": "v1",
-        "source": "t",
-        "event_time": now.isoformat(),
-        "type": "fault",
-        "values": {"code": "E42", "severity": "critical", "charger_id": charger},
-        "payload_version": "1",
-    }
+    fault = event("f1", "fault", {"code": "E42", "severity": "critical", "charger_id": charger}, now)
     _o, replans = watch.ingest("acme", [fault], now=now)
     assert [r.trigger.kind for r in replans] == ["charger_fault"]
     assert next(c for c in replans[0].problem.chargers if c.id == charger).status == "faulted"
@@ -88,15 +84,7 @@ def test_late_arrival_replans(store, planned) -> None:
     watch = TriggerWatch(store, TelemetryStore(store))
     session = planned.plan.vehicles[0].sessions[0]
     now = session.plug_in + timedelta(minutes=45)
-    away = {
-        "event_id": "p1",
-        "vehicle_id": planned.plan.vehicles[0].vehicle_id,
-        "source": "t",
-        "event_time": now.isoformat(),
-        "type": "position",
-        "values": {"lat": 34.0, "lon": -118.0},
-        "payload_version": "1",
-    }
+    away = event("p1", "position", {"lat": 34.0, "lon": -118.0}, now, planned.plan.vehicles[0].vehicle_id)
     _o, replans = watch.ingest("acme", [away], now=now)
     assert [r.trigger.kind for r in replans] == ["late_arrival"]
     assert replans[0].trigger.detail["minutes_late"] == 45.0
@@ -109,15 +97,7 @@ def test_api_ingest_plans_the_triggered_decision_after_answering(client, keys, s
     ingest = bearer(store.create_key("acme", frozenset({"ingest", "read"})))
     charger = planned.plan.vehicles[0].charger_id
     at = NOW + timedelta(hours=1)
-    fault = {
-        "event_id": "f9",
-        "vehicle_id": "v1",
-        "source": "t",
-        "event_time": at.isoformat(),
-        "type": "fault",
-        "values": {"code": "E1", "charger_id": charger},
-        "payload_version": "1",
-    }
+    fault = event("f9", "fault", {"code": "E1", "charger_id": charger}, at)
     r = client.post("/v1/telemetry", json={"events": [fault]}, headers=ingest)
     assert r.json()["accepted"] == 1
     listing = client.get("/v1/decisions/", headers=keys.reader).json()
@@ -134,15 +114,7 @@ def test_stale_soc_from_telemetry_meets_the_policy_stale_rule(store, planned) ->
     watch.ingest("acme", [old], now=read)
     now = NOW + timedelta(hours=1, minutes=30)
     charger = planned.plan.vehicles[0].charger_id
-    fault = {
-        "event_id": "f2",
-        "vehicle_id": "v1",
-        "source": "t",
-        "event_time": now.isoformat(),
-        "type": "fault",
-        "values": {"code": "E7", "charger_id": charger},
-        "payload_version": "1",
-    }
+    fault = event("f2", "fault", {"code": "E7", "charger_id": charger}, now)
     _o, replans = watch.ingest("acme", [fault], now=now)
     [stored] = watch.plan_now("acme", replans)
     steps = [s for s in stored.decision["trace"]["fallbacks"] if s.get("event") == "stale_telemetry"]
