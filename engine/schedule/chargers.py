@@ -21,6 +21,7 @@ import itertools
 import pyomo.environ as pyo
 
 from engine.schedule.inputs import ScheduleInputs
+from engine.schedule.linear import linear
 
 
 def add_charger_pools(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
@@ -46,7 +47,7 @@ def add_charger_pools(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     def plug_use(v: str, g: str, t: int):
         return m.occ[v, g, t] if g in contended else m.p[v, g, t] / m.p[v, g, t].ub
 
-    m.pool_capacity = pyo.Constraint(sorted(per_pool), rule=lambda _m, g, t: sum(per_pool[g, t]) <= size[g])
+    m.pool_capacity = pyo.Constraint(sorted(per_pool), rule=lambda _m, g, t: linear(per_pool[g, t]) <= size[g])
     m.one_plug = pyo.Constraint(multi, rule=lambda _m, v, t: sum(plug_use(v, g, t) for g in pools_at[v, t]) <= 1)
 
 

@@ -18,13 +18,14 @@ import itertools
 import pyomo.environ as pyo
 
 from engine.schedule.inputs import ScheduleInputs
+from engine.schedule.linear import linear
 
 
 def add_energy_balance(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     """Constraints ``energy_balance:<vehicle>:<boundary>`` (one per pair of consecutive energy boundaries)."""
     by_slot: dict[tuple[str, int], list] = {}
-    for v, g, t in m.A:
-        by_slot.setdefault((v, t), []).append(m.p[v, g, t])
+    for (v, _g, t), p in m.p.items():
+        by_slot.setdefault((v, t), []).append(p)
     info = {vi.vehicle.id: vi for vi in x.vehicles}
     rows, nxt = [], {}
     for v, marks in m._energy_marks.items():
@@ -35,10 +36,10 @@ def add_energy_balance(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
 
     def rule(_m: pyo.ConcreteModel, v: str, a: int):
         vi, b = info[v], nxt[v, a]
-        charge = sum(p for t in range(a, b) for p in by_slot.get((v, t), ()))
+        charge = linear([p for t in range(a, b) for p in by_slot.get((v, t), ())])
         trips = [(k, dep) for k, dep in enumerate(vi.departures) if a <= dep.slot < b]
         use = sum(dep.use_kwh for _k, dep in trips)
-        short = sum(m.short[v, k] for k, _dep in trips)
+        short = linear([m.short[v, k] for k, _dep in trips])
         return m.e[v, b] == m.e[v, a] + vi.vehicle.charge_efficiency * x.dt_h * charge - use + short
 
     m.energy_balance = pyo.Constraint(rows, rule=rule)

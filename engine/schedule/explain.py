@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.domain import Plan, Violation
+from engine.domain import Plan, VehiclePlan, Violation
 from engine.schedule.extract import Solution
 from engine.schedule.inputs import Departure, ScheduleInputs, VehicleInputs, slot_runs
 
@@ -78,27 +78,27 @@ def constraint_costs(x: ScheduleInputs, sol: Solution, named: dict[str, list[str
     return out
 
 
-def _hours(x: ScheduleInputs, slots: list[int]) -> str:
-    """Runs of slots as local ``HH:MM-HH:MM`` ranges."""
+def _hours(x: ScheduleInputs, slots: list[int], starts: list) -> str:
+    """Runs of slots as local ``HH:MM-HH:MM`` ranges (``starts``: the slot starts as datetimes)."""
     if not slots:
         return "never"
     parts = []
     for a, b in slot_runs(slots):
-        end = x.slot_starts[b] if b < x.n_slots else x.slot_starts[-1] + pd.Timedelta(hours=x.dt_h)
-        parts.append(f"{x.slot_starts[a]:%a %H:%M}-{end:%H:%M}")
+        end = starts[b] if b < x.n_slots else starts[-1] + pd.Timedelta(hours=x.dt_h)
+        parts.append(f"{starts[a]:%a %H:%M}-{end:%H:%M}")
     return ", ".join(parts)
 
 
 def _vehicle_text(
     x: ScheduleInputs,
     vi: VehicleInputs,
-    plan: Plan,
+    vp: VehiclePlan,
     status: dict[str, str],
-    rules: list[dict],
+    mine: list[dict],
     violations: list[Violation],
+    starts: list,
 ) -> str:
     v = vi.vehicle.id
-    vp = next(p for p in plan.vehicles if p.vehicle_id == v)
     kw = np.asarray(vp.power_kw)
     price = x.depots[vi.vehicle.depot_id].price
     charging = [t for t in range(x.n_slots) if kw[t] > 1e-6]
@@ -116,7 +116,7 @@ def _vehicle_text(
         paid = float((price[charging] * drawn).sum() / drawn.sum())
         avail = sorted(set(vi.charge_slots))
         lines.append(
-            f"It draws power {_hours(x, charging)} at {paid:.3f} $/kWh on average; while it is at the depot the "
+            f"It draws power {_hours(x, charging, starts)} at {paid:.3f} $/kWh on average; while it is at the depot the "
             f"price ranges {price[avail].min():.3f}-{price[avail].max():.3f} $/kWh, so it charges in the cheaper "
             "slots that the site limit, the charger count and its departures leave."
         )
@@ -126,15 +126,13 @@ def _vehicle_text(
             f"Trip {dep.trip.id} (priority {dep.trip.priority}) leaves {dep.trip.departure:%a %H:%M} needing "
             f"{dep.target_kwh:.1f} kWh; the plan has {got:.1f} kWh then."
         )
-    mine = [r for r in rules if r["entity"].split("/")[0] == v]
     for r in mine:
         tight = [f"{n} is {s}" for n, s in status.items() if n.endswith(":" + r["rule"])]
         lines.append(
             f"Rule {r['rule']} applies ({r['directive']['type']})" + (f": {'; '.join(tight)}." if tight else ".")
         )
     for viol in violations:
-        if viol.vehicle_id == v:
-            lines.append(f"Violated {viol.target}: {viol.shortfall_kwh:.1f} kWh short, because {viol.reason}.")
+        lines.append(f"Violated {viol.target}: {viol.shortfall_kwh:.1f} kWh short, because {viol.reason}.")
     return " ".join(lines)
 
 
@@ -146,6 +144,17 @@ def explain_vehicles(
     violations: list[Violation],
 ) -> dict[str, str]:
     """Per vehicle, the plain-words answer to "why this charger, why now"."""
+    plans = {vp.vehicle_id: vp for vp in plan.vehicles}
+    rules_of: dict[str, list[dict]] = {}
+    for r in rules:
+        rules_of.setdefault(r["entity"].split("/")[0], []).append(r)
+    violations_of: dict[str | None, list[Violation]] = {}
+    for viol in violations:
+        violations_of.setdefault(viol.vehicle_id, []).append(viol)
+    starts = list(x.slot_starts.to_pydatetime())
     return {
-        vi.vehicle.id: _vehicle_text(x, vi, plan, status.get(vi.vehicle.id, {}), rules, violations) for vi in x.vehicles
+        (v := vi.vehicle.id): _vehicle_text(
+            x, vi, plans[v], status.get(v, {}), rules_of.get(v, []), violations_of.get(v, []), starts
+        )
+        for vi in x.vehicles
     }

@@ -8,6 +8,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from engine.schedule.assign import Session
+from engine.schedule.handover import linear_value
 from engine.schedule.inputs import ScheduleInputs, VehicleInputs
 
 EPS_KW = 1e-4
@@ -56,7 +57,7 @@ def read_solution(m: pyo.ConcreteModel, x: ScheduleInputs) -> Solution:
         over[d][t] = var.value or 0.0
     storage = {d: np.array([m.ch[d, t].value - m.dis[d, t].value for t in m.T], dtype=float) for d in m.S}
     terms = {
-        n: float(pyo.value(getattr(m, f"cost_{n}")))
+        n: linear_value(getattr(m, f"cost_{n}"))
         for n in ("energy", "demand", "wear", "penalty", "end", "change", "prefer")
     }
     return Solution(power, energy, short, site, storage, over, terms)

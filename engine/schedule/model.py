@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from engine.schedule.chargers import add_charger_pools, add_soc_taper
 from engine.schedule.energy import add_energy_balance
@@ -16,15 +17,16 @@ from engine.schedule.variables import add_variables
 
 def create_model(x: ScheduleInputs) -> pyo.ConcreteModel:
     """The LP for ``x``: variables, then one call per constraint family, then the objective."""
-    m = pyo.ConcreteModel(name=f"fleetcharge:{x.problem.id}")
-    add_variables(m, x)
-    add_energy_balance(m, x)
-    add_departure_targets(m, x)
-    add_charger_pools(m, x)
-    add_soc_taper(m, x)
-    add_storage(m, x)
-    add_site_limit(m, x)
-    add_demand_peaks(m, x)
-    add_plan_change(m, x)
-    add_objective(m, x)
+    with PauseGC():  # hundreds of thousands of new objects, none garbage yet: no cyclic collections meanwhile
+        m = pyo.ConcreteModel(name=f"fleetcharge:{x.problem.id}")
+        add_variables(m, x)
+        add_energy_balance(m, x)
+        add_departure_targets(m, x)
+        add_charger_pools(m, x)
+        add_soc_taper(m, x)
+        add_storage(m, x)
+        add_site_limit(m, x)
+        add_demand_peaks(m, x)
+        add_plan_change(m, x)
+        add_objective(m, x)
     return m

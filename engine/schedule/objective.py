@@ -19,6 +19,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from engine.schedule.inputs import ScheduleInputs
+from engine.schedule.linear import linear
 
 TIE_BREAK = 1e-4  # [$/kWh] at the horizon end: above solver tolerances, negligible in money
 
@@ -51,7 +52,13 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     wear = {
         p.id: (w.wear_usd_per_kwh + (w.dc_wear_extra_usd_per_kwh if p.id in dc_pools else 0.0)) * dt for p in x.pools
     }
-    m.cost_wear = pyo.Expression(expr=sum(wear[g] * m.p[v, g, t] for v, g, t in m.A if wear[g]))
+    by_pool: dict[str, list] = {}
+    by_slot: dict[int, list] = {}
+    for (_v, g, t), p in m.p.items():
+        by_pool.setdefault(g, []).append(p)
+        by_slot.setdefault(t, []).append(p)
+    # one coefficient times one sum per pool (per slot below): far fewer expression objects than a term per p
+    m.cost_wear = pyo.Expression(expr=sum(wear[g] * linear(ps) for g, ps in sorted(by_pool.items()) if wear[g]))
     pen = {(vi.vehicle.id, k): d.penalty_usd_per_kwh for vi in x.vehicles for k, d in enumerate(vi.departures)}
     m.cost_penalty = pyo.Expression(
         expr=sum(pen[k] * m.short[k] for k in m.K) + w.over_limit_usd_per_kwh * dt * sum(m.over[k] for k in m.OV)
@@ -61,17 +68,18 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     )
     off = {(vi.vehicle.id, g) for vi in x.vehicles for g in vi.off_preference}
     m.cost_prefer = pyo.Expression(
-        expr=w.off_preference_usd_per_kwh * dt * sum(m.p[v, g, t] for v, g, t in m.A if (v, g) in off)
+        expr=w.off_preference_usd_per_kwh * dt * linear([p for (v, g, _t), p in m.p.items() if (v, g) in off])
     )
     T = max(1, x.n_slots)
-    tie = (w.prefer_early_usd_per_kwh + TIE_BREAK) * dt * sum((t / T) * m.p[v, g, t] for v, g, t in m.A)
+    early = (w.prefer_early_usd_per_kwh + TIE_BREAK) * dt
+    tie = sum((early * t / T) * linear(ps) for t, ps in sorted(by_slot.items()) if t)
     if w.prefer_urgent_usd_per_kwh > 0:
         where = {}  # (vehicle, slot) -> position in its dwell [0, 1)
         for vi in x.vehicles:
             for a, b in vi.dwells():
                 for t in range(a, b):
                     where[vi.vehicle.id, t] = (t - a) / max(1, b - a)
-        tie += w.prefer_urgent_usd_per_kwh * dt * sum(where[v, t] * m.p[v, g, t] for v, g, t in m.A)
+        tie += w.prefer_urgent_usd_per_kwh * dt * sum(where[v, t] * p for (v, _g, t), p in m.p.items())
     m.objective = pyo.Objective(
         expr=m.cost_energy
         + m.cost_demand

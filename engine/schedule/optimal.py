@@ -71,7 +71,7 @@ def plan_optimal(
     (:mod:`engine.schedule.warm`)."""
     if warm is not None:
         m, solver = warm.model_for(x, create_model)
-        info = solve(m, time_limit, solver=solver)
+        info = solve(m, time_limit, lp=solver)
     else:
         m = create_model(x)
         info = solve(m, time_limit)

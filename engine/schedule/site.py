@@ -12,6 +12,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from engine.schedule.inputs import ScheduleInputs
+from engine.schedule.linear import linear
 
 
 def add_storage(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
@@ -48,8 +49,8 @@ def add_site_limit(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     ``imp`` in slots where the fixed load fits under the limit, a penalised row where it does not)."""
     depot_of = {vi.vehicle.id: vi.vehicle.depot_id for vi in x.vehicles}
     terms: dict[tuple[str, int], list] = {}
-    for v, g, t in m.A:
-        terms.setdefault((depot_of[v], t), []).append(m.p[v, g, t])
+    for (v, _g, t), p in m.p.items():
+        terms.setdefault((depot_of[v], t), []).append(p)
 
     sunny = [(d, t) for d in sorted(x.depots) for t in range(x.n_slots) if x.depots[d].pv_kw[t] > 0]
     m.PV = pyo.Set(dimen=2, ordered=True, initialize=sunny)
@@ -57,7 +58,7 @@ def add_site_limit(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
 
     def definition(_m, d, t):
         di = x.depots[d]
-        load = sum(terms.get((d, t), [])) + float(di.building_kw[t] - di.pv_kw[t])
+        load = linear(terms.get((d, t), []), constant=float(di.building_kw[t] - di.pv_kw[t]))
         if (d, t) in m.PV:
             load = load + m.cut[d, t]
         if d in m.S:

@@ -16,6 +16,7 @@ import pyomo.environ as pyo
 
 from engine.domain import Plan
 from engine.schedule.inputs import ScheduleInputs
+from engine.schedule.linear import linear
 
 
 def previous_power(previous: Plan, slot_starts: pd.DatetimeIndex) -> dict[str, np.ndarray]:
@@ -32,8 +33,8 @@ def add_plan_change(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     """Deviation variables and rows above; the term joins the objective as ``cost_change``."""
     rows = []
     drawn: dict[tuple[str, int], list] = {}
-    for v, g, t in m.A if x.previous else ():  # without a previous plan there is nothing to compare with
-        drawn.setdefault((v, t), []).append(m.p[v, g, t])
+    for (v, _g, t), p in m.p.items() if x.previous else ():  # without a previous plan nothing to compare with
+        drawn.setdefault((v, t), []).append(p)
     for vi in x.vehicles:
         q = x.previous.get(vi.vehicle.id) if x.previous else None
         if q is None:
@@ -47,7 +48,7 @@ def add_plan_change(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     m.dev = pyo.Var(m.CH, within=pyo.NonNegativeReals)
 
     def now(v: str, t: int):
-        return sum(drawn.get((v, t), ()))
+        return linear(drawn.get((v, t), ()))
 
     m.plan_change_up = pyo.Constraint(m.CH, rule=lambda _m, v, t: m.dev[v, t] >= now(v, t) - float(x.previous[v][t]))
     m.plan_change_down = pyo.Constraint(m.CH, rule=lambda _m, v, t: m.dev[v, t] >= float(x.previous[v][t]) - now(v, t))

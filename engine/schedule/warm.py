@@ -1,6 +1,7 @@
 """Warm re-planning: keep the last LP model and its HiGHS instance when the next problem differs only in the
-vehicles' starting energy (a SOC update), so a re-plan re-fixes ``e[v, start]`` (column bounds in HiGHS, through
-Pyomo's persistent interface) and HiGHS restarts from its last basis instead of building and solving anew.
+vehicles' starting energy (a SOC update), so a re-plan re-fixes ``e[v, start]`` (column bounds in the kept HiGHS
+instance, :class:`engine.schedule.handover.HighsLP`) and HiGHS restarts from its last basis instead of building,
+handing over and solving anew.
 
 The cache is owned by the caller (an online re-planning loop, a benchmark); ``decide`` without one is unchanged.
 A warm re-plan is optimal for its input like a cold one; where several plans cost exactly the same, HiGHS may
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.contrib.solver.solvers.highs import Highs
 
+from engine.schedule.handover import HighsLP
 from engine.schedule.inputs import ScheduleInputs
 
 
@@ -54,24 +55,30 @@ class WarmStart:
     """The kept model, its solver and what it was built from; ``hits`` counts warm re-plans."""
 
     model: pyo.ConcreteModel | None = None
-    solver: Highs | None = None
+    solver: HighsLP | None = None
     key: str | None = None
     hits: int = 0
     misses: int = 0
     history: list[str] = field(default_factory=list)
 
-    def model_for(self, x: ScheduleInputs, build) -> tuple[pyo.ConcreteModel, Highs]:
-        """The kept model with the new starting energies fixed, or a new one from ``build(x)``."""
+    def model_for(self, x: ScheduleInputs, build) -> tuple[pyo.ConcreteModel, HighsLP]:
+        """The kept model and HiGHS instance with the new starting energies fixed, or new ones from
+        ``build(x)``."""
         key = structure_key(x)
         if self.model is not None and self.solver is not None and key == self.key:
+            starts = []
             for vi in x.vehicles:
                 marks = self.model._energy_marks.get(vi.vehicle.id)
                 if marks:
-                    self.model.e[vi.vehicle.id, marks[0]].fix(vi.e0_kwh)
+                    start = self.model.e[vi.vehicle.id, marks[0]]
+                    start.fix(vi.e0_kwh)
+                    starts.append(start)
+            self.solver.update_bounds(starts)
             self.hits += 1
             self.history.append("warm")
             return self.model, self.solver
-        self.model, self.solver, self.key = build(x), Highs(), key
+        self.model = build(x)
+        self.solver, self.key = HighsLP(self.model), key
         self.misses += 1
         self.history.append("cold")
         return self.model, self.solver
