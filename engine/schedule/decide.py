@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
+from pyomo.common.gc_manager import PauseGC
 
 from engine import __version__
 from engine.domain import (
@@ -264,6 +265,23 @@ def decide(
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    with PauseGC():  # a model and a plan of many small objects, none garbage until the end: collect once after
+        return _decide(problem, strategy, weights, tariff, time_limit, base, created, previous, policy, warm)
+
+
+def _decide(
+    problem: PlanningProblem,
+    strategy: str,
+    weights: ObjectiveWeights | None,
+    tariff: Tariff | None,
+    time_limit: float | None,
+    base: Path | None,
+    created: datetime | None,
+    previous: Plan | None,
+    policy: Policy | None,
+    warm: WarmStart | None,
+) -> Decision:
+    """:func:`decide` after its argument check."""
     fallbacks: list[dict] = []
     review = False
     planned = problem

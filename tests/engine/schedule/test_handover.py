@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyomo.environ as pyo
 import pytest
+from hypothesis import HealthCheck, given, settings
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from engine.io.problem_files import load_problem
@@ -14,6 +15,8 @@ from engine.schedule.handover import HighsLP, NonLinearError, linear_value
 from engine.schedule.inputs import build_inputs
 from engine.schedule.linear import linear
 from engine.schedule.model import create_model
+from tests.engine.schedule.factory import two_level_tariff
+from tests.engine.schedule.test_invariants import W, depots
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -110,3 +113,26 @@ def test_depot_model_matches_pyomo_highs_interface() -> None:
     assert info.objective == pytest.approx(result.incumbent_objective, rel=1e-9, abs=1e-6)
     for name in ("cost_energy", "cost_demand", "cost_penalty"):
         assert linear_value(getattr(ours, name)) == pytest.approx(pyo.value(getattr(theirs, name)), rel=1e-6, abs=1e-4)
+
+
+def test_time_limit_without_incumbent_reports_no_solution_and_loads_nothing() -> None:
+    """A zero time limit stops HiGHS before any solution: status ``noSolution``, values untouched."""
+    m = pyo.ConcreteModel()
+    m.k = pyo.Var(range(30), within=pyo.Binary)
+    m.weight = pyo.Constraint(expr=sum((i % 7 + 2) * m.k[i] for i in range(30)) <= 41)
+    m.obj = pyo.Objective(expr=sum((i % 5 + 1) * m.k[i] for i in range(30)), sense=pyo.maximize)
+    info = HighsLP(m).solve(time_limit=0.0)
+    assert info.status == "noSolution" and info.objective is None and info.gap is None
+    assert all(m.k[i].value is None for i in range(30))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(p=depots())
+def test_random_depots_reach_the_optimum_of_pyomos_interface(p) -> None:
+    """Over random small depots (chargers shared, DC, building load), the hand-over's optimum is the optimum
+    Pyomo's own HiGHS interface finds for the same model."""
+    x = build_inputs(p, W, two_level_tariff(cheap_hours=(1, 5), demand_rate=12.0))
+    info = HighsLP(create_model(x)).solve()
+    reference = Highs().solve(create_model(x), load_solutions=False)
+    assert info.status == "optimal"
+    assert info.objective == pytest.approx(reference.incumbent_objective, rel=1e-7, abs=1e-6)
