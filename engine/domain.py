@@ -287,6 +287,20 @@ class PlanningProblem(_Model):
         """The telematics state of a vehicle, if known."""
         return next((s for s in self.states if s.vehicle_id == vehicle_id), None)
 
+    def states_by_vehicle(self) -> dict[str, VehicleState]:
+        """Vehicle id -> its state (the first given, as :meth:`state_of`), in one pass over the states."""
+        out: dict[str, VehicleState] = {}
+        for s in self.states:
+            out.setdefault(s.vehicle_id, s)
+        return out
+
+    def trips_by_vehicle(self) -> dict[str, list[Trip]]:
+        """Vehicle id -> its trips in departure order, in one pass (a scan per vehicle is quadratic in fleet size)."""
+        out: dict[str, list[Trip]] = {}
+        for t in sorted(self.trips, key=lambda t: t.departure):
+            out.setdefault(t.vehicle_id, []).append(t)
+        return out
+
 
 class ChargeSession(_Model):
     """One plug-in session of a plan."""

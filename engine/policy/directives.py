@@ -125,8 +125,9 @@ def subjects_of(problem: PlanningProblem) -> list[tuple[str, Facts]]:
     tz = {d.id: d.timezone for d in problem.depots}
     now = problem.now.astimezone(UTC)
     out: list[tuple[str, Facts]] = []
+    states, trips_of = problem.states_by_vehicle(), problem.trips_by_vehicle()
     for v in sorted(problem.vehicles, key=lambda v: v.id):
-        s = problem.state_of(v.id)
+        s = states.get(v.id)
         vf = {
             "id": v.id,
             "class": v.vehicle_class,
@@ -137,7 +138,7 @@ def subjects_of(problem: PlanningProblem) -> list[tuple[str, Facts]]:
             "soc_confidence": s.soc_confidence if s else None,
             "soc_age_min": (now - s.last_seen.astimezone(UTC)).total_seconds() / 60 if s else None,
         }
-        trips = sorted((t for t in problem.trips if t.vehicle_id == v.id), key=lambda t: t.departure)
+        trips = trips_of.get(v.id, [])
         for t in trips:
             tf = {
                 "id": t.id,

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.domain import Charger, ChargerStatus, PlanningProblem, Trip, Vehicle
+from engine.domain import Charger, ChargerStatus, PlanningProblem, Trip, Vehicle, VehicleState
 from engine.schedule.weights import ObjectiveWeights
 from engine.tariffs import Tariff, demand_windows, load_tariff, price_series, resolve_tariff_path
 
@@ -159,9 +159,16 @@ def charger_pools(problem: PlanningProblem) -> list[Pool]:
 
 
 def _vehicle_inputs(
-    problem: PlanningProblem, v: Vehicle, pools: list[Pool], w: ObjectiveWeights, t_max: int, dt: timedelta
+    problem: PlanningProblem,
+    v: Vehicle,
+    state: VehicleState | None,
+    trips: list[Trip],
+    pools: list[Pool],
+    w: ObjectiveWeights,
+    t_max: int,
+    dt: timedelta,
 ) -> VehicleInputs:
-    state = problem.state_of(v.id)
+    """One vehicle's inputs from its state and its trips (``trips`` sorted by departure)."""
     notes = []
     if state is None:
         notes.append("no telemetry state: assuming an empty battery")
@@ -176,7 +183,6 @@ def _vehicle_inputs(
             start = t_max
     cap = v.battery_kwh
     e_max = max(cap * w.max_soc, cap * soc0)
-    trips = sorted((t for t in problem.trips if t.vehicle_id == v.id), key=lambda t: t.departure)
     departures, slots, cursor = [], [], start
     for trip in trips:
         dep = _slot_floor(problem.now, trip.departure, dt)
@@ -221,8 +227,10 @@ def build_inputs(
     zone = problem.depots[0].timezone
     index = pd.date_range(pd.Timestamp(start), periods=problem.n_slots, freq=dt).tz_convert(zone)
     pools = charger_pools(problem)
+    states, trips_of = problem.states_by_vehicle(), problem.trips_by_vehicle()
     vehicles = [
-        _vehicle_inputs(problem, v, pools, w, problem.n_slots, dt) for v in sorted(problem.vehicles, key=lambda v: v.id)
+        _vehicle_inputs(problem, v, states.get(v.id), trips_of.get(v.id, []), pools, w, problem.n_slots, dt)
+        for v in sorted(problem.vehicles, key=lambda v: v.id)
     ]
     depots = {}
     for d in problem.depots:
