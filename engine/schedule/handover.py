@@ -204,6 +204,7 @@ class HighsLP:
         self.highs = highspy.Highs()
         self.highs.silent()
         self.highs.passModel(lp)
+        self._col_of: dict[int, int] | None = col_of  # id(variable) -> column
         self.handover_seconds = time.perf_counter() - t0
 
     @staticmethod
@@ -216,22 +217,56 @@ class HighsLP:
         lb, ub = v.bounds
         return (-INF if lb is None else float(lb)), (INF if ub is None else float(ub))
 
+    def _columns(self, variables: list) -> np.ndarray:
+        """Column indices of these model variables."""
+        if self._col_of is None:
+            self._col_of = {id(v): j for j, v in enumerate(self.vars)}
+        return np.asarray([self._col_of[id(v)] for v in variables], dtype=np.int32)
+
     def update_bounds(self, variables: list) -> None:
         """Re-read these variables' bounds (or fixed values) from the model: the next solve starts from the last
         basis (a warm re-plan)."""
-        where = {id(v): j for j, v in enumerate(self.vars)}
-        cols = [where[id(v)] for v in variables]
-        lo, hi = zip(*(self._col_bounds(v) for v in variables), strict=True) if variables else ((), ())
-        self.highs.changeColsBounds(
-            len(cols), np.asarray(cols, dtype=np.int32), np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-        )
+        if not variables:
+            return
+        lo, hi = zip(*(self._col_bounds(v) for v in variables), strict=True)
+        cols = self._columns(variables)
+        self.highs.changeColsBounds(len(cols), cols, np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
 
-    def solve(
+    def fix_columns(self, variables: list, values: list[float]) -> None:
+        """Fix these columns at ``values`` inside HiGHS only (the model is unchanged)."""
+        cols = self._columns(variables)
+        v = np.asarray(values, dtype=float)
+        self.highs.changeColsBounds(len(cols), cols, v, v)
+
+    def relax_integrality(self) -> None:
+        """Make every integer column continuous: the LP relaxation of a MIP."""
+        lp = self.highs.getLp()
+        integer = [j for j, kind in enumerate(lp.integrality_) if kind != highspy.HighsVarType.kContinuous]
+        if integer:
+            self.highs.changeColsIntegrality(
+                len(integer),
+                np.asarray(integer, dtype=np.int32),
+                np.asarray([highspy.HighsVarType.kContinuous] * len(integer)),
+            )
+        self.is_mip = False
+
+    def set_start(self, variables: list, values: list[float]) -> None:
+        """A (partial) starting solution for a MIP: HiGHS fixes these integer columns at ``values``, solves for
+        the rest and, if that is feasible, starts from it as its first incumbent."""
+        cols = self._columns(variables)
+        status = self.highs.setSolution(len(cols), cols, np.asarray(values, dtype=float))
+        if status == highspy.HighsStatus.kError:
+            raise ValueError("HiGHS refused the starting solution")
+
+    def values(self, variables: list) -> np.ndarray:
+        """Values of these columns in HiGHS's last solution (not loaded into the model)."""
+        return np.asarray(self.highs.getSolution().col_value)[self._columns(variables)]
+
+    def run(
         self, time_limit: float | None = None, mip_gap: float | None = None, seed: int = 0, threads: int = 1
-    ) -> SolverInfo:
-        """Run HiGHS (fixed seed and threads: same input, same plan) and load the values when a solution exists.
-        ``seconds`` [s] counts the hand-over (the first time), the solve and loading the values."""
-        t0 = time.perf_counter()
+    ) -> tuple[str, float | None, float | None]:
+        """Run HiGHS (fixed seed and threads: same input, same result) without loading values: status
+        (optimal | feasible | infeasible | noSolution), objective and its bound (None without a solution)."""
         h = self.highs
         h.setOptionValue("random_seed", seed)
         h.setOptionValue("threads", threads)
@@ -241,22 +276,30 @@ class HighsLP:
         h.run()
         ms = h.getModelStatus()
         info = h.getInfo()
-        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         if ms == highspy.HighsModelStatus.kOptimal:
             status = "optimal"
         elif ms in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
             status = "infeasible"
-        elif has_solution:
+        elif info.primal_solution_status == 2:  # kSolutionStatusFeasible
             status = "feasible"
         else:
             status = "noSolution"
-        objective = bound = None
-        if status in ("optimal", "feasible"):
-            for var, x in zip(self.vars, h.getSolution().col_value, strict=True):
+        if status not in ("optimal", "feasible"):
+            return status, None, None
+        objective = self.sign * info.objective_function_value
+        return status, objective, self.sign * info.mip_dual_bound if self.is_mip else objective
+
+    def solve(
+        self, time_limit: float | None = None, mip_gap: float | None = None, seed: int = 0, threads: int = 1
+    ) -> SolverInfo:
+        """:meth:`run`, then load the values into the model when a solution exists. ``seconds`` [s] counts the
+        hand-over (the first time), the solve and loading the values."""
+        t0 = time.perf_counter()
+        status, objective, bound = self.run(time_limit, mip_gap, seed, threads)
+        if objective is not None:
+            for var, x in zip(self.vars, self.highs.getSolution().col_value, strict=True):
                 if not var.fixed:
                     var.set_value(x, skip_validation=True)
-            objective = self.sign * info.objective_function_value
-            bound = self.sign * info.mip_dual_bound if self.is_mip else objective
         gap = None
         if objective is not None and bound is not None and math.isfinite(bound) and abs(objective) > 1e-9:
             gap = max(0.0, abs(objective - bound) / abs(objective))

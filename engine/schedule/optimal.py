@@ -12,6 +12,7 @@ from engine.schedule.assign import Session, assign_chargers
 from engine.schedule.extract import Solution, read_solution, sessions_of
 from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.model import create_model
+from engine.schedule.session_start import session_start, start_arrays
 from engine.schedule.sessions import add_session_choice, needs_from
 from engine.schedule.solve import solve
 from engine.schedule.warm import WarmStart
@@ -88,7 +89,13 @@ def plan_optimal(
         lp_objective = info.objective
         needs = needs_from(x, sol)
         add_session_choice(m, x, needs)
-        mip = solve(m, time_limit or SESSION_TIME_LIMIT, mip_gap=SESSION_GAP)
+        start = session_start(m, x, needs, sol)
+        mip = solve(
+            m,
+            time_limit or SESSION_TIME_LIMIT,
+            mip_gap=SESSION_GAP,
+            start=None if start is None else start_arrays(m, start),
+        )
         steps.append(
             {
                 "step": "session_choice",
@@ -96,6 +103,9 @@ def plan_optimal(
                 "lp_double_plugged": len(doubles),
                 "sessions": len(needs),
                 "lp_objective": lp_objective,
+                "start_source": None if start is None else start.source,
+                "start_objective": None if start is None else start.objective,
+                "start_seconds": None if start is None else start.seconds,
                 "mip_objective": mip.objective,
                 "mip_gap": mip.gap,
                 "mip_status": mip.status,
