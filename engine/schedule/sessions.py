@@ -3,7 +3,9 @@
 Added to the LP when its fractional occupancy produces sessions that overlap beyond a pool's size. For each
 vehicle dwell ``n`` with LP energy ``E_n`` on pool ``g`` (the pool that carried most of it) at power ``P``:
 ``d_n = ceil(E_n / (P * dt))`` slots at full power; options ``o = (start, length)`` with lengths
-``{d_n, ~1.5 d_n, 2 d_n}`` (within the dwell) and starts spread over the dwell. With binaries ``x[n,o]``:
+``{d_n, ~1.5 d_n, 2 d_n}`` (within the dwell) and starts spread over the dwell, plus the LP's own session on
+that pool (first to last slot with power), so a dwell the LP served without conflict can keep its LP plan.
+With binaries ``x[n,o]``:
 
     sum_o x[n,o] <= 1                                            session_choice:<vehicle>:<dwell start>
                                                                  (no session at all: its shortfall is penalised)
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 
-from engine.schedule.extract import Solution
+from engine.schedule.extract import EPS_KW, Solution
 from engine.schedule.inputs import ScheduleInputs, VehicleInputs
 
 MAX_STARTS = 24  # candidate starts per session length
@@ -36,6 +38,7 @@ class Need:
     pool: str
     dwell: tuple[int, int]  # [first slot, last slot + 1)
     slots: int
+    lp_session: tuple[int, int] | None = None  # (start, length) of the LP's power on the pool, if any
 
 
 def needs_from(x: ScheduleInputs, sol: Solution) -> list[Need]:
@@ -50,7 +53,9 @@ def needs_from(x: ScheduleInputs, sol: Solution) -> list[Need]:
                 continue
             pool = max(sorted(energy), key=lambda g: energy[g])
             slots = max(1, math.ceil(total / (vi.pool_kw[pool] * x.dt_h) - 1e-9))
-            out.append(Need(vi, pool, (a, b), min(slots, b - a)))
+            active = [t for t in range(a, b) if power[pool][t] > EPS_KW]
+            lp_session = (active[0], active[-1] + 1 - active[0]) if active else None
+            out.append(Need(vi, pool, (a, b), min(slots, b - a), lp_session))
     return out
 
 
@@ -67,6 +72,8 @@ def options_of(need: Need) -> list[tuple[int, int]]:
         step = max(1, math.ceil((last - a + 1) / MAX_STARTS))
         starts = sorted({*range(a, last + 1, step), last})
         out += [(s, length) for s in starts]
+    if need.lp_session is not None and need.lp_session not in out:
+        out.append(need.lp_session)
     return out
 
 

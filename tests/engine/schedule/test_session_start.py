@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,17 @@ def test_demo_depot_trace_names_the_start_and_the_mip_is_no_worse() -> None:
     )
     assert step["mip_objective"] <= step["start_objective"] + 1e-6
     assert step["start_seconds"] > 0
+
+
+def test_options_include_the_lp_session() -> None:
+    """A 24-slot dwell needing 4 slots at full power: lengths 4, 6 (1.5 x 4) and 8 at every start, plus the LP's
+    own session (start 7, 5 slots), whose length is none of those."""
+    _m, _x, needs, _sol = _session_model(2)
+    need = needs[0]
+    assert need.dwell == (0, 24) and need.slots == 4
+    plain = options_of(replace(need, lp_session=None))
+    assert {length for _s, length in plain} == {4, 6, 8}
+    assert len(plain) == 21 + 19 + 17  # starts 0..20, 0..18, 0..16
+    with_lp = options_of(replace(need, lp_session=(7, 5)))
+    assert with_lp == [*plain, (7, 5)]
+    assert options_of(replace(need, lp_session=(7, 4))) == plain  # already an option
