@@ -109,6 +109,8 @@ def _rounded(
 def session_start(m: pyo.ConcreteModel, x: ScheduleInputs, needs: list[Need], sol: Solution) -> SessionStart | None:
     """The cheapest candidate (module doc) for a model that has the session choice added; None if no candidate
     prices (it cannot happen for a feasible model: choosing no session at all is always a plan)."""
+    if not needs:
+        return None
     t0 = time.perf_counter()
     options = [options_of(n) for n in needs]
     keys = list(m.N)

@@ -100,3 +100,8 @@ def test_options_include_the_lp_session() -> None:
     with_lp = options_of(replace(need, lp_session=(7, 5)))
     assert with_lp == [*plain, (7, 5)]
     assert options_of(replace(need, lp_session=(7, 4))) == plain  # already an option
+
+
+def test_no_needs_no_start() -> None:
+    m, x, _needs, sol = _session_model(2)
+    assert session_start(m, x, [], sol) is None
