@@ -101,7 +101,7 @@ def _vehicle_text(
     v = vi.vehicle.id
     kw = np.asarray(vp.power_kw)
     price = x.depots[vi.vehicle.depot_id].price
-    charging = [t for t in range(x.n_slots) if kw[t] > 1e-6]
+    charging = np.flatnonzero(kw > 1e-6).tolist()
     lines = [f"{v} ({vi.vehicle.vehicle_class}, {vi.vehicle.battery_kwh:g} kWh) starts at {vi.e0_kwh:.1f} kWh."]
     if not vp.sessions:
         lines.append(
