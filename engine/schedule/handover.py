@@ -132,7 +132,8 @@ def _bound(value: float | None, const: float, default: float) -> float:
 
 
 class HighsLP:
-    """The model's LP (or MIP) inside one HiGHS instance; build with :meth:`from_model`."""
+    """The model's LP (or MIP) inside one HiGHS instance: ``HighsLP(model)`` hands it over, :meth:`solve` solves
+    and loads the values; the column methods change bounds, integrality or the starting point in HiGHS only."""
 
     def __init__(self, model: pyo.ConcreteModel) -> None:
         with PauseGC():  # many short lists and no garbage: cyclic collections would only cost time
@@ -204,7 +205,7 @@ class HighsLP:
         self.highs = highspy.Highs()
         self.highs.silent()
         self.highs.passModel(lp)
-        self._col_of: dict[int, int] | None = col_of  # id(variable) -> column
+        self._col_of: dict[int, int] = col_of  # id(variable) -> column
         self.handover_seconds = time.perf_counter() - t0
 
     @staticmethod
@@ -219,8 +220,6 @@ class HighsLP:
 
     def _columns(self, variables: list) -> np.ndarray:
         """Column indices of these model variables."""
-        if self._col_of is None:
-            self._col_of = {id(v): j for j, v in enumerate(self.vars)}
         return np.asarray([self._col_of[id(v)] for v in variables], dtype=np.int32)
 
     def update_bounds(self, variables: list) -> None:
