@@ -142,7 +142,6 @@ class HighsLP:
     def _hand_over(self, model: pyo.ConcreteModel) -> None:
         """Columns, rows and objective into ``self.highs`` (see module doc)."""
         t0 = time.perf_counter()
-        self.model = model
         self.vars: list = list(model.component_data_objects(pyo.Var, descend_into=True, sort=False))
         col_of = {id(v): j for j, v in enumerate(self.vars)}
         n = len(self.vars)
@@ -182,7 +181,6 @@ class HighsLP:
         cost = np.zeros(n)
         np.add.at(cost, np.asarray([col_of[id(v)] for v in acc.vars], dtype=np.int64), np.asarray(acc.coefs))
         self.sign = 1.0 if obj.sense == pyo.minimize else -1.0
-        self.offset = acc.const
         lp = highspy.HighsLp()
         lp.num_col_ = n
         lp.num_row_ = len(row_lo)
@@ -191,7 +189,7 @@ class HighsLP:
         lp.col_upper_ = upper
         lp.row_lower_ = np.asarray(row_lo)
         lp.row_upper_ = np.asarray(row_hi)
-        lp.offset_ = self.offset
+        lp.offset_ = acc.const
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
         lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)

@@ -46,7 +46,7 @@ def test_maximise_with_named_expressions_products_and_division() -> None:
     m.x = pyo.Var(bounds=(0, 3))
     m.y = pyo.Var(bounds=(0, None))
     m.a = pyo.Constraint(expr=m.x + m.y <= 4)
-    m.b = pyo.Constraint(expr=linear([m.x, m.y], [1.0, 3.0]) <= 6)
+    m.b = pyo.Constraint(expr=m.x + 3 * m.y <= 6)
     m.half = pyo.Expression(expr=1.5 * m.x)
     m.value_ = pyo.Objective(expr=2 * m.half + (8 * m.y) / 4 + 5 - 5, sense=pyo.maximize)
     info = HighsLP(m).solve()
