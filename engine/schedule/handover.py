@@ -255,6 +255,14 @@ class HighsLP:
         if status == highspy.HighsStatus.kError:
             raise ValueError("HiGHS refused the starting solution")
 
+    def basis(self) -> highspy.HighsBasis:
+        """HiGHS's current basis (to come back to the same vertex after other solves)."""
+        return self.highs.getBasis()
+
+    def set_basis(self, basis: highspy.HighsBasis) -> None:
+        """Start the next solve from ``basis`` (from :meth:`basis` on this instance)."""
+        self.highs.setBasis(basis)
+
     def values(self, variables: list) -> np.ndarray:
         """Values of these columns in HiGHS's last solution (not loaded into the model)."""
         return np.asarray(self.highs.getSolution().col_value)[self._columns(variables)]

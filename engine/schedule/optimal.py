@@ -89,7 +89,7 @@ def plan_optimal(
         lp_objective = info.objective
         needs = needs_from(x, sol)
         add_session_choice(m, x, needs)
-        start = session_start(m, x, needs, sol)
+        start = session_start(m, x, needs, sol, SESSION_GAP)
         mip = solve(
             m,
             time_limit or SESSION_TIME_LIMIT,
