@@ -43,7 +43,8 @@ def main() -> None:
         "municipal_saver, demand_weight 0": policy("municipal_saver", 0.0),
     }
     print(
-        "| policy | seconds | MIP status, gap | total cost $ | ready departures | start: source, LP cost $ | LP bound $ |"
+        "| policy | seconds | MIP status, gap | total cost $ | ready departures | start: source, LP cost $, seconds | "
+        "MIP seconds | LP bound $ |"
     )
     print("| --- | ---: | --- | ---: | ---: | --- | ---: | ---: |")
     for name, pol in cases.items():
