@@ -38,11 +38,17 @@ def add_variables(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
         ],
     )
     pkw = {(vi.vehicle.id, g): kw for vi in x.vehicles for g, kw in vi.pool_kw.items()}
-    m.p = pyo.Var(m.A, bounds=lambda _m, v, g, t: (0.0, pkw[v, g]))
+    # upper bounds set on each variable after construction: a bounds rule is one Python call per index (~40 %
+    # of creating the variables)
+    m.p = pyo.Var(m.A, bounds=(0.0, None))
+    for (v, g, _t), var in m.p.items():
+        var.ub = pkw[v, g]
     emax = {vi.vehicle.id: vi.e_max_kwh for vi in x.vehicles}
     m._energy_marks = {vi.vehicle.id: vi.boundaries(dense_energy(vi, x)) for vi in x.vehicles}
     m.EB = pyo.Set(dimen=2, ordered=True, initialize=[(v, b) for v, marks in m._energy_marks.items() for b in marks])
-    m.e = pyo.Var(m.EB, bounds=lambda _m, v, b: (0.0, emax[v]))
+    m.e = pyo.Var(m.EB, bounds=(0.0, None))
+    for (v, _b), var in m.e.items():
+        var.ub = emax[v]
     m.K = pyo.Set(
         dimen=2, ordered=True, initialize=[(vi.vehicle.id, k) for vi in x.vehicles for k in range(len(vi.departures))]
     )
