@@ -70,24 +70,34 @@ class _Linear:
         self.coefs: list[float] = []
         self.const = 0.0
 
+    def terms(self, args, mult: float, where) -> None:
+        """Add ``mult * sum(args)``: variables, monomials and numbers read in this loop (the families' flat sums
+        are made of them; one call per row instead of one per term), anything else through :meth:`add`."""
+        variables, coefs = self.vars, self.coefs
+        for arg in args:
+            kind = arg.__class__
+            if kind in _VARS:
+                variables.append(arg)
+                coefs.append(mult)
+            elif kind is MonomialTermExpression:
+                coef, var = arg._args_
+                if coef.__class__ not in native_numeric_types:
+                    coef = pyo.value(coef)
+                variables.append(var)
+                coefs.append(mult * coef)
+            elif kind in native_numeric_types:
+                self.const += mult * arg
+            else:
+                self.add(arg, mult, where)
+
     def add(self, expr, mult: float, where) -> None:
         """Add ``mult * expr`` (see module doc: fast path for flat sums, ``generate_standard_repn`` otherwise).
         ``where``: the constraint or objective being read, named in the error if a term is not linear."""
         cls = expr.__class__
-        if cls in _VARS:
-            self.vars.append(expr)
-            self.coefs.append(mult)
-        elif cls is MonomialTermExpression:
-            coef, var = expr._args_
-            if coef.__class__ not in native_numeric_types:
-                coef = pyo.value(coef)
-            self.vars.append(var)
-            self.coefs.append(mult * coef)
-        elif cls in native_numeric_types:
-            self.const += mult * expr
-        elif cls in _SUMS:
-            for arg in expr.args:
-                self.add(arg, mult, where)
+        if cls in _SUMS:
+            self.terms(expr.args, mult, where)
+        elif cls in _VARS or cls is MonomialTermExpression or cls in native_numeric_types:
+            self.terms((expr,), mult, where)
         elif cls is NegationExpression:
             self.add(expr.args[0], -mult, where)
         elif not expr.is_potentially_variable():
