@@ -17,6 +17,7 @@ urgent  = w_urgent * sum ((t - a)/(b - a)) * p * dt   (t in the dwell [a, b) of 
 from __future__ import annotations
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import MonomialTermExpression
 
 from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.linear import linear
@@ -35,7 +36,8 @@ def add_demand_peaks(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
                 rows += [(d, ci, mo, t) for t in range(x.n_slots) if mask[t] and month[t] == mo]
     m.PK = pyo.Set(dimen=3, ordered=True, initialize=keys)
     m.peak = pyo.Var(m.PK, bounds=lambda _m, d, c, mo: (base[d, c, mo], None))
-    m.demand_peak = pyo.Constraint(rows, rule=lambda _m, d, c, mo, t: m.peak[d, c, mo] >= m.imp[d, t])
+    imp, peak = dict(m.imp.items()), dict(m.peak.items())  # plain dicts: a Pyomo index lookup normalises its key
+    m.demand_peak = pyo.Constraint(rows, rule=lambda _m, d, c, mo, t: peak[d, c, mo] >= imp[d, t])
     m._peak_base = base
 
 
@@ -44,7 +46,9 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     w = x.weights
     dt = x.dt_h
     dc_pools = {p.id for p in x.pools if p.kind == "DC"}
-    m.cost_energy = pyo.Expression(expr=sum(float(x.depots[d].price[t]) * dt * m.imp[d, t] for d in m.D for t in m.T))
+    m.cost_energy = pyo.Expression(
+        expr=linear([MonomialTermExpression((float(x.depots[d].price[t]) * dt, var)) for (d, t), var in m.imp.items()])
+    )
     m.cost_demand = pyo.Expression(
         expr=w.demand_weight
         * sum(x.depots[d].demand[c][1] * (m.peak[d, c, mo] - m._peak_base[d, c, mo]) for d, c, mo in m.PK)
@@ -79,7 +83,9 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
             for a, b in vi.dwells():
                 for t in range(a, b):
                     where[vi.vehicle.id, t] = (t - a) / max(1, b - a)
-        tie += w.prefer_urgent_usd_per_kwh * dt * sum(where[v, t] * p for (v, _g, t), p in m.p.items())
+        tie += (w.prefer_urgent_usd_per_kwh * dt) * linear(
+            [MonomialTermExpression((where[v, t], p)) for (v, _g, t), p in m.p.items() if where[v, t]]
+        )
     m.objective = pyo.Objective(
         expr=m.cost_energy
         + m.cost_demand

@@ -55,27 +55,27 @@ def add_site_limit(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     sunny = [(d, t) for d in sorted(x.depots) for t in range(x.n_slots) if x.depots[d].pv_kw[t] > 0]
     m.PV = pyo.Set(dimen=2, ordered=True, initialize=sunny)
     m.cut = pyo.Var(m.PV, bounds=lambda _m, d, t: (0.0, float(x.depots[d].pv_kw[t])))
+    # plain dicts and sets for the per-slot lookups (a Pyomo index or Set lookup normalises its key each time)
+    imp, cut, sunny_set, stored = dict(m.imp.items()), dict(m.cut.items()), set(sunny), set(m.S)
 
     def definition(_m, d, t):
         di = x.depots[d]
         load = linear(terms.get((d, t), []), constant=float(di.building_kw[t] - di.pv_kw[t]))
-        if (d, t) in m.PV:
-            load = load + m.cut[d, t]
-        if d in m.S:
+        if (d, t) in sunny_set:
+            load = load + cut[d, t]
+        if d in stored:
             load = load + m.ch[d, t] - m.dis[d, t]
-        return m.imp[d, t] == load
+        return imp[d, t] == load
 
     m.site_import = pyo.Constraint(m.D, m.T, rule=definition)
     # the limit is a bound on imp where nothing fixed can exceed it; a penalised constraint elsewhere
     over_rows = sorted(m.OV)
     m.site_limit = pyo.Constraint(
-        over_rows, rule=lambda _m, d, t: m.imp[d, t] <= x.depots[d].grid_limit_kw + m.over[d, t]
+        over_rows, rule=lambda _m, d, t: imp[d, t] <= x.depots[d].grid_limit_kw + m.over[d, t]
     )
-    for d in m.D:
-        for t in m.T:
-            if (d, t) not in m.OV:
-                m.imp[d, t].setub(x.depots[d].grid_limit_kw)
-    for d in m.D:
+    over = set(over_rows)
+    for (d, t), var in imp.items():
+        if (d, t) not in over:
+            var.ub = x.depots[d].grid_limit_kw
         if not x.depots[d].allow_export:
-            for t in m.T:
-                m.imp[d, t].setlb(0.0)
+            var.lb = 0.0
