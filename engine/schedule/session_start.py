@@ -8,12 +8,12 @@ pool's size (sessions are tried in an order and kept only if every slot of their
 - *greedy*, in four orders (longest need first, least laxity first, earliest deadline first, largest
   LP energy covered): each dwell takes the option covering most of its LP energy on its pool;
 - *rounded*: options taken by decreasing value in the MIP's LP relaxation, the rest greedily;
-- *dives*, when none of the above is within the MIP's gap of the relaxation's cost: the relaxation re-solved
+- *dive*, when none of the above is within the MIP's gap of the relaxation's cost: the relaxation re-solved
   after each decision (every need whose best option is already 1 takes one, else the need with the largest
   fractional option), so later choices see the cost of earlier ones; needs the relaxation gives no session end
   without one. At most one re-solve per need, each from the last basis; which option a need takes:
   :func:`_dive`. When the LP crowds charging into a cheap window (no demand charge to spread it), the greedy
-  candidates cut vehicles short and a dive is the one that stays near the LP's cost.
+  candidates cut vehicles short and the dive is the one that stays near the LP's cost.
 
 Each candidate is priced by the LP with its sessions fixed (one HiGHS instance, restarted from its last basis),
 the cheapest becomes the MIP's starting solution. A candidate is a feasible plan, so the MIP's answer is never
@@ -118,7 +118,7 @@ def _dive(
     keys: list[tuple[int, int]],
     xs: list,
     needs: list[Need],
-    options,
+    options: list[list[tuple[int, int]]],
     x: ScheduleInputs,
 ) -> Choice:
     """The dive of the module doc on ``lp`` (integrality relaxed, at the relaxation's vertex); bounds are left as
