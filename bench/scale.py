@@ -200,9 +200,8 @@ def floor_through_pyomo(lp: highspy.HighsLp) -> tuple[float, float, float, float
         m.x = pyo.Var(range(lp.num_col_))
         xs = list(m.x.values())
         for v, lo, hi in zip(xs, list(lp.col_lower_), list(lp.col_upper_), strict=True):
-            v.lb = lo
-            if hi < highspy.kHighsInf:
-                v.ub = hi
+            v.lb = None if lo <= -highspy.kHighsInf else lo
+            v.ub = None if hi >= highspy.kHighsInf else hi
         start, index, value = list(lp.a_matrix_.start_), list(lp.a_matrix_.index_), list(lp.a_matrix_.value_)
         lower = [None if b <= -highspy.kHighsInf else b for b in lp.row_lower_]
         upper = [None if b >= highspy.kHighsInf else b for b in lp.row_upper_]

@@ -13,12 +13,11 @@ from engine.schedule.extract import Solution, read_solution, sessions_of
 from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.model import create_model
 from engine.schedule.session_start import session_start, start_arrays
-from engine.schedule.sessions import add_session_choice, needs_from
+from engine.schedule.sessions import SESSION_GAP, add_session_choice, needs_from
 from engine.schedule.solve import solve
 from engine.schedule.warm import WarmStart
 
 SESSION_TIME_LIMIT = 60.0  # [s] default limit for the session MIP when the caller gives none
-SESSION_GAP = 0.005  # relative MIP gap accepted for the session choice [-]
 
 
 def _drop_conflicts(

@@ -31,7 +31,7 @@ import pyomo.environ as pyo
 from engine.schedule.extract import Solution
 from engine.schedule.handover import HighsLP
 from engine.schedule.inputs import ScheduleInputs
-from engine.schedule.sessions import Need, options_of
+from engine.schedule.sessions import SESSION_GAP, Need, options_of
 
 Choice = dict[int, int]  # need index -> option index
 
@@ -170,7 +170,7 @@ def _window(kw: dict[int, float], option: tuple[int, int]) -> float:
 
 
 def session_start(
-    m: pyo.ConcreteModel, x: ScheduleInputs, needs: list[Need], sol: Solution, gap: float = 0.005
+    m: pyo.ConcreteModel, x: ScheduleInputs, needs: list[Need], sol: Solution, gap: float = SESSION_GAP
 ) -> SessionStart | None:
     """The cheapest candidate (module doc) for a model that has the session choice added; None if no candidate
     prices (it cannot happen for a feasible model: choosing no session at all is always a plan). The dive runs
@@ -183,7 +183,7 @@ def session_start(
     xs = [m.x[k] for k in keys]
     lp = HighsLP(m)
     lp.relax_integrality()
-    status, bound, _bound = lp.run()
+    status, relaxed_cost, _bound = lp.run()
     relaxed = dict(zip(keys, lp.values(xs).tolist(), strict=True)) if status == "optimal" else {}
     relaxed_basis = lp.basis()
     orders = greedy_orders(needs, sol)
@@ -191,7 +191,11 @@ def session_start(
     if relaxed:
         candidates["rounded_relaxation"] = _rounded(relaxed, needs, options, sol, x, orders["greedy_longest"])
     best = _cheapest(lp, keys, xs, candidates)
-    if relaxed and bound is not None and (best is None or best.objective > bound + gap * abs(bound)):
+    if (
+        relaxed
+        and relaxed_cost is not None
+        and (best is None or best.objective > relaxed_cost + gap * abs(relaxed_cost))
+    ):
         lp.update_bounds(xs)  # back to the relaxation and its optimal vertex (degenerate: another vertex would
         lp.set_basis(relaxed_basis)  # send the dive elsewhere)
         lp.run()

@@ -28,6 +28,7 @@ from engine.schedule.extract import EPS_KW, Solution
 from engine.schedule.inputs import ScheduleInputs, VehicleInputs
 
 MAX_STARTS = 24  # candidate starts per session length
+SESSION_GAP = 0.005  # relative MIP gap accepted for the session choice [-]
 
 
 @dataclass(frozen=True)
