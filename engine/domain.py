@@ -357,12 +357,18 @@ class CostSplit(_Model):
 
 
 class SolverInfo(_Model):
-    """What the solver reported."""
+    """What the solver reported. ``status``: optimal | feasible | time_limit (the wall-clock safety net fired:
+    the plan is the best found by then and may differ on a faster or slower machine) | error | not_applicable."""
 
     status: str
-    gap: float | None = None
+    gap: float | None = Field(None, description="Relative gap of the plan's objective to `bound` [-].")
     seconds: float = 0.0
-    objective: float | None = None
+    objective: float | None = Field(None, description="Objective of the returned plan [$].")
+    bound: float | None = Field(
+        None,
+        description="Lower bound on any plan's objective: the LP relaxation's optimum (charger occupancy "
+        "counted fractionally) [$].",
+    )
 
 
 class Decision(_Model):

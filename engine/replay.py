@@ -33,3 +33,13 @@ def json_differences(a: Any, b: Any, path: str = "") -> list[str]:
                 break
         return out[:MAX_DIFFERENCES]
     return [] if a == b else [path]
+
+
+def not_replayable_reason(stored: dict, again: dict) -> str | None:
+    """Why two runs of the same input may differ, from either Decision's ``trace.replayable`` (JSON): the
+    wall-clock safety net stopped the solver in one of them. None when both ran to their work limits."""
+    for name, d in (("stored", stored), ("replayed", again)):
+        trace = d.get("trace") or {}
+        if trace.get("replayable") is False:
+            return f"{name} decision: {trace.get('replayable_reason') or 'not replayable'}"
+    return None

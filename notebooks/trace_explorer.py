@@ -144,7 +144,9 @@ def replay(decision_id, replay_button, source):
         mo.md(
             "**Identical**: the replay gave the same plan, cost and trace."
             if outcome.identical
-            else "**Different** at: " + ", ".join(f"`{d}`" for d in outcome.differences)
+            else "**Different** at: "
+            + ", ".join(f"`{d}`" for d in outcome.differences)
+            + (f" ({outcome.reason})" if outcome.reason else "")
         ),
         kind="success" if outcome.identical else "danger",
     )

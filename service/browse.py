@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from engine.domain import Decision, PlanningProblem
 from engine.policy.schema import Policy
-from engine.replay import json_differences
+from engine.replay import json_differences, not_replayable_reason
 from engine.schedule import decide
 from service.planner import shipped_tariff
 from service.settings import Settings, database_url
@@ -40,6 +40,7 @@ class ReplayOutcome(BaseModel):
     identical: bool
     differences: list[str]
     replayed: Decision | None = None
+    reason: str | None = None  # why the runs may differ (the wall-clock safety net fired in one of them)
 
 
 class DecisionSource(Protocol):
@@ -121,8 +122,10 @@ class StoreSource:
             created=datetime.now(UTC),
             policy=Policy.model_validate(s.policy),
         )
-        diffs = json_differences(s.decision, again.model_dump(mode="json"))
-        return ReplayOutcome(identical=not diffs, differences=diffs, replayed=again)
+        replayed = again.model_dump(mode="json")
+        diffs = json_differences(s.decision, replayed)
+        reason = not_replayable_reason(s.decision, replayed) if diffs else None
+        return ReplayOutcome(identical=not diffs, differences=diffs, replayed=again, reason=reason)
 
 
 class ApiError(RuntimeError):
@@ -175,7 +178,7 @@ class ApiSource:
     def replay(self, decision_id: str) -> ReplayOutcome:
         """``POST /v1/decisions/{id}/replay`` (needs the plan scope)."""
         out = self._call("POST", f"/v1/decisions/{decision_id}/replay")
-        return ReplayOutcome(identical=out["identical"], differences=out["differences"])
+        return ReplayOutcome(identical=out["identical"], differences=out["differences"], reason=out.get("reason"))
 
     def approve(self, decision_id: str, reason: str = "") -> dict[str, Any]:
         """``POST /v1/decisions/{id}/approve`` (needs the approve scope); the review state after it."""

@@ -74,6 +74,7 @@ class ReplayResult(BaseModel):
     identical: bool
     replayed_decision_id: str
     differences: list[str]
+    reason: str | None = None  # why the runs may differ: the wall-clock safety net fired in one of them
 
 
 class Explanation(BaseModel):

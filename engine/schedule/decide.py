@@ -24,7 +24,7 @@ from engine.domain import (
     VehiclePlan,
     Violation,
 )
-from engine.policy.directives import evaluate_policy, policy_directives, policy_weights
+from engine.policy.directives import Forbid, Prefer, evaluate_policy, policy_directives, policy_weights
 from engine.policy.schema import Policy
 from engine.schedule.assign import Session
 from engine.schedule.baselines import simulate
@@ -33,7 +33,7 @@ from engine.schedule.explain import constraint_costs, constraint_status, explain
 from engine.schedule.extract import Solution
 from engine.schedule.fallbacks import Attempt, ChainResult, Relaxations, is_infeasible, walk_chain
 from engine.schedule.inputs import ScheduleInputs, build_inputs
-from engine.schedule.optimal import plan_optimal
+from engine.schedule.optimal import SafetyNetFired, plan_optimal
 from engine.schedule.stability import previous_power
 from engine.schedule.stale_telemetry import apply_stale_telemetry
 from engine.schedule.warm import WarmStart
@@ -200,22 +200,24 @@ def _attempt(
     policy: Policy | None,
     relax: Relaxations,
     warm: WarmStart | None = None,
+    contention: str = "rounding",
 ) -> Attempt:
     """Evaluate the policy on ``problem``, apply its (relaxed) directives and run the strategy once. A solver
     failure falls back to the EDF baseline, recorded in the attempt's steps."""
     directives, fired = ([], []) if policy is None else evaluate_policy(policy, problem)
     directives = relax.apply(directives)
-    x = build_inputs(problem, weights, tariff, base)
+    named = frozenset(d.charger for d in directives if isinstance(d, Forbid | Prefer) and d.charger)
+    x = build_inputs(problem, weights, tariff, base, named)
     constraints = apply_directives(x, directives) if directives else {}
     if previous is not None:
         x.previous = previous_power(previous, x.slot_starts)
     steps: list[dict] = []
     if strategy == "optimal":
         try:
-            sol, assigned, conflicts, solver, steps = plan_optimal(x, time_limit, warm)
+            sol, assigned, conflicts, solver, steps = plan_optimal(x, time_limit, warm, contention)
         except RuntimeError as err:
             sol, assigned, conflicts = simulate(x, "edf")
-            solver = SolverInfo(status="error", seconds=0.0)
+            solver = SolverInfo(status="time_limit" if isinstance(err, SafetyNetFired) else "error", seconds=0.0)
             steps = [{"step": "solver_failed", "error": str(err), "fallback_strategy": "edf"}]
     else:
         sol, assigned, conflicts = simulate(x, strategy)
@@ -252,6 +254,7 @@ def decide(
     previous: Plan | None = None,
     policy: Policy | None = None,
     warm: WarmStart | None = None,
+    contention: str = "rounding",
 ) -> Decision:
     """Plan ``problem`` with ``strategy`` and return the Decision (plan, cost, violations, solver, trace).
 
@@ -262,11 +265,17 @@ def decide(
     The decision id is the content hash of problem, strategy, weights, previous plan and policy, so the same input
     gives the same decision. ``created`` defaults to now (UTC) and is the only field that differs between replays.
     ``warm`` (optional, caller-owned) keeps the LP between re-plans of one depot (:mod:`engine.schedule.warm`).
+    ``contention`` chooses how sessions are chosen where vehicles outnumber chargers
+    (:func:`engine.schedule.optimal.plan_optimal`). ``time_limit`` [s] is a wall-clock safety net only: no
+    plan depends on it unless it fires, and then ``solver.status`` is ``time_limit`` and ``trace.replayable``
+    is false with the reason.
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     with PauseGC():  # a model and a plan of many small objects, none garbage until the end: collect once after
-        return _decide(problem, strategy, weights, tariff, time_limit, base, created, previous, policy, warm)
+        return _decide(
+            problem, strategy, weights, tariff, time_limit, base, created, previous, policy, warm, contention
+        )
 
 
 def _decide(
@@ -280,6 +289,7 @@ def _decide(
     previous: Plan | None,
     policy: Policy | None,
     warm: WarmStart | None,
+    contention: str,
 ) -> Decision:
     """:func:`decide` after its argument check."""
     fallbacks: list[dict] = []
@@ -290,9 +300,11 @@ def _decide(
         planned, fallbacks, review = apply_stale_telemetry(problem, policy.stale_telemetry)
 
     def attempt(p: PlanningProblem, relax: Relaxations) -> Attempt:
-        return _attempt(p, strategy, weights, tariff, base, previous, time_limit, policy, relax)
+        return _attempt(p, strategy, weights, tariff, base, previous, time_limit, policy, relax, None, contention)
 
-    first = _attempt(planned, strategy, weights, tariff, base, previous, time_limit, policy, Relaxations(), warm)
+    first = _attempt(
+        planned, strategy, weights, tariff, base, previous, time_limit, policy, Relaxations(), warm, contention
+    )
     chain = ChainResult(first, [], {}, False)
     if policy is not None and is_infeasible(first):
         chain = walk_chain(policy.fallbacks.get("infeasible", []), first, attempt)
@@ -306,7 +318,8 @@ def _decide(
         cost = cost.model_copy(update={"penalty_usd": cost.penalty_usd + late, "total_usd": cost.total_usd + late})
     violations = _violations(x, sol, a.conflicts)
     solver = a.solver
-    if solver.status == "error" or a is not first or review:
+    solver_failed = any(step.get("step") == "solver_failed" for step in a.steps)  # an EDF plan stands in
+    if solver_failed or a is not first or review:
         status = "fallback"
     else:
         status = "optimal" if solver.status == "optimal" else "feasible"
@@ -351,6 +364,11 @@ def _decide(
         "departure_delays_min": chain.delays_min,
         "trip_vehicles": {t.id: t.vehicle_id for t in a.problem.trips} if a.problem is not planned else {},
         "manual_review": review,
+        "replayable": solver.status != "time_limit",
+        "replayable_reason": None
+        if solver.status != "time_limit"
+        else f"the wall-clock safety net ({time_limit:g} s) stopped the solver: the plan is the best found by then "
+        "and may differ on a faster or slower machine",
     }
     return Decision(
         decision_id=decision_id,

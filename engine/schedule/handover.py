@@ -210,6 +210,7 @@ class HighsLP:
                 kind[j] = highspy.HighsVarType.kInteger
             lp.integrality_ = kind
         self.is_mip = bool(integer)
+        self.stopped_by_clock = False  # whether the last run ended on its wall-clock safety net
         self.highs = highspy.Highs()
         self.highs.silent()
         self.highs.passModel(lp)
@@ -226,7 +227,7 @@ class HighsLP:
         lb, ub = v.bounds
         return (-INF if lb is None else float(lb)), (INF if ub is None else float(ub))
 
-    def _columns(self, variables: list) -> np.ndarray:
+    def columns(self, variables: list) -> np.ndarray:
         """Column indices of these model variables."""
         return np.asarray([self._col_of[id(v)] for v in variables], dtype=np.int32)
 
@@ -236,12 +237,12 @@ class HighsLP:
         if not variables:
             return
         lo, hi = zip(*(self._col_bounds(v) for v in variables), strict=True)
-        cols = self._columns(variables)
+        cols = self.columns(variables)
         self.highs.changeColsBounds(len(cols), cols, np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
 
     def fix_columns(self, variables: list, values: list[float]) -> None:
         """Fix these columns at ``values`` inside HiGHS only (the model is unchanged)."""
-        cols = self._columns(variables)
+        cols = self.columns(variables)
         v = np.asarray(values, dtype=float)
         self.highs.changeColsBounds(len(cols), cols, v, v)
 
@@ -260,7 +261,7 @@ class HighsLP:
     def set_start(self, variables: list, values: list[float]) -> None:
         """A (partial) starting solution for a MIP: HiGHS fixes these integer columns at ``values``, solves for
         the rest and, if that is feasible, starts from it as its first incumbent."""
-        cols = self._columns(variables)
+        cols = self.columns(variables)
         status = self.highs.setSolution(len(cols), cols, np.asarray(values, dtype=float))
         if status == highspy.HighsStatus.kError:
             raise ValueError("HiGHS refused the starting solution")
@@ -275,7 +276,7 @@ class HighsLP:
 
     def values(self, variables: list) -> np.ndarray:
         """Values of these columns in HiGHS's last solution (not loaded into the model)."""
-        return np.asarray(self.highs.getSolution().col_value)[self._columns(variables)]
+        return np.asarray(self.highs.getSolution().col_value)[self.columns(variables)]
 
     def run(
         self, time_limit: float | None = None, mip_gap: float | None = None, seed: int = 0, threads: int = 1
@@ -290,6 +291,7 @@ class HighsLP:
             h.setOptionValue("mip_rel_gap", float(mip_gap))
         h.run()
         ms = h.getModelStatus()
+        self.stopped_by_clock = ms == highspy.HighsModelStatus.kTimeLimit
         info = h.getInfo()
         if ms == highspy.HighsModelStatus.kOptimal:
             status = "optimal"
@@ -304,6 +306,12 @@ class HighsLP:
         objective = self.sign * info.objective_function_value
         return status, objective, self.sign * info.mip_dual_bound if self.is_mip else objective
 
+    def load_values(self) -> None:
+        """Write HiGHS's last solution into the model's (unfixed) variables."""
+        for var, x in zip(self.vars, self.highs.getSolution().col_value, strict=True):
+            if not var.fixed:
+                var.set_value(x, skip_validation=True)
+
     def solve(
         self, time_limit: float | None = None, mip_gap: float | None = None, seed: int = 0, threads: int = 1
     ) -> SolverInfo:
@@ -312,9 +320,7 @@ class HighsLP:
         t0 = time.perf_counter()
         status, objective, bound = self.run(time_limit, mip_gap, seed, threads)
         if objective is not None:
-            for var, x in zip(self.vars, self.highs.getSolution().col_value, strict=True):
-                if not var.fixed:
-                    var.set_value(x, skip_validation=True)
+            self.load_values()
         gap = None
         if objective is not None and bound is not None and math.isfinite(bound) and abs(objective) > 1e-9:
             gap = max(0.0, abs(objective - bound) / abs(objective))

@@ -1,15 +1,23 @@
-"""The optimal strategy: solve the LP; if its plug sessions overlap beyond a pool's size, choose sessions exactly.
+"""The optimal strategy: solve the LP; if its plug sessions overlap beyond a pool's size, choose sessions.
 
-The LP counts pool occupancy fractionally. When the interval colouring of its sessions finds a conflict, the
-same model gets the session-choice binaries of :mod:`engine.schedule.sessions` and is solved as a MIP (with
-the time limit; the best incumbent and its gap are reported). Its sessions always colour without conflict.
+The LP counts pool occupancy fractionally; its cost is the bound every plan is measured against. When the
+interval colouring of its sessions finds a conflict, sessions are chosen by rounding and local search priced by
+the same LP (:mod:`engine.schedule.contention`, the default: deterministic work limits, no clock), or by the
+session-choice MIP of :mod:`engine.schedule.sessions` (a reference under a time limit). Either way the chosen
+sessions colour onto physical chargers without conflict.
 """
 
 from __future__ import annotations
 
+import time
+
+import pyomo.environ as pyo
+
 from engine.domain import SolverInfo
 from engine.schedule.assign import Session, assign_chargers
+from engine.schedule.contention import Contention
 from engine.schedule.extract import Solution, read_solution, sessions_of
+from engine.schedule.handover import HighsLP
 from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.model import create_model
 from engine.schedule.session_start import session_start, start_arrays
@@ -62,59 +70,178 @@ def double_plugged(sessions: list[Session]) -> list[Session]:
     return out
 
 
+CONTENTION_METHODS = ("rounding", "session_mip")
+
+
+class SafetyNetFired(RuntimeError):
+    """The wall-clock safety net stopped HiGHS before it had any plan."""
+
+
+SHORT_TOLERANCE_KWH = 1e-3  # shortfall the rounding may add to the relaxation's before the MIP is tried [kWh]
+MIP_NODES = 5_000  # node limit of the session MIP when it improves a rounding (its work limit) [-]
+
+
+def _short_kwh(sol: Solution) -> float:
+    """Energy short of departure targets in a solution [kWh]."""
+    return float(sum(sol.short.values()))
+
+
+def _restore(m: pyo.ConcreteModel, lp: HighsLP, found, search: Contention) -> None:
+    """Put the rounding's plan back into the model after the session MIP changed it (fixed power, binaries)."""
+    m.del_component(m.session_choice)
+    m.del_component(m.session_power)
+    m.del_component(m.session_pool)
+    m.del_component(m.x)
+    m.del_component(m.N)
+    for var in m.p.values():
+        var.unfix()
+    search.price(found.windows)
+    lp.load_values()
+
+
+def _gap(objective: float | None, bound: float | None) -> float | None:
+    """Relative gap of an objective to a lower bound [-] (None without both)."""
+    if objective is None or bound is None:
+        return None
+    return max(0.0, objective - bound) / max(1.0, abs(objective))
+
+
 def plan_optimal(
-    x: ScheduleInputs, time_limit: float | None = None, warm: WarmStart | None = None
+    x: ScheduleInputs,
+    time_limit: float | None = None,
+    warm: WarmStart | None = None,
+    contention: str = "rounding",
 ) -> tuple[Solution, dict[Session, str], list[Session], SolverInfo, list[dict]]:
-    """Solve, assign chargers and, if needed, choose sessions exactly. Returns solution, assignment, conflicts
-    left (none unless the MIP found no incumbent in time: then the LP plan is kept and its conflicts
-    reported), solver info (seconds summed) and steps for the trace. ``warm`` keeps the LP between calls
-    (:mod:`engine.schedule.warm`)."""
+    """Solve, assign chargers and, if the LP's sessions conflict, choose sessions. Returns solution, assignment,
+    conflicts left, solver info (seconds summed, ``bound`` the LP relaxation's cost, ``gap`` to it) and steps
+    for the trace. ``warm`` keeps the LP between calls (:mod:`engine.schedule.warm`).
+
+    ``contention``: ``rounding`` (default; :mod:`engine.schedule.contention`, deterministic work limits) or
+    ``session_mip`` (:mod:`engine.schedule.sessions`, the MIP over session options run to its gap under
+    ``time_limit`` or ``SESSION_TIME_LIMIT``: a reference, decided by the clock when the limit fires).
+    ``time_limit`` [s] is a safety net on every HiGHS run: when it fires, ``status`` is ``time_limit``."""
+    if contention not in CONTENTION_METHODS:
+        raise ValueError(f"unknown contention method {contention!r}; choose one of {', '.join(CONTENTION_METHODS)}")
     if warm is not None:
-        m, solver = warm.model_for(x, create_model)
-        info = solve(m, time_limit, lp=solver)
+        m, lp = warm.model_for(x, create_model)
     else:
         m = create_model(x)
-        info = solve(m, time_limit)
+        lp = HighsLP(m)
+    info = solve(m, time_limit, lp=lp)
     if info.status not in ("optimal", "feasible"):
+        if lp.stopped_by_clock:
+            raise SafetyNetFired(f"the {time_limit:g} s safety net stopped the LP before it had a plan")
         raise RuntimeError(f"solver returned {info.status}")
+    bound = info.objective if info.status == "optimal" else None
+    clock = lp.stopped_by_clock
     sol = read_solution(m, x)
     sessions = sessions_of(sol, x)
     assigned, conflicts = assign_chargers(sessions, x.pools)
     steps: list[dict] = []
     doubles = double_plugged(sessions)
-    if conflicts or doubles:
-        if warm is not None:
-            warm.forget()  # the session binaries below change the model
-        lp_objective = info.objective
-        needs = needs_from(x, sol)
-        add_session_choice(m, x, needs)
-        start = session_start(m, x, needs, sol, SESSION_GAP)
-        mip = solve(
-            m,
-            time_limit or SESSION_TIME_LIMIT,
-            mip_gap=SESSION_GAP,
-            start=None if start is None else start_arrays(m, start),
-        )
-        steps.append(
-            {
-                "step": "session_choice",
-                "lp_conflicts": len(conflicts),
-                "lp_double_plugged": len(doubles),
-                "sessions": len(needs),
-                "lp_objective": lp_objective,
-                "start_source": None if start is None else start.source,
-                "start_objective": None if start is None else start.objective,
-                "start_seconds": None if start is None else start.seconds,
-                "mip_objective": mip.objective,
-                "mip_gap": mip.gap,
-                "mip_status": mip.status,
-                "mip_seconds": mip.seconds,
-            }
-        )
-        if mip.status not in ("optimal", "feasible"):
-            steps[-1]["fallback"] = "no session plan within the time limit: LP re-solved without conflicting sessions"
-            return _drop_conflicts(x, time_limit, info.seconds + mip.seconds, steps)
-        info = mip.model_copy(update={"seconds": info.seconds + mip.seconds})
-        sol = read_solution(m, x)
-        assigned, conflicts = assign_chargers(sessions_of(sol, x), x.pools)
+    if not conflicts and not doubles:
+        status = "time_limit" if clock else info.status
+        return sol, assigned, conflicts, info.model_copy(update={"status": status, "bound": bound, "gap": 0.0}), steps
+    if warm is not None:
+        warm.forget()  # the session choice below changes the model's bounds or adds binaries
+    if contention == "session_mip":
+        return _session_mip(m, x, sol, info, bound, time_limit, len(conflicts), len(doubles), steps)
+    t0 = time.perf_counter()
+    search = Contention(m, lp, x, sol, time_limit)
+    found = search.solve()
+    if found is None:
+        steps.append({"step": "session_rounding", "fallback": "no window set priced: conflicting sessions dropped"})
+        return _drop_conflicts(x, time_limit, info.seconds + time.perf_counter() - t0, steps)
+    search.price(found.windows)
+    lp.load_values()
+    clock = clock or search.clock_stopped
+    seconds = time.perf_counter() - t0
+    rounded = read_solution(m, x)
+    if _short_kwh(rounded) > _short_kwh(sol) + SHORT_TOLERANCE_KWH:
+        # departures the relaxation serves are left short: the session MIP, from its own start and with a node
+        # limit, as the improvement step; the cheaper of the two plans stands
+        lp_info = info.model_copy(update={"seconds": 0.0})
+        mip = _session_mip(m, x, sol, lp_info, bound, time_limit, len(conflicts), len(doubles), steps)
+        if mip[3].objective is not None and mip[3].objective < found.objective - 1e-9 and not mip[2]:
+            steps[-1]["rounding_objective"] = found.objective
+            mip_info = mip[3].model_copy(update={"seconds": info.seconds + time.perf_counter() - t0})
+            return mip[0], mip[1], mip[2], mip_info, steps
+        steps.pop()
+        _restore(m, lp, found, search)
+    steps.append(
+        {
+            "step": "session_rounding",
+            "lp_conflicts": len(conflicts),
+            "lp_double_plugged": len(doubles),
+            "sessions": len(search.needs),
+            "lp_objective": bound,
+            "source": found.source,
+            "objective": found.objective,
+            "lp_prices": found.prices,
+            "seconds": seconds,
+            "history": found.history,
+        }
+    )
+    sol = read_solution(m, x)
+    assigned, conflicts = assign_chargers(sessions_of(sol, x), x.pools)
+    gap = _gap(found.objective, bound)
+    status = "time_limit" if clock else ("optimal" if gap is not None and gap <= 1e-9 else "feasible")
+    info = SolverInfo(status=status, gap=gap, seconds=info.seconds + seconds, objective=found.objective, bound=bound)
+    return sol, assigned, conflicts, info, steps
+
+
+def _session_mip(
+    m: pyo.ConcreteModel,
+    x: ScheduleInputs,
+    sol: Solution,
+    info: SolverInfo,
+    bound: float | None,
+    time_limit: float | None,
+    n_conflicts: int,
+    n_doubles: int,
+    steps: list[dict],
+) -> tuple[Solution, dict[Session, str], list[Session], SolverInfo, list[dict]]:
+    """The session-choice MIP (:mod:`engine.schedule.sessions`) from its heuristic start."""
+    needs = needs_from(x, sol)
+    add_session_choice(m, x, needs)
+    start = session_start(m, x, needs, sol, SESSION_GAP)
+    mip_lp = HighsLP(m)
+    mip_lp.highs.setOptionValue("mip_max_nodes", MIP_NODES)
+    mip = solve(
+        m,
+        time_limit or SESSION_TIME_LIMIT,
+        mip_gap=SESSION_GAP,
+        lp=mip_lp,
+        start=None if start is None else start_arrays(m, start),
+    )
+    steps.append(
+        {
+            "step": "session_choice",
+            "lp_conflicts": n_conflicts,
+            "lp_double_plugged": n_doubles,
+            "sessions": len(needs),
+            "lp_objective": info.objective,
+            "start_source": None if start is None else start.source,
+            "start_objective": None if start is None else start.objective,
+            "start_seconds": None if start is None else start.seconds,
+            "mip_objective": mip.objective,
+            "mip_gap": mip.gap,
+            "mip_status": mip.status,
+            "mip_seconds": mip.seconds,
+        }
+    )
+    if mip.status not in ("optimal", "feasible"):
+        steps[-1]["fallback"] = "no session plan within the time limit: LP re-solved without conflicting sessions"
+        return _drop_conflicts(x, time_limit, info.seconds + mip.seconds, steps)
+    status = "time_limit" if mip_lp.stopped_by_clock else "feasible"
+    info = mip.model_copy(
+        update={
+            "status": status if mip.status == "feasible" or mip_lp.stopped_by_clock else "optimal",
+            "seconds": info.seconds + mip.seconds,
+            "bound": bound,
+            "gap": _gap(mip.objective, bound),
+        }
+    )
+    sol = read_solution(m, x)
+    assigned, conflicts = assign_chargers(sessions_of(sol, x), x.pools)
     return sol, assigned, conflicts, info, steps

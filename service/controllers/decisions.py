@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_409_CONFLI
 
 from engine.domain import Decision, PlanningProblem
 from engine.policy.schema import Policy
-from engine.replay import json_differences
+from engine.replay import json_differences, not_replayable_reason
 from service.auth import Principal
 from service.planner import check_size, named_policy, shipped_tariff
 from service.recording import record_decision
@@ -199,7 +199,8 @@ class DecisionController(Controller):
         s = self._get(store, principal, decision_id)
         problem = PlanningProblem.model_validate(s.problem)
         again = await self._run(request, problem, Policy.model_validate(s.policy), s.strategy)
-        diffs = json_differences(s.decision, again.model_dump(mode="json"))
+        replayed = again.model_dump(mode="json")
+        diffs = json_differences(s.decision, replayed)
         store.audit(
             principal.tenant,
             principal.key_prefix,
@@ -208,7 +209,11 @@ class DecisionController(Controller):
             {"identical": not diffs},
         )
         return ReplayResult(
-            decision_id=decision_id, identical=not diffs, replayed_decision_id=again.decision_id, differences=diffs
+            decision_id=decision_id,
+            identical=not diffs,
+            replayed_decision_id=again.decision_id,
+            differences=diffs,
+            reason=not_replayable_reason(s.decision, replayed) if diffs else None,
         )
 
     def _review(

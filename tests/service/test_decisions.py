@@ -84,6 +84,7 @@ def test_replay_is_identical(client, keys, created) -> None:
         "identical": True,
         "replayed_decision_id": created["decision_id"],
         "differences": [],
+        "reason": None,
     }
 
 

@@ -78,7 +78,7 @@ def _span(option: tuple[int, int]) -> tuple[int, int]:
 
 
 def test_demo_depot_trace_names_the_start_and_the_mip_is_no_worse() -> None:
-    d = decide(load_problem(ROOT / "examples/demo_depot"))
+    d = decide(load_problem(ROOT / "examples/demo_depot"), contention="session_mip")
     step = next(s for s in d.trace["repair_steps"] if s["step"] == "session_choice")
     assert step["start_source"] in (
         "greedy_longest",
@@ -123,7 +123,9 @@ def test_dive_is_physical_and_the_mip_from_it_reaches_the_hand_optimum() -> None
     lp.relax_integrality()
     assert lp.run()[0] == "optimal"
     choice = _dive(m, lp, keys, xs, needs, [options_of(n) for n in needs], x)
-    assert len(choice) == 5
+    # the relaxation (occupancy as p / P) ends the dive at a vertex that gives the fifth need no session; the
+    # MIP from it places that one
+    assert len(choice) in (4, 5)
     slots = [t for k, o in choice.items() for t in range(*_span(options_of(needs[k])[o]))]
     assert len(slots) == len(set(slots))  # one charger: no slot holds two sessions
     dive = _cheapest(lp, keys, xs, {"lp_dive": choice})
@@ -137,12 +139,14 @@ def test_dive_is_physical_and_the_mip_from_it_reaches_the_hand_optimum() -> None
 def test_demo_depot_without_demand_weight_reaches_the_lp_bound() -> None:
     """Regression: municipal_saver with ``demand_weight: 0`` crowds every vehicle into the cheap window. The
     greedy and rounded starts cut vehicles short (LP cost over 3,000 $ against a bound of 283 $) and HiGHS ran
-    into its 60 s limit at a 41 % gap with five departures short; the dive starts it within the 0.5 % gap."""
+    into its 60 s limit at a 41 % gap with five departures short. The default rounding leaves departures short
+    here too, so the session MIP runs as its improvement step (node-limited) and the plan serves everyone."""
     data = yaml.safe_load((ROOT / "policies/municipal_saver.yaml").read_text(encoding="utf-8"))
     data["objective"]["demand_weight"] = 0.0
     d = decide(load_problem(ROOT / "examples/demo_depot"), policy=Policy.model_validate(data))
     step = next(s for s in d.trace["repair_steps"] if s["step"] == "session_choice")
     assert step["start_source"].startswith("lp_dive")
-    assert step["start_objective"] <= step["lp_objective"] * 1.005
+    assert step["mip_objective"] < step["rounding_objective"]
+    assert step["mip_objective"] <= step["lp_objective"] * 1.005
     assert step["mip_status"] == "optimal"
     assert d.violations == []

@@ -38,11 +38,11 @@ def test_anything_but_soc_rebuilds() -> None:
 
 
 def test_session_choice_drops_the_kept_model() -> None:
-    # two vans on one charger: the LP overlaps their sessions, the session MIP adds binaries to the model
+    # two vans on one charger: the LP overlaps their sessions, the session choice changes the kept model
     contended = problem([vehicle(1), vehicle(2)], [trip(1, 6.0, 20.0), trip(2, 6.0, 20.0)], [0.2, 0.2], n_ac=1)
     warm = WarmStart()
     d = decide(contended, weights=W, tariff=TARIFF, warm=warm)
-    assert any(s["step"] == "session_choice" for s in d.trace["repair_steps"])
+    assert any(s["step"] == "session_rounding" for s in d.trace["repair_steps"])
     assert warm.model is None
     decide(contended, weights=W, tariff=TARIFF, warm=warm)
     assert warm.history == ["cold", "cold"]

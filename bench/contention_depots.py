@@ -1,0 +1,123 @@
+"""Synthetic depots where vehicles outnumber plugs, for ``contention.py``.
+
+One depot: ``n`` vehicles and ``c`` chargers, 96 quarter-hour slots from 12:00 local time (a summer weekday on
+SCE TOU-8-D, whose on-peak demand charge and evening price make placement matter). Chargers are mixed: 70 % AC
+11 kW (J1772), 20 % AC 19.2 kW (J1772), 10 % DC 50 kW (CCS1). Vehicles (60-120 kWh, 11 kW AC; 30 % also take
+CCS1 at 50-150 kW) arrive and leave through the day:
+
+- 55 % evening returners: back 15:00-20:00, out 05:00-09:00 next morning;
+- 25 % at the depot now: out 13:00-16:00, back 18:00-22:00, out again 06:00-10:00 (two dwells);
+- 20 % night returners: back 22:00-02:00, out 06:00-10:00.
+
+Trip energy 15-55 kWh (P90 = 1.15 x P50), SOC on arrival 15-50 %. Building load 80 kW plus 0.4 kW per vehicle
+by day, half that by night. Grid limit: 75 % of the chargers' rated total plus the day building load, so the site
+limit binds in the evening when every charger is busy.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from engine.domain import Charger, Depot, PlanningProblem, TimeSeries, Trip, Vehicle, VehicleState
+
+TZ = ZoneInfo("America/Los_Angeles")
+NOW = datetime(2025, 7, 15, 12, 0, tzinfo=TZ)  # a Tuesday in summer
+
+
+def _at(rng: np.random.Generator, first_h: float, last_h: float) -> datetime:
+    """A quarter-hour time between ``first_h`` and ``last_h`` hours after noon today."""
+    quarters = int(rng.integers(0, int((last_h - first_h) * 4) + 1))
+    return NOW + timedelta(hours=first_h, minutes=15 * quarters)
+
+
+def contention_depot(n: int, chargers: int, seed: int = 7, depot_id: str = "d") -> tuple[Depot, list, list, list, list]:
+    """Depot, vehicles, chargers, trips and states of one synthetic depot (module doc)."""
+    rng = np.random.default_rng(seed)
+    kinds = [("AC", 11.0, "J1772")] * 7 + [("AC", 19.2, "J1772")] * 2 + [("DC", 50.0, "CCS1")]
+    plugs = [
+        Charger(id=f"{depot_id}-c{i:04d}", depot_id=depot_id, kind=k, max_kw=kw, connectors=[conn])
+        for i, (k, kw, conn) in enumerate(kinds[i % 10] for i in range(chargers))
+    ]
+    vehicles, trips, states = [], [], []
+    for i in range(n):
+        vid = f"{depot_id}-v{i:04d}"
+        dc = rng.random() < 0.3
+        vehicles.append(
+            Vehicle(
+                id=vid,
+                vehicle_class="van",
+                depot_id=depot_id,
+                battery_kwh=float(rng.uniform(60, 120)),
+                max_ac_kw=11.0,
+                max_dc_kw=float(rng.uniform(50, 150)) if dc else 0.0,
+                connectors=["J1772", "CCS1"] if dc else ["J1772"],
+            )
+        )
+        shape = rng.random()
+        legs: list[tuple[datetime, datetime]] = []
+        if shape < 0.55:
+            back, out = _at(rng, 3, 8), _at(rng, 17, 21)
+            legs.append((out, out + timedelta(hours=9)))
+        elif shape < 0.80:
+            back = NOW
+            out = _at(rng, 1, 4)
+            back2 = _at(rng, 6, 10)
+            legs.append((out, back2))
+            out2 = _at(rng, 18, 22)
+            legs.append((out2, out2 + timedelta(hours=9)))
+        else:
+            back, out = _at(rng, 10, 14), _at(rng, 18, 22)
+            legs.append((out, out + timedelta(hours=9)))
+        for k, (dep, ret) in enumerate(legs):
+            need = float(rng.uniform(15, 55)) * (0.6 if len(legs) == 2 and k == 0 else 1.0)
+            trips.append(
+                Trip(
+                    id=f"{vid}-t{k}",
+                    depot_id=depot_id,
+                    vehicle_id=vid,
+                    departure=dep,
+                    return_time=ret,
+                    distance_km=need * 3,
+                    energy_kwh_p50=need,
+                    energy_kwh_p90=need * 1.15,
+                    priority=int(rng.integers(2, 5)),
+                )
+            )
+        states.append(
+            VehicleState(
+                vehicle_id=vid,
+                soc=float(rng.uniform(0.15, 0.5)),
+                last_seen=NOW,
+                at_depot=back == NOW,
+                depot_id=depot_id,
+                available_from=back,
+            )
+        )
+    day = 80 + 0.4 * n
+    hours = [(NOW + timedelta(minutes=15 * t)).hour for t in range(96)]
+    building = TimeSeries(start=NOW, step_minutes=15, values_kw=[day if 7 <= h < 19 else day / 2 for h in hours])
+    rated = sum(c.max_kw for c in plugs)
+    depot = Depot(
+        id=depot_id, timezone="America/Los_Angeles", grid_limit_kw=round(0.75 * rated + day), building_load_kw=building
+    )
+    return depot, vehicles, plugs, trips, states
+
+
+def contention_problem(n: int, chargers: int, depots: int = 1, seed: int = 7) -> PlanningProblem:
+    """``depots`` independent synthetic depots of ``n`` vehicles and ``chargers`` chargers each, in one problem."""
+    parts = [contention_depot(n, chargers, seed + k, f"d{k:02d}" if depots > 1 else "d") for k in range(depots)]
+    return PlanningProblem(
+        id=f"contention-{depots}x{n}-{chargers}",
+        now=NOW,
+        horizon_hours=24,
+        slot_minutes=15,
+        tariff="sce_tou_8_d",
+        depots=[p[0] for p in parts],
+        vehicles=[v for p in parts for v in p[1]],
+        chargers=[c for p in parts for c in p[2]],
+        trips=[t for p in parts for t in p[3]],
+        states=[s for p in parts for s in p[4]],
+    )
