@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bill_year.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/session_mip.py
+	$(BIN)/python bench/contention.py
 	$(BIN)/python bench/acn_2019_03.py --online-caps all
 	$(BIN)/python bench/api.py --requests 50
 	$(BIN)/python bench/ingest.py

@@ -33,7 +33,7 @@ from engine.schedule.explain import constraint_costs, constraint_status, explain
 from engine.schedule.extract import Solution
 from engine.schedule.fallbacks import Attempt, ChainResult, Relaxations, is_infeasible, walk_chain
 from engine.schedule.inputs import ScheduleInputs, build_inputs
-from engine.schedule.optimal import SafetyNetFired, plan_optimal
+from engine.schedule.optimal import SESSION_TIME_LIMIT, SafetyNetFired, plan_optimal
 from engine.schedule.stability import previous_power
 from engine.schedule.stale_telemetry import apply_stale_telemetry
 from engine.schedule.warm import WarmStart
@@ -367,7 +367,7 @@ def _decide(
         "replayable": solver.status != "time_limit",
         "replayable_reason": None
         if solver.status != "time_limit"
-        else f"the wall-clock safety net ({time_limit:g} s) stopped the solver: the plan is the best found by then "
+        else f"the wall-clock safety net ({time_limit or SESSION_TIME_LIMIT:g} s) stopped the solver: the plan is the best found by then "
         "and may differ on a faster or slower machine",
     }
     return Decision(

@@ -86,6 +86,11 @@ def _short_kwh(sol: Solution) -> float:
     return float(sum(sol.short.values()))
 
 
+def _short_count(sol: Solution) -> int:
+    """Departures short of their target by more than ``SHORT_TOLERANCE_KWH``."""
+    return sum(v > SHORT_TOLERANCE_KWH for v in sol.short.values())
+
+
 def _restore(m: pyo.ConcreteModel, lp: HighsLP, found, search: Contention) -> None:
     """Put the rounding's plan back into the model after the session MIP changed it (fixed power, binaries)."""
     m.del_component(m.session_choice)
@@ -145,7 +150,9 @@ def plan_optimal(
     if warm is not None:
         warm.forget()  # the session choice below changes the model's bounds or adds binaries
     if contention == "session_mip":
-        return _session_mip(m, x, sol, info, bound, time_limit, len(conflicts), len(doubles), steps)
+        return _session_mip(
+            m, x, sol, info, bound, time_limit or SESSION_TIME_LIMIT, len(conflicts), len(doubles), steps
+        )
     t0 = time.perf_counter()
     search = Contention(m, lp, x, sol, time_limit)
     found = search.solve()
@@ -161,6 +168,7 @@ def plan_optimal(
         # departures the relaxation serves are left short: the session MIP, from its own start and with a node
         # limit, as the improvement step; the cheaper of the two plans stands
         lp_info = info.model_copy(update={"seconds": 0.0})
+        # no clock unless the caller set a safety net: the node limit ends it
         mip = _session_mip(m, x, sol, lp_info, bound, time_limit, len(conflicts), len(doubles), steps)
         if mip[3].objective is not None and mip[3].objective < found.objective - 1e-9 and not mip[2]:
             steps[-1]["rounding_objective"] = found.objective
@@ -180,6 +188,8 @@ def plan_optimal(
             "lp_prices": found.prices,
             "seconds": seconds,
             "history": found.history,
+            "relaxation_short_departures": _short_count(sol),
+            "short_departures": _short_count(rounded),
         }
     )
     sol = read_solution(m, x)
@@ -201,7 +211,8 @@ def _session_mip(
     n_doubles: int,
     steps: list[dict],
 ) -> tuple[Solution, dict[Session, str], list[Session], SolverInfo, list[dict]]:
-    """The session-choice MIP (:mod:`engine.schedule.sessions`) from its heuristic start."""
+    """The session-choice MIP (:mod:`engine.schedule.sessions`) from its heuristic start, node-limited
+    (``MIP_NODES``), under the wall clock ``time_limit`` [s] if one is given."""
     needs = needs_from(x, sol)
     add_session_choice(m, x, needs)
     start = session_start(m, x, needs, sol, SESSION_GAP)
@@ -209,7 +220,7 @@ def _session_mip(
     mip_lp.highs.setOptionValue("mip_max_nodes", MIP_NODES)
     mip = solve(
         m,
-        time_limit or SESSION_TIME_LIMIT,
+        time_limit,
         mip_gap=SESSION_GAP,
         lp=mip_lp,
         start=None if start is None else start_arrays(m, start),
