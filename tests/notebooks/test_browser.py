@@ -119,7 +119,7 @@ def test_dashboard_shows_the_plan_and_approves_through_the_api(browser, service:
     cost = f"${seeded_store.decision['cost']['total_usd']:,.2f}"
     page.wait_for_selector(f"text={cost}", timeout=60_000)  # the plan's cost figure, as the API stored it
     # the Gantt chart and the site load: on a busy machine the second is drawn a moment after the first
-    page.wait_for_function("document.querySelectorAll('.vega-embed').length >= 2", timeout=60_000)
+    page.locator(".vega-embed").nth(1).wait_for(timeout=60_000)  # locators see into marimo's shadow roots
     assert page.locator("text=charger occupancy").count() + page.locator(".vega-embed canvas, .vega-embed svg").count()
     _shot(page, "dashboard")
     page.get_by_role("button", name="Approve").click()
