@@ -225,6 +225,17 @@ def _attempt(
     return Attempt(problem, directives, fired, constraints, x, sol, assigned, conflicts, solver, steps)
 
 
+def _not_replayable(solver: SolverInfo, time_limit: float | None) -> str | None:
+    """Why the plan may differ on another machine: the wall-clock safety net stopped the solver (None if not)."""
+    if solver.status != "time_limit":
+        return None
+    limit = time_limit or SESSION_TIME_LIMIT  # without the caller's net, only the session MIP reference has one
+    return (
+        f"the wall-clock safety net ({limit:g} s) stopped the solver: the plan is the best found by then and may "
+        "differ on a faster or slower machine"
+    )
+
+
 def departure_targets(x: ScheduleInputs) -> dict[str, dict[str, float]]:
     """Vehicle id -> trip id -> SOC the plan aims for at departure [0-1], after policy directives."""
     return {
@@ -365,10 +376,7 @@ def _decide(
         "trip_vehicles": {t.id: t.vehicle_id for t in a.problem.trips} if a.problem is not planned else {},
         "manual_review": review,
         "replayable": solver.status != "time_limit",
-        "replayable_reason": None
-        if solver.status != "time_limit"
-        else f"the wall-clock safety net ({time_limit or SESSION_TIME_LIMIT:g} s) stopped the solver: the plan is the best found by then "
-        "and may differ on a faster or slower machine",
+        "replayable_reason": _not_replayable(solver, time_limit),
     }
     return Decision(
         decision_id=decision_id,

@@ -24,6 +24,7 @@ from engine.schedule.session_start import session_start, start_arrays
 from engine.schedule.sessions import SESSION_GAP, add_session_choice, needs_from
 from engine.schedule.solve import solve
 from engine.schedule.warm import WarmStart
+from engine.schedule.windows import SessionSpace
 
 SESSION_TIME_LIMIT = 60.0  # [s] default limit for the session MIP when the caller gives none
 
@@ -91,19 +92,6 @@ def _short_count(sol: Solution) -> int:
     return sum(v > SHORT_TOLERANCE_KWH for v in sol.short.values())
 
 
-def _restore(m: pyo.ConcreteModel, lp: HighsLP, found, search: Contention) -> None:
-    """Put the rounding's plan back into the model after the session MIP changed it (fixed power, binaries)."""
-    m.del_component(m.session_choice)
-    m.del_component(m.session_power)
-    m.del_component(m.session_pool)
-    m.del_component(m.x)
-    m.del_component(m.N)
-    for var in m.p.values():
-        var.unfix()
-    search.price(found.windows)
-    lp.load_values()
-
-
 def _gap(objective: float | None, bound: float | None) -> float | None:
     """Relative gap of an objective to a lower bound [-] (None without both)."""
     if objective is None or bound is None:
@@ -154,11 +142,12 @@ def plan_optimal(
             m, x, sol, info, bound, time_limit or SESSION_TIME_LIMIT, len(conflicts), len(doubles), steps
         )
     t0 = time.perf_counter()
-    search = Contention(m, lp, x, sol, time_limit)
+    search = Contention(SessionSpace(m, x, sol), lp, bound, time_limit)
     found = search.solve()
     if found is None:
         steps.append({"step": "session_rounding", "fallback": "no window set priced: conflicting sessions dropped"})
         return _drop_conflicts(x, time_limit, info.seconds + time.perf_counter() - t0, steps)
+    prices = search.prices  # the search's own; the re-solve below only restores its best plan in HiGHS
     search.price(found.windows)
     lp.load_values()
     clock = clock or search.clock_stopped
@@ -166,38 +155,38 @@ def plan_optimal(
     rounded = read_solution(m, x)
     if _short_kwh(rounded) > _short_kwh(sol) + SHORT_TOLERANCE_KWH:
         # departures the relaxation serves are left short: the session MIP, from its own start and with a node
-        # limit, as the improvement step; the cheaper of the two plans stands
+        # limit, as the improvement step, on a model of its own (it fixes power and adds binaries); no clock
+        # unless the caller set a safety net. The cheaper of the two plans stands.
         lp_info = info.model_copy(update={"seconds": 0.0})
-        # no clock unless the caller set a safety net: the node limit ends it
-        mip = _session_mip(m, x, sol, lp_info, bound, time_limit, len(conflicts), len(doubles), steps)
-        if mip[3].objective is not None and mip[3].objective < found.objective - 1e-9 and not mip[2]:
+        mip_sol, mip_assigned, mip_left, mip_info, steps = _session_mip(
+            create_model(x), x, sol, lp_info, bound, time_limit, len(conflicts), len(doubles), steps
+        )
+        if mip_info.objective is not None and mip_info.objective < found.objective - 1e-9 and not mip_left:
             steps[-1]["rounding_objective"] = found.objective
-            mip_info = mip[3].model_copy(update={"seconds": info.seconds + time.perf_counter() - t0})
-            return mip[0], mip[1], mip[2], mip_info, steps
+            mip_info = mip_info.model_copy(update={"seconds": info.seconds + time.perf_counter() - t0})
+            return mip_sol, mip_assigned, mip_left, mip_info, steps
         steps.pop()
-        _restore(m, lp, found, search)
     steps.append(
         {
             "step": "session_rounding",
             "lp_conflicts": len(conflicts),
             "lp_double_plugged": len(doubles),
-            "sessions": len(search.needs),
+            "sessions": len(search.space.needs),
             "lp_objective": bound,
             "source": found.source,
             "objective": found.objective,
-            "lp_prices": found.prices,
+            "lp_prices": prices,
             "seconds": seconds,
-            "history": found.history,
+            "history": search.history,
             "relaxation_short_departures": _short_count(sol),
             "short_departures": _short_count(rounded),
         }
     )
-    sol = read_solution(m, x)
-    assigned, conflicts = assign_chargers(sessions_of(sol, x), x.pools)
+    assigned, conflicts = assign_chargers(sessions_of(rounded, x), x.pools)
     gap = _gap(found.objective, bound)
     status = "time_limit" if clock else ("optimal" if gap is not None and gap <= 1e-9 else "feasible")
     info = SolverInfo(status=status, gap=gap, seconds=info.seconds + seconds, objective=found.objective, bound=bound)
-    return sol, assigned, conflicts, info, steps
+    return rounded, assigned, conflicts, info, steps
 
 
 def _session_mip(
@@ -244,10 +233,9 @@ def _session_mip(
     if mip.status not in ("optimal", "feasible"):
         steps[-1]["fallback"] = "no session plan within the time limit: LP re-solved without conflicting sessions"
         return _drop_conflicts(x, time_limit, info.seconds + mip.seconds, steps)
-    status = "time_limit" if mip_lp.stopped_by_clock else "feasible"
     info = mip.model_copy(
         update={
-            "status": status if mip.status == "feasible" or mip_lp.stopped_by_clock else "optimal",
+            "status": "time_limit" if mip_lp.stopped_by_clock else mip.status,
             "seconds": info.seconds + mip.seconds,
             "bound": bound,
             "gap": _gap(mip.objective, bound),
