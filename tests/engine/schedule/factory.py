@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from hypothesis import strategies as st
+
 from engine.domain import Charger, Depot, PlanningProblem, Storage, TimeSeries, Trip, Vehicle, VehicleState
 from engine.tariffs import Tariff
 
@@ -100,4 +102,52 @@ def problem(
         chargers=chargers,
         trips=trips,
         states=states,
+    )
+
+
+@st.composite
+def random_depots(
+    draw,
+    vehicles: tuple[int, int] = (1, 5),
+    battery_kwh: tuple[float, float] = (30, 120),
+    ac_kw: tuple[float, ...] = (7.2, 11.0, 19.2),
+    dc_kw: tuple[float, ...] = (0.0, 50.0),
+    depart_h: tuple[float, float] = (2.0, 7.5),
+    energy_kwh: tuple[float, float] = (5, 60),
+    soc: tuple[float, float] = (0.0, 0.9),
+    arrivals_h: tuple[float, ...] = (0.0, 0.5, 1.25),
+    limit_kw: tuple[float, float] = (15, 80),
+    building_kw: tuple[float, float] = (0, 10),
+    ac_chargers=lambda n: (1, 3),
+) -> PlanningProblem:
+    """A random small depot (hypothesis): the ranges each draw comes from; ``ac_chargers(n)`` the range of AC
+    chargers for ``n`` vehicles; zero or one DC charger."""
+    n = draw(st.integers(*vehicles))
+    vans = [
+        vehicle(
+            i,
+            battery=draw(st.floats(*battery_kwh)),
+            ac=draw(st.sampled_from(list(ac_kw))),
+            dc=draw(st.sampled_from(list(dc_kw))),
+            eta=draw(st.floats(0.85, 1.0)),
+        )
+        for i in range(n)
+    ]
+    trips = [
+        trip(i, draw(st.floats(*depart_h)), draw(st.floats(*energy_kwh)), priority=draw(st.integers(1, 5)))
+        for i in range(n)
+    ]
+    socs = [draw(st.floats(*soc)) for _ in range(n)]
+    arrivals = [draw(st.sampled_from(list(arrivals_h))) for _ in range(n)]
+    limit = draw(st.floats(*limit_kw))
+    building = [draw(st.floats(*building_kw))] * 32
+    return problem(
+        vans,
+        trips,
+        socs,
+        n_ac=draw(st.integers(*ac_chargers(n))),
+        n_dc=draw(st.integers(0, 1)),
+        limit=limit,
+        building=building,
+        arrivals_h=arrivals,
     )

@@ -16,7 +16,7 @@ from engine.domain import Charger, PlanningProblem
 from engine.replay import json_differences
 from engine.schedule import ObjectiveWeights, decide
 from engine.schedule.inputs import charger_pools
-from tests.engine.schedule.factory import NOW, problem, trip, two_level_tariff, vehicle
+from tests.engine.schedule.factory import problem, random_depots, trip, two_level_tariff, vehicle
 
 FLAT_CHEAP = two_level_tariff(cheap_hours=(0, 3), cheap=0.10, dear=0.30)
 W = ObjectiveWeights(target_reserve=0.0)
@@ -130,35 +130,20 @@ def test_pools_merge_chargers_every_vehicle_sees_alike_and_keep_named_ones_apart
     assert len(charger_pools(fast)) == 2
 
 
-@st.composite
-def contention_depots(draw):
-    n = draw(st.integers(3, 7))
-    vans = [
-        vehicle(
-            i,
-            battery=draw(st.floats(40, 100)),
-            ac=draw(st.sampled_from([7.2, 11.0])),
-            dc=draw(st.sampled_from([0.0, 0.0, 50.0])),
-            eta=draw(st.floats(0.85, 1.0)),
-        )
-        for i in range(n)
-    ]
-    trips = [
-        trip(i, draw(st.floats(2.0, 7.75)), draw(st.floats(5, 40)), priority=draw(st.integers(1, 5))) for i in range(n)
-    ]
-    socs = [draw(st.floats(0.0, 0.6)) for _ in range(n)]
-    arrivals = [draw(st.sampled_from([0.0, 0.25, 0.75, 1.5])) for _ in range(n)]
-    n_ac = draw(st.integers(1, max(1, n // 2)))
-    return problem(
-        vans,
-        trips,
-        socs,
-        n_ac=n_ac,
-        n_dc=draw(st.integers(0, 1)),
-        limit=draw(st.floats(12, 60)),
-        building=[draw(st.floats(0, 8))] * 32,
-        arrivals_h=arrivals,
-        mtd={},
+def contention_depots():
+    """Random small depots with at most one AC charger per two vans: the session choice has work to do."""
+    return random_depots(
+        vehicles=(3, 7),
+        battery_kwh=(40, 100),
+        ac_kw=(7.2, 11.0),
+        dc_kw=(0.0, 0.0, 50.0),
+        depart_h=(2.0, 7.75),
+        energy_kwh=(5, 40),
+        soc=(0.0, 0.6),
+        arrivals_h=(0.0, 0.25, 0.75, 1.5),
+        limit_kw=(12, 60),
+        building_kw=(0, 8),
+        ac_chargers=lambda n: (1, max(1, n // 2)),
     )
 
 
@@ -211,4 +196,3 @@ def test_bound_and_gap_are_reported_for_lp_and_contention_cases() -> None:
     assert busy.solver.gap == pytest.approx(
         (busy.solver.objective - busy.solver.bound) / max(1.0, abs(busy.solver.objective))
     )
-    assert NOW  # the factory's clock, used by the trips above

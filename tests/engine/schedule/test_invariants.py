@@ -8,41 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.schedule import ObjectiveWeights, decide
-from tests.engine.schedule.factory import problem, trip, two_level_tariff, vehicle
+from tests.engine.schedule.factory import problem, random_depots, trip, two_level_tariff, vehicle
 
 W = ObjectiveWeights(target_reserve=0.05)
-
-
-@st.composite
-def depots(draw):
-    n = draw(st.integers(1, 5))
-    vehicles = [
-        vehicle(
-            i,
-            battery=draw(st.floats(30, 120)),
-            ac=draw(st.sampled_from([7.2, 11.0, 19.2])),
-            dc=draw(st.sampled_from([0.0, 50.0])),
-            eta=draw(st.floats(0.85, 1.0)),
-        )
-        for i in range(n)
-    ]
-    trips = [
-        trip(i, draw(st.floats(2.0, 7.5)), draw(st.floats(5, 60)), priority=draw(st.integers(1, 5))) for i in range(n)
-    ]
-    socs = [draw(st.floats(0.0, 0.9)) for _ in range(n)]
-    arrivals = [draw(st.sampled_from([0.0, 0.5, 1.25])) for _ in range(n)]
-    limit = draw(st.floats(15, 80))
-    building = [draw(st.floats(0, 10))] * 32
-    return problem(
-        vehicles,
-        trips,
-        socs,
-        n_ac=draw(st.integers(1, 3)),
-        n_dc=draw(st.integers(0, 1)),
-        limit=limit,
-        building=building,
-        arrivals_h=arrivals,
-    )
 
 
 def check_energy_balance(d, p) -> None:
@@ -60,7 +28,7 @@ def check_energy_balance(d, p) -> None:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(p=depots(), strategy=st.sampled_from(["optimal", "edf", "llf"]))
+@given(p=random_depots(), strategy=st.sampled_from(["optimal", "edf", "llf"]))
 def test_site_limit_never_exceeded_and_energy_balance_closes(p, strategy) -> None:
     d = decide(p, strategy=strategy, weights=W, tariff=two_level_tariff(demand_rate=5.0))
     limit = p.depots[0].grid_limit_kw
@@ -84,7 +52,7 @@ def test_site_limit_never_exceeded_and_energy_balance_closes(p, strategy) -> Non
 
 
 @settings(max_examples=8, deadline=None)
-@given(p=depots())
+@given(p=random_depots())
 def test_replay_is_identical(p) -> None:
     tariff = two_level_tariff(demand_rate=5.0)
     a = decide(p, weights=W, tariff=tariff)
