@@ -15,8 +15,8 @@ from engine.schedule.handover import HighsLP, NonLinearError, linear_value
 from engine.schedule.inputs import build_inputs
 from engine.schedule.linear import linear
 from engine.schedule.model import create_model
-from tests.engine.schedule.factory import two_level_tariff
-from tests.engine.schedule.test_invariants import W, depots
+from tests.engine.schedule.factory import random_depots, two_level_tariff
+from tests.engine.schedule.test_invariants import W
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -127,7 +127,7 @@ def test_time_limit_without_incumbent_reports_no_solution_and_loads_nothing() ->
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(p=depots())
+@given(p=random_depots())
 def test_random_depots_reach_the_optimum_of_pyomos_interface(p) -> None:
     """Over random small depots (chargers shared, DC, building load), the hand-over's optimum is the optimum
     Pyomo's own HiGHS interface finds for the same model."""
