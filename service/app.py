@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """The decision API. ``settings`` default to the environment; ``store`` to one on ``settings.db_url``."""
     settings = settings or Settings.from_env()
     store = store or Store(settings.db_url)
-    planner = Planner(settings.solver_workers, settings.time_limit_s)
+    planner = Planner(settings.solver_workers, settings.time_limit_s, settings.dask_scheduler)
 
     def shutdown() -> None:
         planner.close()

@@ -100,11 +100,17 @@ def check_size(problem: PlanningProblem, max_vehicle_slots: int) -> None:
 
 
 class Planner:
-    """Off-loop solving with a bounded pool."""
+    """Off-loop solving with a bounded pool, or on a Dask cluster when ``dask_scheduler`` names one."""
 
-    def __init__(self, workers: int, time_limit_s: float) -> None:
+    def __init__(self, workers: int, time_limit_s: float, dask_scheduler: str | None = None) -> None:
         self.time_limit_s = time_limit_s
-        if workers > 0:
+        self.client = None
+        if dask_scheduler:
+            # each decision's depot groups go to the cluster (engine.schedule.decide's executor); here a thread
+            # per decision only splits and merges, so durable-rules never runs in this process
+            self.client = cluster_client(dask_scheduler)
+            self.executor: Executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="solve")
+        elif workers > 0:
             context = multiprocessing.get_context("spawn")
             # workers are replaced every 50 decisions: durable-rules' native engine never returns ~80 kB per
             # ruleset it evaluated (see engine.policy.isolated), so a long-lived worker would grow without bound
@@ -127,9 +133,22 @@ class Planner:
             time_limit=self.time_limit_s,
             created=created,
             policy=policy,
+            executor=self.client,
         )
         return await asyncio.get_running_loop().run_in_executor(self.executor, job)
 
     def close(self) -> None:
-        """Stop the workers."""
+        """Stop the workers (and leave the cluster)."""
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.client is not None:
+            self.client.close()
+
+
+def cluster_client(address: str):
+    """A ``dask.distributed.Client`` on the scheduler at ``address``; a clear error if it does not answer."""
+    from distributed import Client  # imported only where a cluster is configured
+
+    try:
+        return Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError) as err:
+        raise RuntimeError(f"FLEETCHARGE_DASK_SCHEDULER: no Dask scheduler answers at {address!r} ({err})") from err

@@ -19,6 +19,11 @@ class Settings(BaseModel):
     time_limit_s: float = Field(60.0, gt=0, le=3600, description="Solver time limit per decision [s].")
     max_body_bytes: int = Field(8 * 1024 * 1024, gt=0, description="Largest request body [bytes].")
     max_vehicle_slots: int = Field(500_000, gt=0, description="Largest problem: vehicles x slots [-].")
+    dask_scheduler: str | None = Field(
+        None,
+        description="Address of a Dask scheduler (e.g. 'tcp://10.0.0.5:8786'): depot groups are solved on its "
+        "workers (one thread each) instead of the local solver processes.",
+    )
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -27,6 +32,7 @@ class Settings(BaseModel):
             "db_url": os.environ.get("FLEETCHARGE_DB"),
             "solver_workers": os.environ.get("FLEETCHARGE_SOLVER_WORKERS"),
             "time_limit_s": os.environ.get("FLEETCHARGE_TIME_LIMIT_S"),
+            "dask_scheduler": os.environ.get("FLEETCHARGE_DASK_SCHEDULER"),
         }
         values = {k: v for k, v in env.items() if v is not None}
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+import time
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from engine.policy.directives import Forbid, Prefer, evaluate_policy, policy_dir
 from engine.policy.schema import Policy
 from engine.schedule.assign import Session
 from engine.schedule.baselines import simulate
+from engine.schedule.depots import Submitter, depot_groups, depot_plan, depot_problem, merge_decisions
 from engine.schedule.directives import apply_directives
 from engine.schedule.explain import constraint_costs, constraint_status, explain_vehicles
 from engine.schedule.extract import Solution
@@ -236,6 +238,24 @@ def _not_replayable(solver: SolverInfo, time_limit: float | None) -> str | None:
     )
 
 
+def decision_key(
+    problem: PlanningProblem, strategy: str, weights: ObjectiveWeights, previous: Plan | None, policy: Policy | None
+) -> str:
+    """The decision id: content hash of problem, strategy, the weights planned with, previous plan and policy
+    (sha256, first 20 hex digits), so the same input gives the same id."""
+    prev_hash = content_hash(previous) if previous is not None else ""
+    pol = "" if policy is None else content_hash(policy)
+    key = f"{problem_hash(problem)}:{strategy}:{content_hash(weights)}:{prev_hash}:{pol}"
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def _policy_directives(policy: Policy | None, problem: PlanningProblem) -> list[dict]:
+    """The policy-wide directives of the problem as JSON for the trace."""
+    if policy is None:
+        return []
+    return [{"type": type(d).__name__, **json.loads(json.dumps(asdict(d)))} for d in policy_directives(policy, problem)]
+
+
 def departure_targets(x: ScheduleInputs) -> dict[str, dict[str, float]]:
     """Vehicle id -> trip id -> SOC the plan aims for at departure [0-1], after policy directives."""
     return {
@@ -266,6 +286,7 @@ def decide(
     policy: Policy | None = None,
     warm: WarmStart | None = None,
     contention: str = "rounding",
+    executor: Submitter | None = None,
 ) -> Decision:
     """Plan ``problem`` with ``strategy`` and return the Decision (plan, cost, violations, solver, trace).
 
@@ -280,13 +301,85 @@ def decide(
     (:func:`engine.schedule.optimal.plan_optimal`). ``time_limit`` [s] is a wall-clock safety net only: no
     plan depends on it unless it fires, and then ``solver.status`` is ``time_limit`` and ``trace.replayable``
     is false with the reason.
+
+    Depots that share nothing are planned one group at a time (:mod:`engine.schedule.depots`) and merged; the
+    groups run on ``executor`` when given (a ``concurrent.futures`` process pool or a ``dask.distributed.Client``
+    whose workers have one thread each: durable-rules must not evaluate two policies at once in one process),
+    else one after the other here. The merged Decision is the same either way. With ``warm`` the problem is
+    planned whole (the warm LP belongs to one depot).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    job = DepotJob(problem, strategy, weights, tariff, time_limit, base, created, previous, policy, contention)
+    groups = depot_groups(problem) if warm is None else [tuple(d.id for d in problem.depots)]
+    if len(groups) > 1:
+        return _decide_by_depot(job, groups, executor)
+    if executor is not None:
+        return executor.submit(solve_job, job).result()
     with PauseGC():  # a model and a plan of many small objects, none garbage until the end: collect once after
         return _decide(
             problem, strategy, weights, tariff, time_limit, base, created, previous, policy, warm, contention
         )
+
+
+@dataclass(frozen=True)
+class DepotJob:
+    """The arguments of :func:`decide` for one problem, as one picklable object for an executor."""
+
+    problem: PlanningProblem
+    strategy: str
+    weights: ObjectiveWeights | None
+    tariff: Tariff | None
+    time_limit: float | None
+    base: Path | None
+    created: datetime | None
+    previous: Plan | None
+    policy: Policy | None
+    contention: str
+
+
+def solve_job(job: DepotJob) -> Decision:
+    """:func:`decide` on a job's problem, in this process (what an executor's worker runs)."""
+    return decide(
+        job.problem,
+        job.strategy,
+        job.weights,
+        job.tariff,
+        job.time_limit,
+        job.base,
+        job.created,
+        job.previous,
+        job.policy,
+        contention=job.contention,
+    )
+
+
+def _decide_by_depot(job: DepotJob, groups: list[tuple[str, ...]], executor: Submitter | None) -> Decision:
+    """Plan each depot group of ``job.problem`` (on ``executor`` if given) and merge the Decisions."""
+    started = time.perf_counter()
+    created = job.created or datetime.now(UTC)  # one creation time for every group
+    jobs = []
+    for g in groups:
+        part = depot_problem(job.problem, g)
+        previous = None if job.previous is None else depot_plan(job.previous, part)
+        jobs.append(replace(job, problem=part, previous=previous, created=created))
+    if executor is None:
+        parts = [solve_job(j) for j in jobs]
+    else:
+        futures = [executor.submit(solve_job, j) for j in jobs]
+        parts = [f.result() for f in futures]
+    merged = merge_decisions(job.problem, groups, parts, time.perf_counter() - started)
+    policy, problem = job.policy, job.problem
+    weights = ObjectiveWeights.model_validate(merged.trace["weights"])
+    trace = {
+        **merged.trace,
+        "problem_hash": problem_hash(problem),
+        "previous_plan_hash": None if job.previous is None else content_hash(job.previous),
+        "policy_directives": _policy_directives(policy, problem),
+    }
+    return merged.model_copy(
+        update={"decision_id": decision_key(problem, job.strategy, weights, job.previous, policy), "trace": trace}
+    )
 
 
 def _decide(
@@ -337,16 +430,13 @@ def _decide(
     plan = build_plan(x, sol, a.assigned, strategy)
     status_of = constraint_status(x, sol, a.constraints)
     phash = problem_hash(problem)
-    wjson = x.weights.model_dump_json()
     prev_hash = content_hash(previous) if previous is not None else ""
     pol = "" if policy is None else content_hash(policy)
-    key = f"{phash}:{strategy}:{content_hash(x.weights)}:{prev_hash}:{pol}"
-    decision_id = hashlib.sha256(key.encode()).hexdigest()[:20]
     trace = {
         "engine_version": __version__,
         "problem_hash": phash,
         "strategy": strategy,
-        "weights": json.loads(wjson),
+        "weights": json.loads(x.weights.model_dump_json()),
         "objective_terms": sol.terms,
         "bills": bills,
         "repair_steps": a.steps,
@@ -361,11 +451,7 @@ def _decide(
             "hash": pol,
         },
         "rules_fired": a.rules_fired,
-        "policy_directives": []
-        if policy is None
-        else [
-            {"type": type(d).__name__, **json.loads(json.dumps(asdict(d)))} for d in policy_directives(policy, problem)
-        ],
+        "policy_directives": _policy_directives(policy, problem),
         "constraints": a.constraints,
         "constraint_status": status_of,
         "constraint_cost_usd": constraint_costs(x, sol, a.constraints),
@@ -379,7 +465,7 @@ def _decide(
         "replayable_reason": _not_replayable(solver, time_limit),
     }
     return Decision(
-        decision_id=decision_id,
+        decision_id=decision_key(problem, strategy, x.weights, previous, policy),
         created=created or datetime.now(UTC),
         status=status,
         problem_id=problem.id,

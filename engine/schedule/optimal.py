@@ -166,6 +166,7 @@ def plan_optimal(
             mip_info = mip_info.model_copy(update={"seconds": info.seconds + time.perf_counter() - t0})
             return mip_sol, mip_assigned, mip_left, mip_info, steps
         steps.pop()
+        seconds = time.perf_counter() - t0  # the improvement step's time counts though its plan lost
     steps.append(
         {
             "step": "session_rounding",

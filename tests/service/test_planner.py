@@ -1,12 +1,21 @@
-"""Policy and tariff files are parsed once per version of the file, and read again once edited."""
+"""The planner: policy and tariff files parsed once per version of the file and read again once edited;
+decisions on a Dask cluster as the engine makes them."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
-from service.planner import named_policy
+import pytest
+
+from engine.replay import json_differences
+from engine.schedule import decide
+from service.planner import Planner, named_policy, shipped_tariff
+from tests.engine.schedule.test_depots import depot, together
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,3 +32,25 @@ def test_policy_is_parsed_once_per_file_version(tmp_path: Path) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a new version even on coarse clocks
     edited = named_policy(tmp_path, "courier")
     assert edited is not first and str(edited.metadata.version) == "99"
+
+
+def test_planner_on_a_dask_cluster_gives_the_engines_decision() -> None:
+    distributed = pytest.importorskip("distributed")
+    p = together(depot("a", [20.0, 30.0]), depot("b", [25.0]))
+    policy = named_policy(ROOT / "policies", "courier")
+    tariff = shipped_tariff("sce_tou_8_d")
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    here = decide(p, tariff=tariff, time_limit=60.0, created=created, policy=policy)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        planner = Planner(1, 60.0, cluster.scheduler_address)
+        try:
+            there = asyncio.run(planner.decide(p, policy, tariff, "optimal", created))
+        finally:
+            planner.close()
+    assert json_differences(here.model_dump(mode="json"), there.model_dump(mode="json")) == []
+    assert [g["depots"] for g in there.trace["depot_groups"]] == [["a"], ["b"]]
+
+
+def test_planner_names_a_dask_scheduler_that_does_not_answer() -> None:
+    with pytest.raises(RuntimeError, match=re.escape("no Dask scheduler answers at 'tcp://127.0.0.1:9'")):
+        Planner(1, 60.0, "tcp://127.0.0.1:9")
