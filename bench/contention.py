@@ -6,18 +6,20 @@ synthetic depots of ``contention_depots.py`` at 200/100, 500/250, 1000/500 and 2
 Per case: seconds end to end (median of ``--runs``, each in a fresh process for honest peak memory), solver
 status, gap to the LP relaxation's bound, departures short in the plan and in the relaxation, LP prices the
 session search spent, peak RSS.
-Run: ``python bench/contention.py [--sizes 200,500] [--runs 3] [--no-demo]``.
+Run: ``python bench/contention.py [--sizes 200,500] [--runs 3] [--no-demo] [--reference-sizes 200] [--fleet 20x250]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import resource
 import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,42 +35,55 @@ from engine.tariffs import load_tariff  # noqa: E402
 
 POLICIES = ("none", "courier", "municipal_saver", "utility_service")
 SIZES = {200: 100, 500: 250, 1000: 500, 2000: 1000}
+REFERENCE_LIMIT = 600.0  # [s] the session MIP reference on synthetic depots: the issue's 10 minutes
 
 
-def one(case: str, contention: str) -> dict:
-    """One decision of a case, in this process."""
+def one(case: str, contention: str, workers: int = 0, time_limit: float | None = None) -> dict:
+    """One decision of a case, in this process; ``workers`` > 0: depot groups on a process pool of that size
+    (started inside the timed span); ``time_limit`` [s]: the session MIP reference's clock."""
     tariff = load_tariff(ROOT / "tariffs/sce_tou_8_d.yaml")
     policy = None
     if case.startswith("demo:"):
         problem = load_problem(ROOT / "examples/demo_depot")
         name = case.split(":", 1)[1]
         policy = None if name == "none" else load_policy(ROOT / "policies" / f"{name}.yaml")
+    elif case.startswith("fleet:"):
+        depots, n = (int(k) for k in case.split(":", 1)[1].split("x"))
+        problem = contention_problem(n, n // 2, depots=depots)
     else:
         n = int(case.split(":", 1)[1])
         problem = contention_problem(n, SIZES[n])
     t0 = time.perf_counter()
-    d = decide(problem, tariff=tariff, policy=policy, contention=contention)
+    if workers:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            d = decide(problem, tariff=tariff, policy=policy, contention=contention, executor=pool)
+    else:
+        d = decide(problem, tariff=tariff, policy=policy, contention=contention, time_limit=time_limit)
     seconds = time.perf_counter() - t0
-    step = next((s for s in d.trace["repair_steps"] if s["step"] in ("session_rounding", "session_choice")), {})
+    steps = [s for s in d.trace["repair_steps"] if s["step"] in ("session_rounding", "session_choice")]
+    step = steps[0] if steps else {}
+    relaxation_short = [s.get("relaxation_short_departures") for s in steps]
     return {
         "seconds": seconds,
         "status": d.solver.status,
         "gap": d.solver.gap,
         "total_usd": d.cost.total_usd,
         "short": sum(v.shortfall_kwh > 1e-3 for v in d.violations if v.target.startswith("departure")),
-        "relaxation_short": step.get("relaxation_short_departures"),
-        "prices": step.get("lp_prices"),
+        "relaxation_short": None if None in relaxation_short or not steps else sum(relaxation_short),
+        "prices": sum(s.get("lp_prices") or 0 for s in steps) if steps else None,
+        "groups": len(d.trace.get("depot_groups", [])) or 1,
         "source": step.get("source") or step.get("start_source"),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
-def run(case: str, contention: str, runs: int) -> dict:
+def run(case: str, contention: str, runs: int, workers: int = 0, time_limit: float | None = None) -> dict:
     """Median seconds of ``runs`` fresh processes; the other figures from the first (they are identical)."""
     outs = []
+    extra = ["--workers", str(workers)] + ([] if time_limit is None else ["--time-limit", str(time_limit)])
     for _ in range(runs):
         out = subprocess.run(
-            [sys.executable, __file__, "--one", case, "--contention", contention],
+            [sys.executable, __file__, "--one", case, "--contention", contention, *extra],
             capture_output=True,
             text=True,
             check=True,
@@ -96,9 +111,13 @@ def main() -> None:
     ap.add_argument("--no-demo", action="store_true")
     ap.add_argument("--one", default=None)
     ap.add_argument("--contention", default="rounding")
+    ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--time-limit", type=float, default=None)
+    ap.add_argument("--reference-sizes", default="200", help="synthetic sizes that get the session MIP reference")
+    ap.add_argument("--fleet", default="20x250", help="DEPOTSxVEHICLES for the many-depot case ('' to skip)")
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.contention)))
+        print(json.dumps(one(args.one, args.contention, args.workers, args.time_limit)))
         return
     print(
         "| case | seconds (median) | status | gap to LP bound | total cost $ | session MIP reference $ | "
@@ -110,9 +129,24 @@ def main() -> None:
             case = f"demo:{name}"
             ref = run(case, "session_mip", 1)
             print(row(case, run(case, "rounding", args.runs), ref), flush=True)
+    references = {int(s) for s in args.reference_sizes.split(",") if s}
     for n in [int(s) for s in args.sizes.split(",") if s]:
         case = f"synthetic:{n}"
-        print(row(f"synthetic {n}/{SIZES[n]}", run(case, "rounding", args.runs if n <= 500 else 1)), flush=True)
+        ref = run(case, "session_mip", 1, time_limit=REFERENCE_LIMIT) if n in references else None
+        print(row(f"synthetic {n}/{SIZES[n]}", run(case, "rounding", args.runs if n <= 500 else 1), ref), flush=True)
+    if args.fleet:
+        case = f"fleet:{args.fleet}"
+        depots, n = args.fleet.split("x")
+        serial = run(case, "rounding", args.runs)
+        pooled = run(case, "rounding", args.runs, workers=2)
+        assert pooled["total_usd"] == serial["total_usd"], "process pool and serial plans differ"
+        label = f"{depots} depots x {n}/{int(n) // 2}"
+        print(row(f"{label}, serial", serial), flush=True)
+        print(row(f"{label}, 2 processes", pooled), flush=True)
+        print(
+            f"\n{label}: {serial['groups']} depot groups; 2 processes / serial wall = "
+            f"{pooled['seconds'] / serial['seconds']:.2f}"
+        )
 
 
 if __name__ == "__main__":

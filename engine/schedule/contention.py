@@ -64,6 +64,7 @@ class Contention:
         self.full_ub = np.asarray([float(var.ub) for var in space.power_vars])
         self.current_ub = self.full_ub.copy()
         self.prices = 0  # LP re-solves so far
+        self.last_priced: Windows | None = None  # the windows HiGHS holds the solution of
         self.clock_stopped = False  # whether any re-solve ended on the wall-clock safety net
         self.history: list[dict] = []  # candidates and accepted moves with their cost, for the trace
 
@@ -88,6 +89,7 @@ class Contention:
             self.lp.highs.changeColsBounds(len(cols), cols, np.zeros(changed.size), ub[changed])
             self.current_ub = ub
         self.prices += 1
+        self.last_priced = windows
         _status, objective, _bound = self.lp.run(self.time_limit)
         self.clock_stopped |= self.lp.stopped_by_clock
         return objective
@@ -120,7 +122,8 @@ class Contention:
         them); when it stops paying, needs that can plug into another pool try their most valuable window there
         (:meth:`switches`), kept only if the LP prices it cheaper."""
         budget = self.prices + max_prices
-        objective = self.price(best.windows)
+        # the search reads reduced costs of the best plan's solution: price it again unless it was the last
+        objective = best.objective if self.last_priced == best.windows else self.price(best.windows)
         while self.prices < budget and objective is not None and not self.close_enough(objective):
             grown = self.extend(best.windows)
             if grown != best.windows:

@@ -20,8 +20,9 @@ from engine.schedule.extract import Solution, read_solution, sessions_of
 from engine.schedule.handover import HighsLP
 from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.model import create_model
+from engine.schedule.repair import around, kept_windows, repair_needs, short_departures
 from engine.schedule.session_start import session_start, start_arrays
-from engine.schedule.sessions import SESSION_GAP, add_session_choice, needs_from
+from engine.schedule.sessions import SESSION_GAP, Fixed, Need, add_session_choice, needs_from, occupied
 from engine.schedule.solve import solve
 from engine.schedule.warm import WarmStart
 from engine.schedule.windows import SessionSpace
@@ -78,13 +79,8 @@ class SafetyNetFired(RuntimeError):
     """The wall-clock safety net stopped HiGHS before it had any plan."""
 
 
-SHORT_TOLERANCE_KWH = 1e-3  # shortfall the rounding may add to the relaxation's before the MIP is tried [kWh]
+SHORT_TOLERANCE_KWH = 1e-3  # a departure this short or less counts as served [kWh]
 MIP_NODES = 5_000  # node limit of the session MIP when it improves a rounding (its work limit) [-]
-
-
-def _short_kwh(sol: Solution) -> float:
-    """Energy short of departure targets in a solution [kWh]."""
-    return float(sum(sol.short.values()))
 
 
 def _short_count(sol: Solution) -> int:
@@ -148,21 +144,36 @@ def plan_optimal(
         steps.append({"step": "session_rounding", "fallback": "no window set priced: conflicting sessions dropped"})
         return _drop_conflicts(x, time_limit, info.seconds + time.perf_counter() - t0, steps)
     prices = search.prices  # the search's own; the re-solve below only restores its best plan in HiGHS
-    search.price(found.windows)
+    if search.last_priced != found.windows:
+        search.price(found.windows)
     lp.load_values()
     clock = clock or search.clock_stopped
     seconds = time.perf_counter() - t0
     rounded = read_solution(m, x)
-    if _short_kwh(rounded) > _short_kwh(sol) + SHORT_TOLERANCE_KWH:
-        # departures the relaxation serves are left short: the session MIP, from its own start and with a node
-        # limit, as the improvement step, on a model of its own (it fixes power and adds binaries); no clock
-        # unless the caller set a safety net. The cheaper of the two plans stands.
+    short = short_departures(rounded, sol)
+    if short:
+        # departures the relaxation serves are left short: the session MIP over the dwells around them, every
+        # other window kept (engine.schedule.repair), from the rounding itself and with a node limit, as the
+        # improvement step, on a model of its own (it fixes power and adds binaries); no clock unless the
+        # caller set a safety net. The cheaper of the two plans stands.
+        chosen = around(search.space, found.windows, short)
         lp_info = info.model_copy(update={"seconds": 0.0})
         mip_sol, mip_assigned, mip_left, mip_info, steps = _session_mip(
-            create_model(x), x, sol, lp_info, bound, time_limit, len(conflicts), len(doubles), steps
+            create_model(x),
+            x,
+            sol,
+            lp_info,
+            bound,
+            time_limit,
+            len(conflicts),
+            len(doubles),
+            steps,
+            repair_needs(search.space, found.windows, chosen, sol),
+            kept_windows(search.space, found.windows, chosen),
         )
         if mip_info.objective is not None and mip_info.objective < found.objective - 1e-9 and not mip_left:
             steps[-1]["rounding_objective"] = found.objective
+            steps[-1]["rounding_source"] = found.source
             mip_info = mip_info.model_copy(update={"seconds": info.seconds + time.perf_counter() - t0})
             return mip_sol, mip_assigned, mip_left, mip_info, steps
         steps.pop()
@@ -200,12 +211,15 @@ def _session_mip(
     n_conflicts: int,
     n_doubles: int,
     steps: list[dict],
+    needs: list[Need] | None = None,
+    fixed: Fixed | None = None,
 ) -> tuple[Solution, dict[Session, str], list[Session], SolverInfo, list[dict]]:
     """The session-choice MIP (:mod:`engine.schedule.sessions`) from its heuristic start, node-limited
-    (``MIP_NODES``), under the wall clock ``time_limit`` [s] if one is given."""
-    needs = needs_from(x, sol)
-    add_session_choice(m, x, needs)
-    start = session_start(m, x, needs, sol, SESSION_GAP)
+    (``MIP_NODES``), under the wall clock ``time_limit`` [s] if one is given. ``needs``: the dwells that get
+    binaries (default: every dwell the LP charges); ``fixed``: windows the others keep."""
+    needs = needs_from(x, sol) if needs is None else needs
+    add_session_choice(m, x, needs, fixed)
+    start = session_start(m, x, needs, sol, SESSION_GAP, occupied(fixed or {}))
     mip_lp = HighsLP(m)
     mip_lp.highs.setOptionValue("mip_max_nodes", MIP_NODES)
     mip = solve(
@@ -221,6 +235,7 @@ def _session_mip(
             "lp_conflicts": n_conflicts,
             "lp_double_plugged": n_doubles,
             "sessions": len(needs),
+            "sessions_kept": len(fixed or {}),
             "lp_objective": info.objective,
             "start_source": None if start is None else start.source,
             "start_objective": None if start is None else start.objective,

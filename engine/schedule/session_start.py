@@ -49,9 +49,9 @@ class SessionStart:
 class _Occupancy:
     """Sessions per (pool, slot) so far, against the pool sizes."""
 
-    def __init__(self, x: ScheduleInputs) -> None:
+    def __init__(self, x: ScheduleInputs, held: dict[tuple[str, int], int] | None = None) -> None:
         self.size = {p.id: len(p.chargers) for p in x.pools}
-        self.used: dict[tuple[str, int], int] = {}
+        self.used: dict[tuple[str, int], int] = dict(held or {})
 
     def fits(self, pool: str, start: int, length: int) -> bool:
         return all(self.used.get((pool, t), 0) < self.size[pool] for t in range(start, start + length))
@@ -72,8 +72,9 @@ def _fill(
 ) -> Choice:
     """Give each need in ``order`` without a session the fitting option covering most LP energy (ties: shorter,
     earlier)."""
+    taken = {_dwell(needs[k]) for k in choice}
     for k in order:
-        if k in choice:
+        if k in choice or _dwell(needs[k]) in taken:  # one session per dwell, whatever the pool
             continue
         best = None
         for o, (start, length) in enumerate(options[k]):
@@ -83,8 +84,14 @@ def _fill(
                     best = (score, o)
         if best is not None:
             choice[k] = best[1]
+            taken.add(_dwell(needs[k]))
             occ.take(needs[k].pool, *options[k][best[1]])
     return choice
+
+
+def _dwell(need: Need) -> tuple[str, int]:
+    """The dwell a need belongs to: (vehicle, first slot); a dwell may have needs on several pools."""
+    return need.vehicle.vehicle.id, need.dwell[0]
 
 
 def greedy_orders(needs: list[Need], sol: Solution) -> dict[str, list[int]]:
@@ -101,13 +108,20 @@ def greedy_orders(needs: list[Need], sol: Solution) -> dict[str, list[int]]:
 
 
 def _rounded(
-    relaxed: dict[tuple[int, int], float], needs: list[Need], options, sol: Solution, x: ScheduleInputs, order
+    relaxed: dict[tuple[int, int], float],
+    needs: list[Need],
+    options,
+    sol: Solution,
+    x: ScheduleInputs,
+    order,
+    held: dict[tuple[str, int], int] | None,
 ) -> Choice:
     """Options by decreasing relaxation value while they fit, then the greedy fill."""
-    occ, choice = _Occupancy(x), {}
+    occ, choice, taken = _Occupancy(x, held), {}, set()
     for _value, k, o in sorted(((v, k, o) for (k, o), v in relaxed.items() if v > 1e-6), key=lambda c: (-c[0], c[1:])):
-        if k not in choice and occ.fits(needs[k].pool, *options[k][o]):
+        if k not in choice and _dwell(needs[k]) not in taken and occ.fits(needs[k].pool, *options[k][o]):
             choice[k] = o
+            taken.add(_dwell(needs[k]))
             occ.take(needs[k].pool, *options[k][o])
     return _fill(choice, order, needs, options, sol, occ)
 
@@ -120,6 +134,7 @@ def _dive(
     needs: list[Need],
     options: list[list[tuple[int, int]]],
     x: ScheduleInputs,
+    held: dict[tuple[str, int], int] | None = None,
 ) -> Choice:
     """The dive of the module doc on ``lp`` (integrality relaxed, at the relaxation's vertex); bounds are left as
     it ends. A need takes, of the options the relaxation uses, the one covering most of the relaxation's power on
@@ -136,7 +151,7 @@ def _dive(
         mine = [(t, m.p[v, g, t]) for t in range(*n.dwell) if (v, g, t) in m.p]
         power_at.append([(t, len(power_vars) + i) for i, (t, _var) in enumerate(mine)])
         power_vars += [var for _t, var in mine]
-    occ, choice = _Occupancy(x), {}
+    occ, choice, taken = _Occupancy(x, held), {}, set()
     undecided = set(by_need)
     while undecided:
         values, power = lp.values(xs), lp.values(power_vars)
@@ -151,8 +166,9 @@ def _dive(
             kw = {t: power[i] for t, i in power_at[k]}
             used = [o for o in by_need[k] if values[col[k, o]] > 1e-6]
             o = max(used, key=lambda o, k=k, kw=kw: (_window(kw, options[k][o]), values[col[k, o]], -o))
-            if occ.fits(needs[k].pool, *options[k][o]):
+            if _dwell(needs[k]) not in taken and occ.fits(needs[k].pool, *options[k][o]):
                 occ.take(needs[k].pool, *options[k][o])
+                taken.add(_dwell(needs[k]))
                 choice[k] = o
             for oo in by_need[k]:
                 fixed_vars.append(xs[col[k, oo]])
@@ -170,11 +186,19 @@ def _window(kw: dict[int, float], option: tuple[int, int]) -> float:
 
 
 def session_start(
-    m: pyo.ConcreteModel, x: ScheduleInputs, needs: list[Need], sol: Solution, gap: float = SESSION_GAP
+    m: pyo.ConcreteModel,
+    x: ScheduleInputs,
+    needs: list[Need],
+    sol: Solution,
+    gap: float = SESSION_GAP,
+    held: dict[tuple[str, int], int] | None = None,
 ) -> SessionStart | None:
     """The cheapest candidate (module doc) for a model that has the session choice added; None if no candidate
     prices (it cannot happen for a feasible model: choosing no session at all is always a plan). The dive runs
-    only when no other candidate is within ``gap`` (relative) of the relaxation's cost."""
+    only when no other candidate is within ``gap`` (relative) of the relaxation's cost. ``held``: chargers
+    already taken per (pool, slot) by windows outside the choice. Where needs carry windows already priced
+    (``Need.kept``, the improvement step), those windows are the only candidate: the MIP starts from the plan
+    it improves."""
     if not needs:
         return None
     t0 = time.perf_counter()
@@ -183,13 +207,19 @@ def session_start(
     xs = [m.x[k] for k in keys]
     lp = HighsLP(m)
     lp.relax_integrality()
+    if any(n.kept is not None for n in needs):  # an improvement step: it starts from the plan it improves
+        kept = {k: options[k].index(n.kept) for k, n in enumerate(needs) if n.kept is not None}
+        best = _cheapest(lp, keys, xs, {"kept_windows": kept})
+        if best is not None:
+            best.seconds = time.perf_counter() - t0
+        return best
     status, relaxed_cost, _bound = lp.run()
     relaxed = dict(zip(keys, lp.values(xs).tolist(), strict=True)) if status == "optimal" else {}
     relaxed_basis = lp.basis()
     orders = greedy_orders(needs, sol)
-    candidates = {name: _fill({}, order, needs, options, sol, _Occupancy(x)) for name, order in orders.items()}
+    candidates = {name: _fill({}, order, needs, options, sol, _Occupancy(x, held)) for name, order in orders.items()}
     if relaxed:
-        candidates["rounded_relaxation"] = _rounded(relaxed, needs, options, sol, x, orders["greedy_longest"])
+        candidates["rounded_relaxation"] = _rounded(relaxed, needs, options, sol, x, orders["greedy_longest"], held)
     best = _cheapest(lp, keys, xs, candidates)
     if (
         relaxed
@@ -199,7 +229,7 @@ def session_start(
         lp.update_bounds(xs)  # back to the relaxation and its optimal vertex (degenerate: another vertex would
         lp.set_basis(relaxed_basis)  # send the dive elsewhere)
         lp.run()
-        dive = _cheapest(lp, keys, xs, {"lp_dive": _dive(m, lp, keys, xs, needs, options, x)})
+        dive = _cheapest(lp, keys, xs, {"lp_dive": _dive(m, lp, keys, xs, needs, options, x, held)})
         if dive is not None and (best is None or dive.objective < best.objective - 1e-9):
             best = dive
     if best is not None:

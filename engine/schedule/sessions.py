@@ -13,6 +13,9 @@ With binaries ``x[n,o]``:
     sum_{n on g} sum_{o covers t} x[n,o] <= n_g                   session_pool:<pool>:<slot>
     p[v,g',t] = 0 for the dwell's other pools
 
+A dwell may also have needs on several pools (the improvement step of :mod:`engine.schedule.repair`): then
+its options on all of them share the one ``session_choice`` row.
+
 Sessions chosen this way lie in windows that never exceed a pool's size, so interval colouring assigns every
 one of them a physical charger.
 """
@@ -31,6 +34,9 @@ MAX_STARTS = 24  # candidate starts per session length
 SESSION_GAP = 0.005  # relative MIP gap accepted for the session choice [-]
 
 
+Fixed = dict[tuple[str, int], tuple[str, int, int]]  # (vehicle, dwell start) -> (pool, start, end) kept as is
+
+
 @dataclass(frozen=True)
 class Need:
     """What one vehicle dwell needs from the LP: pool, dwell, full-power slots."""
@@ -40,6 +46,7 @@ class Need:
     dwell: tuple[int, int]  # [first slot, last slot + 1)
     slots: int
     lp_session: tuple[int, int] | None = None  # (start, length) of the LP's power on the pool, if any
+    kept: tuple[int, int] | None = None  # (start, length) of a window already priced (the rounding's), if any
 
 
 def needs_from(x: ScheduleInputs, sol: Solution) -> list[Need]:
@@ -73,43 +80,66 @@ def options_of(need: Need) -> list[tuple[int, int]]:
         step = max(1, math.ceil((last - a + 1) / MAX_STARTS))
         starts = sorted({*range(a, last + 1, step), last})
         out += [(s, length) for s in starts]
-    if need.lp_session is not None and need.lp_session not in out:
-        out.append(need.lp_session)
+    for own in (need.lp_session, need.kept):
+        if own is not None and own not in out:
+            out.append(own)
     return out
 
 
-def add_session_choice(m: pyo.ConcreteModel, x: ScheduleInputs, needs: list[Need]) -> None:
-    """Add the binaries and constraints above to a built (and LP-solved) model."""
+def add_session_choice(m: pyo.ConcreteModel, x: ScheduleInputs, needs: list[Need], fixed: Fixed | None = None) -> None:
+    """Add the binaries and constraints above to a built (and LP-solved) model. ``fixed``: dwells without a
+    need that keep a window, (vehicle, dwell start) -> (pool, start, end): their power stays free inside it,
+    and each holds a charger of its pool in every slot of it (``n_g`` above less those)."""
+    fixed = fixed or {}
     size = {p.id: len(p.chargers) for p in x.pools}
+    held = occupied(fixed)
     index, covers, pool_rows = [], {}, {}
-    chosen = {(n.vehicle.vehicle.id, n.dwell[0]): n for n in needs}
+    options: dict[tuple[str, int], list[tuple[int, int]]] = {}  # dwell -> its options on every pool
+    on_pool: dict[tuple[str, int, str], int] = {}  # (vehicle, dwell start, pool) -> need index
     for k, n in enumerate(needs):
+        dwell = (n.vehicle.vehicle.id, n.dwell[0])
+        on_pool[(*dwell, n.pool)] = k
         for o, (start, length) in enumerate(options_of(n)):
             index.append((k, o))
+            options.setdefault(dwell, []).append((k, o))
             for t in range(start, start + length):
                 covers.setdefault((k, t), []).append((k, o))
                 pool_rows.setdefault((n.pool, t), []).append((k, o))
     m.N = pyo.Set(dimen=2, ordered=True, initialize=index)
     m.x = pyo.Var(m.N, within=pyo.Binary)
+    dwells = sorted(options)
     m.session_choice = pyo.Constraint(
-        range(len(needs)), rule=lambda _m, k: sum(m.x[k, o] for kk, o in index if kk == k) <= 1
+        range(len(dwells)), rule=lambda _m, i: sum(m.x[k] for k in options[dwells[i]]) <= 1
     )
     power_rows = []
     for vi in x.vehicles:
         v = vi.vehicle.id
         for a, b in vi.dwells():
-            n = chosen.get((v, a))
-            k = needs.index(n) if n is not None else None
+            keep = fixed.get((v, a)) if (v, a) not in options else None
             for g in vi.pool_kw:
+                k = on_pool.get((v, a, g))
                 for t in range(a, b):
                     if (v, g, t) not in m.p:  # closed by a policy directive
                         continue
-                    if n is None or g != n.pool or (k, t) not in covers:
+                    if keep is not None:
+                        if g != keep[0] or not keep[1] <= t < keep[2]:
+                            m.p[v, g, t].fix(0.0)
+                    elif k is None or (k, t) not in covers:
                         m.p[v, g, t].fix(0.0)
                     else:
                         power_rows.append((v, g, t, k))
     m.session_power = pyo.Constraint(
         power_rows, rule=lambda _m, v, g, t, k: m.p[v, g, t] <= m.p[v, g, t].ub * sum(m.x[i] for i in covers[k, t])
     )
-    binding = [key for key, rows in pool_rows.items() if len(rows) > size[key[0]]]
-    m.session_pool = pyo.Constraint(binding, rule=lambda _m, g, t: sum(m.x[i] for i in pool_rows[g, t]) <= size[g])
+    free = {key: size[key[0]] - held.get(key, 0) for key in pool_rows}
+    binding = [key for key, rows in pool_rows.items() if len(rows) > free[key]]
+    m.session_pool = pyo.Constraint(binding, rule=lambda _m, g, t: sum(m.x[i] for i in pool_rows[g, t]) <= free[g, t])
+
+
+def occupied(fixed: Fixed) -> dict[tuple[str, int], int]:
+    """Chargers the fixed windows hold per (pool, slot)."""
+    out: dict[tuple[str, int], int] = {}
+    for pool, start, end in fixed.values():
+        for t in range(start, end):
+            out[pool, t] = out.get((pool, t), 0) + 1
+    return out
