@@ -148,7 +148,7 @@ def test_demo_depot_without_demand_weight_reaches_the_lp_bound() -> None:
     step = next(s for s in d.trace["repair_steps"] if s["step"] == "session_choice")
     assert step["start_source"] == "kept_windows"
     assert step["start_objective"] == pytest.approx(step["rounding_objective"])
-    assert 0 < step["sessions"] and step["sessions_kept"] > 0
+    assert step["sessions"] > 0 and step["sessions_kept"] > 0
     assert step["mip_objective"] < step["rounding_objective"]
     assert step["mip_objective"] <= step["lp_objective"] * 1.005
     assert step["mip_status"] == "optimal"
