@@ -167,6 +167,7 @@ def charger_pools(problem: PlanningProblem, named: frozenset[str] = frozenset())
             key = (c.max_kw, tuple(sorted(x.value for x in c.connectors)))
             named_kinds.setdefault((c.depot_id, c.kind.value), set()).add(key)
     groups: dict[tuple, list[Charger]] = {}
+    signatures: dict[tuple, tuple] = {}  # (depot, kind, rating, connectors) -> what each vehicle draws from it
     for c in sorted(problem.chargers, key=lambda c: c.id):
         if c.status in USABLE:
             conns = frozenset(x.value for x in c.connectors)
@@ -174,7 +175,12 @@ def charger_pools(problem: PlanningProblem, named: frozenset[str] = frozenset())
             if exact in named_kinds.get((c.depot_id, c.kind.value), set()):
                 seen: tuple = ("named", exact)
             else:
-                seen = tuple(_effective_kw(v, c.kind.value, c.max_kw, conns) for v in at_depot.get(c.depot_id, []))
+                key = (c.depot_id, c.kind.value, *exact)
+                if key not in signatures:  # chargers alike in these four are seen alike: compute once
+                    signatures[key] = tuple(
+                        _effective_kw(v, c.kind.value, c.max_kw, conns) for v in at_depot.get(c.depot_id, [])
+                    )
+                seen = signatures[key]
             groups.setdefault((c.depot_id, c.kind.value, seen), []).append(c)
     pools = []
     for (depot, kind, _seen), members in groups.items():
