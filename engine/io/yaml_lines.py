@@ -57,9 +57,70 @@ def _line_col(text: str, position: int) -> tuple[int, int]:
     return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
+MAX_YAML_CHARS = 4 * 1024 * 1024  # largest YAML text read [characters]
+MAX_YAML_DEPTH = 64  # deepest nesting of mappings and sequences [-]
+MAX_YAML_NODES = 2_000_000  # most scalars, mappings and sequences in one text [-]
+
+
+def _check_shape(text: str, source: str) -> None:
+    """Refuse, before anything is built, YAML whose size could explode: anchors and aliases (an alias bomb of a
+    few hundred bytes expands to gigabytes), nesting deeper than ``MAX_YAML_DEPTH``, more than
+    ``MAX_YAML_NODES`` nodes, texts longer than ``MAX_YAML_CHARS``. One pass over the parser's events: time
+    and memory linear in the text."""
+    if len(text) > MAX_YAML_CHARS:
+        raise InputError([Problem(f"YAML text too long: {len(text)} characters > {MAX_YAML_CHARS}", "", source)])
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=_UniqueKeyLoader):
+        mark = event.start_mark
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise InputError(
+                [
+                    Problem(
+                        "YAML anchors and aliases (&name, *name) are not allowed: write the value out",
+                        "",
+                        source,
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                ]
+            )
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise InputError(
+                    [
+                        Problem(
+                            f"YAML nested deeper than {MAX_YAML_DEPTH} levels",
+                            "",
+                            source,
+                            mark.line + 1,
+                            mark.column + 1,
+                        )
+                    ]
+                )
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_YAML_NODES:
+                raise InputError(
+                    [
+                        Problem(
+                            f"YAML text has more than {MAX_YAML_NODES} values",
+                            "",
+                            source,
+                            mark.line + 1,
+                            mark.column + 1,
+                        )
+                    ]
+                )
+
+
 def parse_yaml_with_lines(text: str, source: str = "<string>") -> tuple[Any, dict[PathKey, Location]]:
-    """Parse YAML text; return (data, locations). Syntax errors raise InputError with line and column."""
+    """Parse YAML text; return (data, locations). Syntax errors raise InputError with line and column; so do
+    anchors and aliases, nesting and sizes beyond the limits above (:func:`_check_shape`)."""
     try:
+        _check_shape(text, source)
         node = yaml.compose(text, Loader=_UniqueKeyLoader)
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.MarkedYAMLError as exc:

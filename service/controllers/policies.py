@@ -47,8 +47,11 @@ class PolicyController(Controller):
         summary="Check a policy text",
         guards=[requires("read")],
         status_code=HTTP_200_OK,
+        sync_to_thread=True,
     )
-    async def validate(self, data: JSONBody[ValidateRequest]) -> ValidateResult:
-        """The same messages as ``fleetcharge policy check``: ``NAME:LINE:COL: message`` per problem."""
+    def validate(self, data: JSONBody[ValidateRequest]) -> ValidateResult:
+        """The same messages as ``fleetcharge policy check``: ``NAME:LINE:COL: message`` per problem. Checked in
+        a worker thread, never on the event loop (YAML with anchors, deep nesting or too many values is refused
+        before it is built: :mod:`engine.io.yaml_lines`)."""
         _policy, problems = check_policy_text(data.text, data.name)
         return ValidateResult(valid=not problems, problems=[str(p) for p in problems])

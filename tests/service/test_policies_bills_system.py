@@ -9,6 +9,7 @@ from engine.policy import check_policy_text
 from engine.tariffs import bill, load_tariff
 from engine.tariffs.files import TARIFF_DIR
 from service.settings import ROOT
+from tests.engine.io.test_yaml_lines import alias_bomb
 from tests.service.conftest import request_body, small_problem
 
 BROKEN = ROOT / "tests" / "data" / "broken_policies"
@@ -35,6 +36,15 @@ def test_validate_accepts_a_shipped_policy(client, keys) -> None:
         "valid": True,
         "problems": [],
     }
+
+
+def test_validate_refuses_an_alias_bomb_at_once(client, keys) -> None:
+    # issue 15.1: nine levels of ten aliases (a few hundred bytes) grew the server to 23.5 GB
+    r = client.post("/v1/policies/validate", json={"text": alias_bomb(9), "name": "bomb.yaml"}, headers=keys.reader)
+    assert r.status_code == 200
+    assert r.json()["valid"] is False
+    assert r.json()["problems"][0].startswith("bomb.yaml:1:5: YAML anchors and aliases")
+    assert client.get("/health").status_code == 200
 
 
 def test_bill_matches_the_engine_and_a_hand_sum(client, keys) -> None:
