@@ -11,17 +11,30 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.timezones import check_timezone
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # supported window of every time in a problem
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+LARGEST = 1e9  # largest power [kW], energy [kWh], distance [km] or duration [min] a field accepts: finite, physical
+
+
+def _in_window(when: datetime) -> datetime:
+    """A time inside the supported window (far-future times overflow date arithmetic)."""
+    if not EARLIEST <= when.astimezone(UTC) < LATEST:
+        raise ValueError(f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC), got {when.isoformat()}")
+    return when
+
+
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0, le=LARGEST)]
+Positive = Annotated[float, Field(gt=0.0, le=LARGEST)]
+Moment = Annotated[AwareDatetime, AfterValidator(_in_window)]  # timezone-aware, inside the supported window
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class Connector(StrEnum):
@@ -102,9 +115,11 @@ class Charger(_Model):
 class TimeSeries(_Model):
     """A regular series of average power values [kW], one per step from ``start``."""
 
-    start: AwareDatetime
+    start: Moment
     step_minutes: Annotated[int, Field(gt=0, le=1440)] = 15
-    values_kw: list[float] = Field(min_length=1, description="Average power per step [kW].")
+    values_kw: list[Annotated[float, Field(ge=-LARGEST, le=LARGEST)]] = Field(
+        min_length=1, description="Average power per step [kW]."
+    )
 
     def at(self, when: datetime) -> float:
         """Value covering ``when`` [kW]; the last value holds after the end, 0 before the start."""
@@ -155,8 +170,8 @@ class Stop(_Model):
     """A stop on a trip with its service window."""
 
     id: str
-    window_start: AwareDatetime | None = None
-    window_end: AwareDatetime | None = None
+    window_start: Moment | None = None
+    window_end: Moment | None = None
     dwell_minutes: NonNegative = Field(0.0, description="[min].")
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
@@ -169,8 +184,8 @@ class Trip(_Model):
     depot_id: str
     vehicle_classes: list[str] = Field(default_factory=list, description="Allowed classes; empty = any.")
     vehicle_id: str | None = Field(None, description="Vehicle assigned in advance; None = to be assigned.")
-    departure: AwareDatetime
-    return_time: AwareDatetime = Field(alias="return")
+    departure: Moment
+    return_time: Moment = Field(alias="return")
     distance_km: NonNegative = Field(description="[km].")
     energy_kwh_p50: NonNegative = Field(description="Median expected energy use [kWh].")
     energy_kwh_p90: NonNegative = Field(description="90th percentile energy use [kWh].")
@@ -191,8 +206,8 @@ class Shift(_Model):
 
     id: str
     depot_id: str
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Moment
+    end: Moment
     trip_ids: list[str] = Field(default_factory=list)
     driver_id: str | None = None
 
@@ -206,12 +221,12 @@ class VehicleState(_Model):
     soc_p10: Fraction | None = Field(
         None, description="10th percentile of the SOC estimate [0-1]; used when telemetry is stale."
     )
-    last_seen: AwareDatetime
+    last_seen: Moment
     at_depot: bool = True
     depot_id: str | None = None
     plugged: bool = False
     charger_id: str | None = None
-    available_from: AwareDatetime | None = Field(None, description="When it is next at the depot (if away).")
+    available_from: Moment | None = Field(None, description="When it is next at the depot (if away).")
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
 
@@ -226,7 +241,7 @@ class PlanningProblem(_Model):
     """Everything one planning run needs. JSON in and out; the API accepts exactly this."""
 
     id: str = "problem"
-    now: AwareDatetime = Field(description="Planning time; the horizon starts here.")
+    now: Moment = Field(description="Planning time; the horizon starts here.")
     horizon_hours: Annotated[float, Field(gt=0, le=24 * 62)] = Field(24.0, description="[h].")
     slot_minutes: Annotated[int, Field(gt=0, le=60)] = Field(15, description="[min].")
     tariff: str = Field(description="Tariff file name in tariffs/ or a path.")

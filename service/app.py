@@ -15,6 +15,7 @@ from service.controllers.policies import PolicyController
 from service.controllers.system import SystemController
 from service.controllers.telemetry import TelemetryController, VehicleController
 from service.errors import HANDLERS
+from service.json_depth import refuse_deep_json
 from service.metrics import Metrics, metrics_middleware
 from service.planner import Planner
 from service.settings import Settings
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         openapi_config=openapi,
         exception_handlers=HANDLERS,
         middleware=[metrics_middleware],
+        before_request=refuse_deep_json,
         request_max_body_size=settings.max_body_bytes,
         on_shutdown=[shutdown],
         debug=False,

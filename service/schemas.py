@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from engine.domain import PlanningProblem
+from engine.domain import LARGEST, Moment, PlanningProblem
 from engine.policy.schema import Policy
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class DecisionRequest(_Body):
@@ -118,9 +118,9 @@ class BillRequest(_Body):
     """A load profile to bill under a shipped tariff."""
 
     tariff: str = Field(max_length=200)
-    start: AwareDatetime
+    start: Moment
     step_minutes: int = Field(15, ge=1, le=60)
-    load_kw: list[Annotated[float, Field(allow_inf_nan=False)]] = Field(min_length=1, max_length=100_000)
+    load_kw: list[Annotated[float, Field(ge=-LARGEST, le=LARGEST)]] = Field(min_length=1, max_length=100_000)
 
 
 class AuditPage(BaseModel):

@@ -146,10 +146,39 @@ class TelemetryStore(TelemetryLog):
                 outcomes[i] = Outcome(i, e.event_id, "accepted", vehicle_id=e.vehicle_id)
             if accepted_rows:
                 conn.execute(insert(events), accepted_rows)
+            rejected = self._not_yet_quarantined(conn, tenant, rejected)
             if rejected:
                 conn.execute(insert(quarantine), rejected)
             self._advance_latest(conn, tenant, accepted)
         return [o for o in outcomes if o is not None]
+
+    @staticmethod
+    def _not_yet_quarantined(conn: Any, tenant: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The quarantine rows whose payload is not held already: the same payload (same event id and raw JSON)
+        sent again is the one entry it was, within the batch and across batches, so a client retrying a batch
+        does not grow the quarantine."""
+        if not rows:
+            return rows
+        held: set[tuple[str | None, str]] = set()
+        ids = sorted({r["event_id"] for r in rows if r["event_id"] is not None})
+        for chunk in chunks(ids):
+            q = select(quarantine.c.event_id, quarantine.c.raw_json).where(
+                quarantine.c.tenant == tenant, quarantine.c.event_id.in_(chunk)
+            )
+            held.update((eid, raw) for eid, raw in conn.execute(q))
+        anonymous = sorted({r["raw_json"] for r in rows if r["event_id"] is None})
+        for chunk in chunks(anonymous):
+            q = select(quarantine.c.raw_json).where(
+                quarantine.c.tenant == tenant, quarantine.c.event_id.is_(None), quarantine.c.raw_json.in_(chunk)
+            )
+            held.update((None, raw) for (raw,) in conn.execute(q))
+        out = []
+        for r in rows:
+            key = (r["event_id"], r["raw_json"])
+            if key not in held:
+                held.add(key)
+                out.append(r)
+        return out
 
     @staticmethod
     def _event_row(tenant: str, e: TelemetryEvent, received: datetime, raw: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ def parse_action(action: str) -> tuple[str, int | None]:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Metadata(_Strict):

@@ -26,6 +26,13 @@ def _next_departure(vi: VehicleInputs, t: int) -> Departure | None:
     return next((d for d in vi.departures if d.slot > t), None)
 
 
+def _shortfall(dep: Departure, energy_kwh: float) -> float:
+    """Energy a vehicle holding ``energy_kwh`` lacks at departure [kWh], as the LP counts it: below the target,
+    or below the trip's own use (a trip longer than the battery can hold is short whatever the charging:
+    the battery never goes below empty)."""
+    return max(0.0, dep.target_kwh - energy_kwh, dep.use_kwh - energy_kwh)
+
+
 def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, str], list[Session]]:
     """Run baseline ``strategy`` (uncontrolled, edf, llf) over the horizon."""
     T, dt = x.n_slots, x.dt_h
@@ -68,7 +75,7 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
             if v in plugged:
                 unplug(v, t)
             waiting.pop(v, None)
-            short[v, k] = max(0.0, dep.target_kwh - e[v])
+            short[v, k] = _shortfall(dep, e[v])
             e[v] += short[v, k] - dep.use_kwh  # as in the LP: the shortfall is counted, the trip still runs
         for v in arrivals.get(t, []):
             waiting[v] = dwell_end[v, t]
@@ -117,7 +124,7 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
     for v in list(plugged):
         unplug(v, T)
     for v, k, dep in leaving.get(T, []):  # departures on the last boundary: judged at the horizon's end
-        short[v, k] = max(0.0, dep.target_kwh - e[v])
+        short[v, k] = _shortfall(dep, e[v])
     energy = {v: energy_trajectory(info[v], power[v], short, x) for v in info}
     over = {d: np.maximum(0.0, site[d] - x.depots[d].grid_limit_kw) for d in site}
     return Solution(power, energy, short, site, {}, over, {}), sessions, []

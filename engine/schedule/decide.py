@@ -129,6 +129,11 @@ def _violations(x: ScheduleInputs, sol: Solution, conflicts: list[Session]) -> l
 
 
 def _why_short(x: ScheduleInputs, vi, dep) -> str:
+    if dep.use_kwh > vi.e_max_kwh + 1e-6:
+        return (
+            f"the trip needs {dep.use_kwh:.1f} kWh but the battery holds at most {vi.e_max_kwh:.1f} kWh: "
+            "no charging plan can serve it"
+        )
     slots_before = [t for t in vi.charge_slots if t < dep.slot]
     best = max(vi.pool_kw.values(), default=0.0) * vi.vehicle.charge_efficiency * x.dt_h * len(slots_before)
     need = dep.target_kwh - vi.e0_kwh

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class ObjectiveWeights(BaseModel):
     """Weights of the scheduling objective. All money in $ per unit named."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     shortfall_usd_per_kwh: dict[int, float] = Field(
         default_factory=lambda: {1: 2.0, 2: 4.0, 3: 8.0, 4: 15.0, 5: 40.0},

@@ -30,7 +30,7 @@ ALL_MONTHS: tuple[int, ...] = tuple(range(1, 13))
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Window(_Strict):

@@ -29,7 +29,7 @@ Scalar = float | int | bool | str | None
 class TelemetryEvent(BaseModel):
     """One telematics fact about one vehicle at one time."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     event_id: str = Field(min_length=1, max_length=200, description="Idempotency key: the same id is one event.")
     vehicle_id: str = Field(min_length=1, max_length=100)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.json_depth import MAX_JSON_DEPTH, json_depth
 from tests.service.conftest import request_body, small_problem
 
 
@@ -56,3 +57,61 @@ def test_engine_failure_is_500_without_internals(client, keys, monkeypatch) -> N
 
 def test_unknown_decision_is_404(client, keys) -> None:
     assert client.get("/v1/decisions/doesnotexist", headers=keys.reader).status_code == 404
+
+
+def _problem_with(path: list, value: object) -> dict:
+    body = request_body(small_problem())
+    at = body["problem"]
+    for key in path[:-1]:
+        at = at[key]
+    at[path[-1]] = value
+    return body
+
+
+# issue 15.3: each of these answered 500 or 201 `feasible` with `total_usd: null` stored as Infinity
+NON_FINITE = [
+    (["depots", 0, "building_load_kw"], {"start": "2025-03-04T00:00:00-08:00", "values_kw": ["NaN"]}),
+    (["vehicles", 0, "battery_kwh"], "inf"),
+    (["depots", 0, "grid_limit_kw"], "Infinity"),
+    (["depots", 0, "pv_kw"], {"start": "2025-03-04T00:00:00-08:00", "values_kw": ["-inf"]}),
+    (["chargers", 0, "max_kw"], "inf"),
+    (["depots", 0, "month_to_date_peak_kw"], {"facility": "inf"}),
+    (["trips", 0, "energy_kwh_p90"], "inf"),
+    (["vehicles", 0, "battery_kwh"], 1e300),
+]
+
+
+def test_non_finite_and_absurd_numbers_are_422_naming_the_field(client, keys) -> None:
+    for path, value in NON_FINITE:
+        r = client.post("/v1/decisions", json=_problem_with(path, value), headers=keys.planner)
+        assert r.status_code == 422, (path, value, r.status_code, r.text[:300])
+        fields = [e["field"] for e in r.json()["errors"]]
+        want = "problem." + ".".join(str(k) for k in path).replace(".0", "[0]")
+        assert any(f.startswith(want) for f in fields), (want, fields)
+
+
+def test_a_year_9999_planning_time_or_bill_start_is_422_not_500(client, keys) -> None:
+    body = _problem_with(["now"], "9999-12-31T23:00:00+00:00")
+    r = client.post("/v1/decisions", json=body, headers=keys.planner)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "problem.now", r.text[:300]
+    assert "between 2000-01-01 and 2200-01-01" in r.json()["errors"][0]["message"]
+    bill = {"tariff": "sce_tou_8_d", "start": "9999-12-31T00:00:00+00:00", "step_minutes": 15, "load_kw": [1.0]}
+    r = client.post("/v1/bills", json=bill, headers=keys.reader)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "start", r.text[:300]
+
+
+DEEP = b"[" * 1000 + b"]" * 1000  # issue 15.4: a RecursionError in decoding, a 500 on every JSON endpoint
+
+
+def test_json_nested_1000_deep_is_400_on_every_json_endpoint(client, keys) -> None:
+    for path in ("/v1/decisions", "/v1/policies/validate", "/v1/bills", "/v1/telemetry", "/v1/decisions/x/override"):
+        for body in (DEEP, b'{"text": ' + DEEP + b"}"):
+            r = client.post(path, content=body, headers={**keys.admin, "Content-Type": "application/json"})
+            assert r.status_code == 400, (path, r.status_code, r.text[:200])
+            assert "nested 100" in r.json()["detail"]
+
+
+def test_json_depth_counts_brackets_outside_strings_only() -> None:
+    assert json_depth(b'{"a": [1, {"b": "[[[{{{"}], "c": "\\"]]]"}') == 3
+    assert json_depth(b"[]") == 1 and json_depth(b'"x"') == 0
+    assert json_depth(b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1)) == MAX_JSON_DEPTH + 1

@@ -146,3 +146,15 @@ def test_scopes_tenants_and_batch_limit(client, ingester, keys) -> None:
     assert client.get("/v1/quarantine", headers=keys.other_tenant).json()["total"] == 0
     big = client.post("/v1/telemetry", json={"events": [{}] * 10_001}, headers=ingester)
     assert big.status_code == 422 and "events" in big.text
+
+
+def test_reposting_the_same_bad_events_keeps_one_quarantine_entry_each(client, ingester) -> None:
+    # issue 15.7: re-posting the same 25 bad events grew the quarantine from 27 to 52 rows
+    bad = [ev(f"bad{i}", "soc", {"soc_pct": 150 + i}) for i in range(24)] + [["not", "an", "object"]]
+    first = post(client, ingester, bad)
+    again = post(client, ingester, bad + bad[:3])  # a retried batch, three of them twice over
+    assert first["quarantined"] == 25 and again["quarantined"] == 28  # each still answered as quarantined
+    assert client.get("/v1/quarantine?limit=100", headers=ingester).json()["total"] == 25
+    changed = post(client, ingester, [ev("bad0", "soc", {"soc_pct": 190})])  # same id, another payload
+    assert changed["quarantined"] == 1
+    assert client.get("/v1/quarantine?limit=100", headers=ingester).json()["total"] == 26

@@ -197,3 +197,16 @@ def test_prefer_urgent_charges_the_vehicle_that_leaves_first_first() -> None:
     assert np.allclose(kw1[:4], 10.0) and kw1[4:].sum() == pytest.approx(0.0, abs=1e-6)
     assert kw2[:4].sum() == pytest.approx(0.0, abs=1e-6) and kw2.sum() * 0.25 == pytest.approx(10.0)
     assert d.cost.energy_usd == pytest.approx(20 * 0.10, abs=1e-6)  # the hedge costs nothing in money here
+
+
+@pytest.mark.parametrize("strategy", ["optimal", "edf", "llf", "uncontrolled"])
+def test_a_trip_longer_than_the_battery_is_short_under_every_strategy(strategy: str) -> None:
+    # issue 15.6: a 10,000 kWh trip on a 100 kWh van (50 % now, 6 h at 10 kW: full by departure) is short by
+    # 10,000 - 100 = 9,900 kWh whatever the plan; edf and llf called it feasible with no violation
+    p = problem([vehicle(1, battery=100.0)], [trip(1, 6.0, 10_000.0)], [0.5])
+    d = decide(p, strategy=strategy, weights=W, tariff=two_level_tariff())
+    assert d.plan.vehicles[0].soc_at_departure["t1"] == pytest.approx(1.0, abs=1e-6)
+    (v,) = d.violations
+    assert v.target == "departure_target:v1:t1"
+    assert v.shortfall_kwh == pytest.approx(9_900.0, abs=1e-3)
+    assert v.reason.startswith("the trip needs 10000.0 kWh but the battery holds at most 100.0 kWh")
