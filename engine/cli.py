@@ -159,6 +159,9 @@ def _cmd_policy_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+GRACEFUL_SHUTDOWN_S = 5  # SIGTERM / SIGINT: how long open requests may finish before they are cancelled [s]
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import multiprocessing
 
@@ -179,7 +182,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         multiprocessing.get_context("spawn").Process(
             target=_demo_comparison_and_decision, args=(base, key, str(args.demo_request)), daemon=True
         ).start()
-    uvicorn.run(create_server(settings, store), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_server(settings, store),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,  # then open requests are cancelled: their solves killed
+    )
     return 0
 
 

@@ -12,10 +12,12 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from engine.errors import InputError
 from service.planner import UnknownPolicy
+from service.solver_processes import SolverCrashed, SolverTimeout
 
 log = logging.getLogger("fleetcharge.service")
 
@@ -64,6 +66,13 @@ def http_error(_request: Request, exc: HTTPException) -> Response[dict[str, Any]
     return Response(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
+def solver_unavailable(_request: Request, exc: SolverCrashed | SolverTimeout) -> Response[dict[str, Any]]:
+    """The solve process crashed or ran past the hard limit: 503 saying so (the service itself is fine)."""
+    return Response(
+        {"status_code": 503, "detail": str(exc)}, status_code=HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"}
+    )
+
+
 def internal_error(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     """Anything else: logged server-side with an id (no request headers, so no keys), 500 without internals."""
     error_id = uuid.uuid4().hex[:12]
@@ -78,6 +87,8 @@ HANDLERS = {
     ValidationException: validation_error,
     InputError: input_error,
     UnknownPolicy: unknown_policy,
+    SolverCrashed: solver_unavailable,
+    SolverTimeout: solver_unavailable,
     HTTPException: http_error,
     Exception: internal_error,
 }

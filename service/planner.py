@@ -1,13 +1,13 @@
 """Runs the engine for the API, off the event loop: exactly ``engine.schedule.decide``, the function the CLI and
-the notebooks call. Solves go to a process pool (each worker has its own durable-rules host and HiGHS), or to
-threads when ``solver_workers`` is 0."""
+the notebooks call. Each solve runs in a process of its own (:mod:`service.solver_processes`: its own
+durable-rules host and HiGHS, killed when its client leaves), on a Dask cluster when one is configured, or in a
+thread when ``solver_workers`` is 0."""
 
 from __future__ import annotations
 
 import asyncio
 import math
-import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from functools import lru_cache, partial
 from pathlib import Path
@@ -19,9 +19,9 @@ from engine.policy.schema import Mode, Policy
 from engine.schedule import decide
 from engine.tariffs import Tariff, load_tariff
 from engine.tariffs.files import TARIFF_DIR
+from service.solver_processes import SolverProcesses
 
 MODE_ORDER = ("shadow", "assisted", "automated")  # most restrictive first
-TASKS_PER_WORKER = 50  # decisions before a solver process is replaced
 
 
 class UnknownPolicy(LookupError):
@@ -100,23 +100,21 @@ def check_size(problem: PlanningProblem, max_vehicle_slots: int) -> None:
 
 
 class Planner:
-    """Off-loop solving with a bounded pool, or on a Dask cluster when ``dask_scheduler`` names one."""
+    """Off-loop solving: each decision in a process of its own (:mod:`service.solver_processes`), on a Dask
+    cluster when ``dask_scheduler`` names one, or in one thread when ``workers`` is 0 (tests)."""
 
     def __init__(self, workers: int, time_limit_s: float, dask_scheduler: str | None = None) -> None:
         self.time_limit_s = time_limit_s
         self.client = None
+        self.processes: SolverProcesses | None = None
+        self.executor: Executor | None = None
         if dask_scheduler:
             # each decision's depot groups go to the cluster (engine.schedule.decide's executor); here a thread
             # per decision only splits and merges, so durable-rules never runs in this process
             self.client = cluster_client(dask_scheduler)
-            self.executor: Executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="solve")
+            self.executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="solve")
         elif workers > 0:
-            context = multiprocessing.get_context("spawn")
-            # workers are replaced every 50 decisions: durable-rules' native engine never returns ~80 kB per
-            # ruleset it evaluated (see engine.policy.isolated), so a long-lived worker would grow without bound
-            self.executor: Executor = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER
-            )
+            self.processes = SolverProcesses(workers, kill_after_s=hard_limit(time_limit_s))
         else:
             # one thread: durable-rules keeps one native host per process, so policy evaluations must not overlap
             self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solve")
@@ -124,24 +122,44 @@ class Planner:
     async def decide(
         self, problem: PlanningProblem, policy: Policy, tariff: Tariff, strategy: str, created: datetime
     ) -> Decision:
-        """``engine.schedule.decide`` on the pool."""
-        job = partial(
-            decide,
-            problem,
-            strategy=strategy,
-            tariff=tariff,
-            time_limit=self.time_limit_s,
-            created=created,
-            policy=policy,
-            executor=self.client,
-        )
+        """``engine.schedule.decide`` off the event loop."""
+        kwargs = {
+            "strategy": strategy,
+            "tariff": tariff,
+            "time_limit": self.time_limit_s,
+            "created": created,
+            "policy": policy,
+        }
+        if self.processes is not None:
+            return await self.processes.run(decide, problem, **kwargs)
+        job = partial(decide, problem, executor=self.client, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self.executor, job)
 
+    def state(self) -> dict:
+        """The solver's state for ``/health``."""
+        if self.processes is not None:
+            return self.processes.state()
+        kind = "dask cluster" if self.client is not None else "thread"
+        return {"kind": kind, "accepting": True}
+
+    def ready(self) -> bool:
+        """Whether a new decision can start solving now."""
+        return self.processes.ready() if self.processes is not None else True
+
     def close(self) -> None:
-        """Stop the workers (and leave the cluster)."""
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        """Stop the solves (and leave the cluster)."""
+        if self.processes is not None:
+            self.processes.close()
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
         if self.client is not None:
             self.client.close()
+
+
+def hard_limit(time_limit_s: float) -> float:
+    """When a solve is killed [s]: the wall-clock safety net applies to each HiGHS run, a decision makes
+    several, so four times it and at least two minutes."""
+    return max(120.0, 4 * time_limit_s)
 
 
 def cluster_client(address: str):
