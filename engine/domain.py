@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from engine.text import check_strings
 from engine.timezones import check_timezone
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # supported window of every time in a problem
@@ -35,6 +36,15 @@ Moment = Annotated[AwareDatetime, AfterValidator(_in_window)]  # timezone-aware,
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
+class _Input(_Model):
+    """What arrives from outside: its strings (and those in its lists and dicts) free of control characters."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        return check_strings(value)
 
 
 class Connector(StrEnum):
@@ -66,14 +76,14 @@ class ChargerStatus(StrEnum):
     RESERVED = "reserved"
 
 
-class ChargeCurvePoint(_Model):
+class ChargeCurvePoint(_Input):
     """A point of a vehicle's charge curve: at ``soc`` the battery accepts at most ``max_kw``."""
 
     soc: Fraction = Field(description="State of charge [0-1].")
     max_kw: NonNegative = Field(description="Maximum accepted power at this SOC [kW].")
 
 
-class Vehicle(_Model):
+class Vehicle(_Input):
     """An electric vehicle of the fleet."""
 
     id: str = Field(min_length=1)
@@ -100,7 +110,7 @@ class Vehicle(_Model):
         return v
 
 
-class Charger(_Model):
+class Charger(_Input):
     """A charge point (one connector in use at a time)."""
 
     id: str = Field(min_length=1)
@@ -112,7 +122,7 @@ class Charger(_Model):
     reliability: Fraction = Field(0.98, description="Probability a session on it completes [0-1].")
 
 
-class TimeSeries(_Model):
+class TimeSeries(_Input):
     """A regular series of average power values [kW], one per step from ``start``."""
 
     start: Moment
@@ -130,7 +140,7 @@ class TimeSeries(_Model):
         return self.values_kw[min(k, len(self.values_kw) - 1)]
 
 
-class Storage(_Model):
+class Storage(_Input):
     """Stationary battery at a depot."""
 
     energy_kwh: Positive = Field(description="Usable capacity [kWh].")
@@ -144,7 +154,7 @@ class Storage(_Model):
     soc_end_min: Fraction | None = Field(None, description="Minimum SOC at horizon end [0-1]; None = soc now.")
 
 
-class Depot(_Model):
+class Depot(_Input):
     """A site with chargers behind one grid connection."""
 
     id: str = Field(min_length=1)
@@ -166,7 +176,7 @@ class Depot(_Model):
         return check_timezone(v)
 
 
-class Stop(_Model):
+class Stop(_Input):
     """A stop on a trip with its service window."""
 
     id: str
@@ -177,7 +187,7 @@ class Stop(_Model):
     lon: float | None = Field(None, ge=-180, le=180)
 
 
-class Trip(_Model):
+class Trip(_Input):
     """A trip leaving from and returning to a depot."""
 
     id: str = Field(min_length=1)
@@ -201,7 +211,7 @@ class Trip(_Model):
         return self
 
 
-class Shift(_Model):
+class Shift(_Input):
     """A driver shift covering a sequence of trips."""
 
     id: str
@@ -212,7 +222,7 @@ class Shift(_Model):
     driver_id: str | None = None
 
 
-class VehicleState(_Model):
+class VehicleState(_Input):
     """What telematics says about a vehicle now."""
 
     vehicle_id: str
@@ -237,7 +247,7 @@ class VehicleState(_Model):
         return self
 
 
-class PlanningProblem(_Model):
+class PlanningProblem(_Input):
     """Everything one planning run needs. JSON in and out; the API accepts exactly this."""
 
     id: str = "problem"

@@ -15,9 +15,9 @@ from service.controllers.policies import PolicyController
 from service.controllers.system import SystemController
 from service.controllers.telemetry import TelemetryController, VehicleController
 from service.errors import HANDLERS
-from service.json_depth import refuse_deep_json
 from service.metrics import Metrics, metrics_middleware
 from service.planner import Planner
+from service.request_checks import check_request
 from service.settings import Settings
 from service.store import Store
 from service.telemetry_store import TelemetryStore
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         openapi_config=openapi,
         exception_handlers=HANDLERS,
         middleware=[metrics_middleware],
-        before_request=refuse_deep_json,
+        before_request=check_request,
         request_max_body_size=settings.max_body_bytes,
         on_shutdown=[shutdown],
         debug=False,

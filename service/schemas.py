@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from engine.domain import LARGEST, Moment, PlanningProblem
 from engine.policy.schema import Policy
+from engine.text import check_strings
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    raw_fields: ClassVar[frozenset[str]] = frozenset()  # fields checked item by item further in, not here
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: object, info: ValidationInfo) -> object:
+        return value if info.field_name in cls.raw_fields else check_strings(value)
 
 
 class DecisionRequest(_Body):
@@ -137,6 +145,8 @@ MAX_BATCH_EVENTS = 10_000
 
 class IngestRequest(_Body):
     """A batch of telemetry payloads (normalised events, Acme webhook payloads or Fleetbook CSV rows)."""
+
+    raw_fields: ClassVar[frozenset[str]] = frozenset({"events"})  # a bad event is quarantined, not the batch
 
     events: list[Any] = Field(
         max_length=MAX_BATCH_EVENTS,

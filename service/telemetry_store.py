@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 
 from engine.telemetry import CheckContext, MappingError, TelemetryEvent, check_event, normalise
+from engine.text import printable
 from service.store import _utc
 from service.tables import telemetry_events as events
 from service.tables import telemetry_latest as latest
@@ -205,13 +206,13 @@ class TelemetryStore(TelemetryLog):
         vehicle = None
         if isinstance(payload, dict):
             v = payload.get("vehicle_id") or payload.get("unit_id") or (payload.get("vehicle") or {}).get("id")
-            vehicle = None if v is None else str(v)[:100]
-        return {
+            vehicle = None if v is None else str(v)
+        return {  # as sent, but storable: control characters (PostgreSQL refuses U+0000) written as escapes
             "tenant": tenant,
-            "event_id": None if event_id is None else str(event_id)[:200],
-            "vehicle_id": vehicle,
+            "event_id": None if event_id is None else printable(str(event_id))[:200],
+            "vehicle_id": None if vehicle is None else printable(vehicle)[:100],
             "reason": reason,
-            "message": message,
+            "message": printable(message),
             "received_time": received,
             "raw_json": raw,
         }

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from engine.text import check_strings
 
 EVENT_TYPES = ("position", "soc", "ignition", "odometer", "charge_session", "fault")
 EventType = Literal["position", "soc", "ignition", "odometer", "charge_session", "fault"]
@@ -30,6 +32,11 @@ class TelemetryEvent(BaseModel):
     """One telematics fact about one vehicle at one time."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        return check_strings(value)
 
     event_id: str = Field(min_length=1, max_length=200, description="Idempotency key: the same id is one event.")
     vehicle_id: str = Field(min_length=1, max_length=100)

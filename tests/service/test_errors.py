@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.json_depth import MAX_JSON_DEPTH, json_depth
+from service.request_checks import MAX_JSON_DEPTH, json_depth
 from tests.service.conftest import request_body, small_problem
 
 
