@@ -148,6 +148,35 @@ class Store:
         offset: int = 0,
     ) -> tuple[list[StoredDecision], int]:
         """A page of ``tenant``'s decisions, newest first, and the total matching."""
+        where = self._where(tenant, depot, since, status)
+        q = select(decisions).where(*where).order_by(decisions.c.created.desc(), decisions.c.id.desc())
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(decisions).where(*where)).scalar_one()
+            rows = conn.execute(q.limit(limit).offset(offset)).mappings().all()
+        return [_stored(r) for r in rows], int(total)
+
+    def decision_summaries(
+        self,
+        tenant: str,
+        depot: str | None = None,
+        since: datetime | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[StoredDecision], int]:
+        """:meth:`list_decisions` without the stored JSON (problem, policy and decision left empty): a page of
+        summaries reads a few hundred bytes a row instead of parsing about 0.33 MB of JSON per row."""
+        light = [c for c in decisions.c if c.name not in ("problem_json", "policy_json", "decision_json")]
+        where = self._where(tenant, depot, since, status)
+        q = select(*light).where(*where).order_by(decisions.c.created.desc(), decisions.c.id.desc())
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(decisions).where(*where)).scalar_one()
+            rows = conn.execute(q.limit(limit).offset(offset)).mappings().all()
+        return [_stored(r) for r in rows], int(total)
+
+    @staticmethod
+    def _where(tenant: str, depot: str | None, since: datetime | None, status: str | None) -> list:
+        """Filters of a decision listing."""
         where = [decisions.c.tenant == tenant]
         if depot:
             where.append(decisions.c.depots.contains(f"|{depot}|", autoescape=True))
@@ -155,11 +184,7 @@ class Store:
             where.append(decisions.c.created >= _utc(since))
         if status:
             where.append(decisions.c.status == status)
-        q = select(decisions).where(*where).order_by(decisions.c.created.desc(), decisions.c.id.desc())
-        with self.engine.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(decisions).where(*where)).scalar_one()
-            rows = conn.execute(q.limit(limit).offset(offset)).mappings().all()
-        return [_stored(r) for r in rows], int(total)
+        return where
 
     # reviews
     def add_review(
@@ -298,7 +323,7 @@ def _stored(row: Any) -> StoredDecision:
         problem_hash=row["problem_hash"],
         engine_version=row["engine_version"],
         total_usd=float(row["total_usd"]),
-        problem=json.loads(row["problem_json"]),
-        policy=json.loads(row["policy_json"]),
-        decision=json.loads(row["decision_json"]),
+        problem=json.loads(row["problem_json"]) if "problem_json" in row else {},
+        policy=json.loads(row["policy_json"]) if "policy_json" in row else {},
+        decision=json.loads(row["decision_json"]) if "decision_json" in row else {},
     )

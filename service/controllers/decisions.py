@@ -74,8 +74,8 @@ class DecisionController(Controller):
         )
         return Decision.model_validate(stored.decision)
 
-    @get("/", operation_id="listDecisions", summary="List decisions", guards=[requires("read")])
-    async def list(
+    @get("/", operation_id="listDecisions", summary="List decisions", guards=[requires("read")], sync_to_thread=True)
+    def list(
         self,
         request: Request,
         principal: NamedDependency[Principal],
@@ -89,7 +89,7 @@ class DecisionController(Controller):
         store: Store = request.app.state.store
         if since is not None and since.tzinfo is None:
             raise ClientException("since must carry a UTC offset, e.g. 2025-07-14T00:00:00Z")
-        rows, total = store.list_decisions(
+        rows, total = store.decision_summaries(
             principal.tenant, depot, since, status, limit=page_size, offset=(page - 1) * page_size
         )
         reviews = store.reviews_of_many(principal.tenant, [r.decision_id for r in rows])
@@ -109,15 +109,25 @@ class DecisionController(Controller):
         ]
         return DecisionPage(items=items, page=page, page_size=page_size, total=total)
 
-    @get("/{decision_id:str}", operation_id="getDecision", summary="One decision", guards=[requires("read")])
-    async def get_one(
-        self, request: Request, principal: NamedDependency[Principal], decision_id: FromPath[str]
-    ) -> Decision:
+    @get(
+        "/{decision_id:str}",
+        operation_id="getDecision",
+        summary="One decision",
+        guards=[requires("read")],
+        sync_to_thread=True,
+    )
+    def get_one(self, request: Request, principal: NamedDependency[Principal], decision_id: FromPath[str]) -> Decision:
         """The stored Decision."""
         return Decision.model_validate(self._get(request.app.state.store, principal, decision_id).decision)
 
-    @get("/{decision_id:str}/trace", operation_id="getDecisionTrace", summary="Full trace", guards=[requires("read")])
-    async def trace(
+    @get(
+        "/{decision_id:str}/trace",
+        operation_id="getDecisionTrace",
+        summary="Full trace",
+        guards=[requires("read")],
+        sync_to_thread=True,
+    )
+    def trace(
         self, request: Request, principal: NamedDependency[Principal], decision_id: FromPath[str]
     ) -> dict[str, Any]:
         """Inputs (stored copy and content hash), policy, engine version, rules fired, constraints and their
@@ -159,8 +169,9 @@ class DecisionController(Controller):
         operation_id="explainDecision",
         summary="Why this charger, why now",
         guards=[requires("read")],
+        sync_to_thread=True,
     )
-    async def explain(
+    def explain(
         self,
         request: Request,
         principal: NamedDependency[Principal],

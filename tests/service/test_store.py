@@ -114,3 +114,18 @@ def test_a_concurrent_duplicate_insert_returns_the_stored_row(store: Store, monk
     monkeypatch.setattr(store, "get_decision", racing_get)
     again = store.add_decision(tenant, row("d1", datetime.now(UTC)))
     assert again.created == first.created
+
+
+def test_summaries_are_the_listing_without_the_stored_json(store: Store) -> None:
+    # issue 15.10: a listing parsed ~0.33 MB of stored JSON per row on the event loop
+    t = f"s-{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    big = {**row("d1", now), "decision": {"decision_id": "d1", "plan": list(range(50_000))}}
+    store.add_decision(t, big)
+    store.add_decision(t, row("d2", now + timedelta(seconds=1), status="fallback"))
+    full, n = store.list_decisions(t)
+    light, m = store.decision_summaries(t)
+    assert n == m == 2 and [r.decision_id for r in light] == [r.decision_id for r in full] == ["d2", "d1"]
+    assert [(r.status, r.total_usd, r.depots) for r in light] == [(r.status, r.total_usd, r.depots) for r in full]
+    assert all(r.decision == {} and r.problem == {} for r in light)
+    assert store.decision_summaries(t, status="fallback")[1] == 1
