@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -173,6 +174,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from service.store import Store
 
     settings = Settings.from_env(db_url=args.db, solver_workers=args.workers)
+    # the dashboard's server reads the API here, never at an address a page visitor chooses
+    own = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    os.environ.setdefault("FLEETCHARGE_API_URL", f"http://{own}:{args.port}")
     store = Store(settings.db_url)
     text, key = seed_demo(store, Path(args.demo_request), args.host, args.port)
     print(text, flush=True)

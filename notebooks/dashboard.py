@@ -19,11 +19,10 @@ with app.setup:
 
 @app.function
 def api_base_url() -> str:
-    """The decision API that serves this dashboard (the page's own host), else ``FLEETCHARGE_API_URL``."""
-    request = mo.app_meta().request
-    if request is not None and request.url.get("netloc"):
-        scheme = "https" if request.url.get("scheme") in ("https", "wss") else "http"
-        return f"{scheme}://{request.url['netloc']}"
+    """The decision API this dashboard reads: ``FLEETCHARGE_API_URL`` (``fleetcharge serve`` sets it to its own
+    address), else the local default. Never taken from the page or its request: the dashboard's server makes
+    the requests, so a URL a visitor could choose would let them aim it at any host (server-side request
+    forgery)."""
     return os.environ.get("FLEETCHARGE_API_URL", DEFAULT_API)
 
 
@@ -45,9 +44,9 @@ def intro():
 
 @app.cell
 def key_input():
-    api_url = mo.ui.text(value=api_base_url(), label="decision API")
+    api_url = api_base_url()
     key = mo.ui.text(value=os.environ.get("FLEETCHARGE_KEY", ""), kind="password", label="API key", full_width=True)
-    mo.hstack([api_url, key], justify="start", widths=[1, 2])
+    mo.hstack([mo.md(f"decision API: `{api_url}`"), key], justify="start", widths=[1, 2])
     return api_url, key
 
 
@@ -61,7 +60,7 @@ def refresh_state():
 def latest(api_url, get_refresh, key):
     mo.stop(not key.value, mo.callout(mo.md("Enter your API key to see the latest decisions."), kind="info"))
     get_refresh()  # re-read after an approval or override
-    source = ApiSource(api_url.value, key.value)
+    source = ApiSource(api_url, key.value)
     per_depot = latest_per_depot(source.table())
     mo.stop(per_depot.empty, mo.md("No decisions yet."))
     depot = mo.ui.dropdown(list(per_depot["depot"]), value=per_depot["depot"].iloc[0], label="depot")

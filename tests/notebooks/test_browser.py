@@ -169,3 +169,14 @@ def test_dashboard_runs_headless_against_the_served_api(service: str, seeded_sto
     assert defs["decision_id"] == seeded_store.decision_id
     assert defs["decision"].cost.total_usd == seeded_store.decision["cost"]["total_usd"]
     assert list(defs["per_depot"]["depot"]) == ["lax-1"]
+
+
+def test_the_dashboard_has_no_address_a_visitor_can_aim_its_server_at(monkeypatch) -> None:
+    """Issue 15.11: the dashboard's server fetched any URL typed into its "decision API" box. Now the address
+    comes from FLEETCHARGE_API_URL only (``fleetcharge serve`` sets its own), and the page has no field for it."""
+    from tests.notebooks.conftest import run_notebook
+
+    monkeypatch.setenv("FLEETCHARGE_API_URL", "http://127.0.0.1:9")
+    monkeypatch.delenv("FLEETCHARGE_KEY", raising=False)
+    defs = run_notebook("dashboard")
+    assert defs["api_url"] == "http://127.0.0.1:9"  # a plain string from the environment, not a widget
