@@ -227,8 +227,77 @@ def _cmd_keys_create(args: argparse.Namespace) -> int:
     if not args.tenant.strip():
         raise InputError([_problem("tenant must not be empty", "--tenant")])
     store = Store(Settings.from_env(db_url=args.db).db_url)
-    key = store.create_key(args.tenant, scopes)
+    key = store.create_key(args.tenant, scopes, args.label, _expiry(args.expires))
     store.audit(args.tenant, prefix_of(key), "key.create", "api_key", {"scopes": sorted(scopes), "by": "cli"})
+    print(key)
+    return 0
+
+
+def _expiry(text: str | None):
+    """``--expires`` as an aware datetime (None if not given); a clear error naming the flag otherwise."""
+    from datetime import datetime
+
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError([_problem(f"not an ISO time: {text!r}", "--expires")]) from None
+    if when.tzinfo is None:
+        raise InputError([_problem("give the time with its offset, e.g. 2027-01-01T00:00:00+00:00", "--expires")])
+    return when
+
+
+def _key_store(args: argparse.Namespace):
+    from service.settings import Settings
+    from service.store import Store
+
+    return Store(Settings.from_env(db_url=args.db).db_url)
+
+
+def _cmd_keys_list(args: argparse.Namespace) -> int:
+    rows = _key_store(args).list_keys(args.tenant)
+    if args.json:
+        for r in rows:
+            print(json.dumps({k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in r.items()}))
+        return 0
+    print(
+        f"{'prefix':<9} {'tenant':<16} {'state':<8} {'scopes':<28} {'label':<10} {'created':<20} {'expires':<20} last used"
+    )
+    for r in rows:
+        when = {k: r[k].strftime("%Y-%m-%d %H:%M") if r[k] else "-" for k in ("created", "expires", "last_used")}
+        print(
+            f"{r['prefix']:<9} {r['tenant']:<16} {r['state']:<8} {','.join(r['scopes']):<28} {r['label'] or '-':<10} "
+            f"{when['created']:<20} {when['expires']:<20} {when['last_used']}"
+        )
+    return 0
+
+
+def _cmd_keys_revoke(args: argparse.Namespace) -> int:
+    store = _key_store(args)
+    found = next((k for k in store.list_keys() if k["prefix"] == args.prefix), None)
+    if found is None or not store.revoke_key(args.prefix):
+        raise InputError(
+            [_problem(f"no active key with prefix {args.prefix!r} (see `fleetcharge keys list`)", "prefix")]
+        )
+    store.audit(found["tenant"], args.prefix, "key.revoke", f"api_key:{args.prefix}", {"by": "cli"})
+    print(f"revoked {args.prefix} ({found['tenant']})")
+    return 0
+
+
+def _cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from service.auth import prefix_of
+
+    store = _key_store(args)
+    found = next((k for k in store.list_keys() if k["prefix"] == args.prefix), None)
+    key = None if found is None else store.rotate_key(args.prefix, expires=_expiry(args.expires))
+    if key is None:
+        raise InputError(
+            [_problem(f"no active key with prefix {args.prefix!r} (see `fleetcharge keys list`)", "prefix")]
+        )
+    store.audit(
+        found["tenant"], args.prefix, "key.rotate", f"api_key:{args.prefix}", {"new": prefix_of(key), "by": "cli"}
+    )
     print(key)
     return 0
 
@@ -392,7 +461,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--db", default=None, help="SQLAlchemy URL or SQLite file [default: $FLEETCHARGE_DB or ./fleetcharge.db]"
     )
+    p.add_argument("--expires", default=None, help="ISO time with offset when the key stops working [default: never]")
+    p.add_argument("--label", default=None, help="what the key is for (shown in keys list)")
     p.set_defaults(func=_cmd_keys_create)
+    db_help = "SQLAlchemy URL or SQLite file [default: $FLEETCHARGE_DB or ./fleetcharge.db]"
+    p = keys.add_parser("list", help="every key: prefix, tenant, scopes, label, created, expires, last used, state")
+    p.add_argument("--tenant", default=None, help="only this tenant's keys")
+    p.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    p.add_argument("--db", default=None, help=db_help)
+    p.set_defaults(func=_cmd_keys_list)
+    for name, helptext, func in (
+        ("revoke", "revoke a key by its prefix (it stops working at once)", _cmd_keys_revoke),
+        (
+            "rotate",
+            "a new key with the same tenant, scopes and label; the old one revoked; prints the new key",
+            _cmd_keys_rotate,
+        ),
+    ):
+        p = keys.add_parser(name, help=helptext)
+        p.add_argument("prefix", help="the 8 characters after 'fc_' (keys list shows them)")
+        p.add_argument("--db", default=None, help=db_help)
+        if name == "rotate":
+            p.add_argument("--expires", default=None, help="ISO time with offset when the new key stops working")
+        p.set_defaults(func=func)
     return parser
 
 

@@ -11,12 +11,14 @@ from engine import __version__
 from service.controllers.audit import AuditController
 from service.controllers.bills import BillController
 from service.controllers.decisions import DecisionController
+from service.controllers.keys import KeyController
 from service.controllers.policies import PolicyController
 from service.controllers.system import SystemController
 from service.controllers.telemetry import TelemetryController, VehicleController
 from service.errors import HANDLERS
 from service.metrics import Metrics, metrics_middleware
 from service.planner import Planner
+from service.rate_limit import RateLimiter, RateLimits
 from service.request_checks import check_request
 from service.settings import Settings
 from service.store import Store
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             PolicyController,
             BillController,
             AuditController,
+            KeyController,
             SystemController,
             TelemetryController,
             VehicleController,
@@ -68,4 +71,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.triggers = TriggerWatch(store, app.state.telemetry)
     app.state.planner = planner
     app.state.metrics = Metrics()
+    app.state.rate_limits = RateLimits(
+        per_key=RateLimiter(settings.requests_per_key_s, settings.burst_per_key),
+        failed=RateLimiter(settings.failed_auth_per_client_s, settings.failed_auth_burst),
+    )
     return app

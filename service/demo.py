@@ -1,9 +1,10 @@
-"""Seeding the demo tenant for ``make run``: the demo depot as tenant ``demo``, a fresh demo key, a curl line."""
+"""Seeding the demo tenant for ``make run``: the demo depot as tenant ``demo``, the demo key (once per store), curl lines."""
 
 from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -14,31 +15,42 @@ from service.store import Store
 
 DEMO_DEPOT = Path(__file__).resolve().parents[1] / "examples" / "demo_depot"
 TENANT = "demo"
+SUMMARY_KEY_LIFE = timedelta(minutes=15)  # the plan-scope key of the serve-time demo decision
 
 
 def seed_demo(store: Store, request_path: Path, host: str, port: int) -> tuple[str, str]:
     """Store the demo depot for tenant ``demo``, write a ready request body to ``request_path`` and return the
-    lines to print (a new demo key with all scopes and curl commands that use it) and the key."""
+    lines to print and a key for the serve-time demo decision. The demo key (all scopes, label ``demo``) is
+    created once per store and shown once, the first time; later starts say how to get a new one
+    (``fleetcharge keys rotate``). The returned key is a plan-scope key that expires after
+    ``SUMMARY_KEY_LIFE`` (the demo decision ``serve`` posts through the API), never printed."""
     problem = load_problem(DEMO_DEPOT)
     body = problem.model_dump(mode="json", by_alias=True)
     store.put_fleet(TENANT, "demo_depot", body)
-    key = store.create_key(TENANT, frozenset(SCOPES))
-    store.audit(TENANT, prefix_of(key), "key.create", "api_key", {"scopes": sorted(SCOPES), "by": "serve"})
     request_path.write_text(json.dumps({"problem": body, "policy": "courier"}), encoding="utf-8")
     base = f"http://{host}:{port}"
-    text = "\n".join(
-        [
-            f"fleetcharge decision API on {base}  (docs: {base}/schema, OpenAPI: {base}/schema/openapi.json)",
-            f"demo tenant 'demo', API key (all scopes, shown once): {key}",
-            "plan the demo depot under the courier policy:",
-            f"  curl -s -X POST {base}/v1/decisions -H 'Authorization: Bearer {key}' "
-            f"-H 'Content-Type: application/json' --data @{request_path.resolve()}",
-            "then list decisions:",
-            f"  curl -s {base}/v1/decisions -H 'Authorization: Bearer {key}'",
-            f"dispatcher dashboard (enter the key): {base}/dashboard/",
-        ]
+    lines = [f"fleetcharge decision API on {base}  (docs: {base}/schema, OpenAPI: {base}/schema/openapi.json)"]
+    if store.has_key_labelled(TENANT, "demo"):
+        lines.append(
+            "demo tenant 'demo': its API key was shown when this store was created; "
+            "`fleetcharge keys list` shows its prefix, `fleetcharge keys rotate PREFIX` makes a new one"
+        )
+    else:
+        key = store.create_key(TENANT, frozenset(SCOPES), label="demo")
+        store.audit(TENANT, prefix_of(key), "key.create", "api_key", {"scopes": sorted(SCOPES), "by": "serve"})
+        lines.append(f"demo tenant 'demo', API key (all scopes, shown this once): {key}")
+    lines += [
+        "plan the demo depot under the courier policy (KEY: the demo key):",
+        f'  curl -s -X POST {base}/v1/decisions -H "Authorization: Bearer $KEY" '
+        f"-H 'Content-Type: application/json' --data @{request_path.resolve()}",
+        "then list decisions:",
+        f'  curl -s {base}/v1/decisions -H "Authorization: Bearer $KEY"',
+        f"dispatcher dashboard (enter the key): {base}/dashboard/",
+    ]
+    summary_key = store.create_key(
+        TENANT, frozenset({"read", "plan"}), label="serve-demo", expires=datetime.now(UTC) + SUMMARY_KEY_LIFE
     )
-    return text, key
+    return "\n".join(lines), summary_key
 
 
 def post_demo_decision(base_url: str, key: str, request_path: Path, wait_s: float = 60.0) -> str:

@@ -176,3 +176,23 @@ class ReleaseRequest(_Body):
     """The corrected payload; without one the original is re-checked."""
 
     event: dict[str, Any] | None = None
+
+
+class KeyInfo(BaseModel):
+    """An API key as the tenant's admin sees it (never the key or its hash)."""
+
+    prefix: str
+    tenant: str
+    scopes: list[str]
+    label: str | None
+    created: datetime
+    expires: datetime | None
+    revoked: datetime | None
+    last_used: datetime | None = Field(description="Last request with it (to the minute).")
+    state: Literal["active", "expired", "revoked"]
+
+
+class RotatedKey(KeyInfo):
+    """The new key of a rotation: ``key`` is shown this once."""
+
+    key: str

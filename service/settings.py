@@ -19,6 +19,12 @@ class Settings(BaseModel):
     time_limit_s: float = Field(60.0, gt=0, le=3600, description="Solver time limit per decision [s].")
     max_body_bytes: int = Field(8 * 1024 * 1024, gt=0, description="Largest request body [bytes].")
     max_vehicle_slots: int = Field(500_000, gt=0, description="Largest problem: vehicles x slots [-].")
+    requests_per_key_s: float = Field(50.0, gt=0, description="Sustained requests per API key [1/s].")
+    burst_per_key: int = Field(200, ge=1, description="Requests a key may send at once beyond its rate [-].")
+    failed_auth_per_client_s: float = Field(
+        2.0, gt=0, description="Sustained requests with a bad key per client address [1/s]."
+    )
+    failed_auth_burst: int = Field(20, ge=1, description="Bad-key requests a client may send at once [-].")
     dask_scheduler: str | None = Field(
         None,
         description="Address of a Dask scheduler (e.g. 'tcp://10.0.0.5:8786'): depot groups are solved on its "

@@ -1,6 +1,6 @@
 """The service's tables (SQLAlchemy 2 Core) and their creation. Every row carries its tenant.
 
-- ``api_keys``: hashed keys with tenant and scopes.
+- ``api_keys``: hashed keys with tenant, scopes, label, expiry, revocation and last use.
 - ``decisions``: append-only; the stored inputs (problem, policy, strategy) and the Decision JSON.
 - ``reviews``: append-only approvals and overrides of decisions.
 - ``audit``: append-only log of every control action.
@@ -32,11 +32,13 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     insert,
+    inspect,
     select,
     text,
+    update,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: api_keys.label, expires, revoked, last_used
 APPEND_ONLY = (
     "decisions",
     "reviews",
@@ -57,6 +59,14 @@ api_keys = Table(
     Column("key_hash", String(64), nullable=False),
     Column("scopes", String(64), nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
+    *(
+        KEY_LIFE_COLUMNS := (  # schema version 2 (added to older stores by create_schema)
+            Column("label", String(40), nullable=True),
+            Column("expires", DateTime(timezone=True), nullable=True),
+            Column("revoked", DateTime(timezone=True), nullable=True),
+            Column("last_used", DateTime(timezone=True), nullable=True),
+        )
+    ),
 )
 
 decisions = Table(
@@ -198,13 +208,21 @@ def postgres_triggers(table: str) -> list[str]:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables, append-only triggers and the schema version row."""
+    """Create missing tables, append-only triggers and the schema version row; bring an older store's tables to
+    this version (columns added, the version row raised)."""
     metadata.create_all(engine)
     dialect = engine.dialect.name
+    present = {c["name"] for c in inspect(engine).get_columns("api_keys")}
     with engine.begin() as conn:
+        for column in KEY_LIFE_COLUMNS:
+            if column.name not in present:  # a version-1 store
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.execute(text(f"ALTER TABLE api_keys ADD COLUMN {column.name} {kind}"))
         for table in APPEND_ONLY:
             statements = sqlite_triggers(table) if dialect == "sqlite" else postgres_triggers(table)
             for statement in statements if dialect in ("sqlite", "postgresql") else []:
                 conn.execute(text(statement))
         if conn.execute(select(func.count()).select_from(schema_version)).scalar_one() == 0:
             conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+        else:
+            conn.execute(update(schema_version).values(version=SCHEMA_VERSION))
