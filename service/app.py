@@ -17,6 +17,7 @@ from service.controllers.system import SystemController
 from service.controllers.telemetry import TelemetryController, VehicleController
 from service.errors import HANDLERS
 from service.metrics import Metrics, metrics_middleware
+from service.openapi_facts import document
 from service.planner import Planner
 from service.rate_limit import RateLimiter, RateLimits
 from service.request_checks import check_request
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         on_shutdown=[shutdown],
         debug=False,
     )
+    document(app)  # status codes, security and strict bodies as the server really behaves
     app.state.settings = settings
     app.state.store = store
     app.state.telemetry = TelemetryStore(store)

@@ -63,7 +63,15 @@ class ReviewRequest(_Body):
 class OverrideRequest(_Body):
     """Override a decision: what changes and why."""
 
-    changes: dict[str, Any] = Field(min_length=1, description="What the dispatcher changes, e.g. per vehicle.")
+    changes: dict[str, Any] = Field(description="What the dispatcher changes (an object, not empty), e.g. per vehicle.")
+
+    @field_validator("changes")
+    @classmethod
+    def _some_change(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if not value:
+            raise ValueError("an override must change something")
+        return value
+
     reason: str = Field(min_length=1, max_length=2000)
 
 

@@ -80,17 +80,19 @@ class DecisionController(Controller):
         request: Request,
         principal: NamedDependency[Principal],
         depot: FromQuery[str | None] = None,
-        since: FromQuery[datetime | None] = None,
+        since: Annotated[
+            str | None,
+            QueryParameter(description="ISO 8601 time with its offset, e.g. 2025-07-14T00:00:00Z", max_length=64),
+        ] = None,
         status: FromQuery[str | None] = None,
         page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> DecisionPage:
         """The tenant's decisions, newest first, filtered by depot, creation time and status."""
         store: Store = request.app.state.store
-        if since is not None and since.tzinfo is None:
-            raise ClientException("since must carry a UTC offset, e.g. 2025-07-14T00:00:00Z")
+        after = None if since is None else _iso_time(since)
         rows, total = store.decision_summaries(
-            principal.tenant, depot, since, status, limit=page_size, offset=(page - 1) * page_size
+            principal.tenant, depot, after, status, limit=page_size, offset=(page - 1) * page_size
         )
         reviews = store.reviews_of_many(principal.tenant, [r.decision_id for r in rows])
         items = [
@@ -291,3 +293,14 @@ class DecisionController(Controller):
     ) -> ReviewResult:
         """Record a dispatcher's changes to a decision, with the required reason."""
         return self._review(request.app.state.store, principal, decision_id, "override", data.reason, data.changes)
+
+
+def _iso_time(text: str) -> datetime:
+    """``since`` as an aware time: ISO 8601 with an offset only (a bare number such as 0.5 is not a time)."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ClientException(f"since: not an ISO 8601 time: {text!r}; e.g. 2025-07-14T00:00:00Z") from None
+    if when.tzinfo is None:
+        raise ClientException("since must carry a UTC offset, e.g. 2025-07-14T00:00:00Z")
+    return when

@@ -115,3 +115,26 @@ def test_json_depth_counts_brackets_outside_strings_only() -> None:
     assert json_depth(b'{"a": [1, {"b": "[[[{{{"}], "c": "\\"]]]"}') == 3
     assert json_depth(b"[]") == 1 and json_depth(b'"x"') == 0
     assert json_depth(b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1)) == MAX_JSON_DEPTH + 1
+
+
+def test_the_schema_says_what_the_server_does(client) -> None:
+    # issue 15.13: undocumented 401/404/422, schema-valid bodies refused, public endpoints declared protected
+    doc = client.get("/schema/openapi.json").json()
+    assert "security" not in doc or not doc["security"]
+    for path in ("/health", "/health/ready", "/metrics"):
+        assert not doc["paths"][path]["get"].get("security"), path
+    create = doc["paths"]["/v1/decisions"]["post"]
+    assert create["security"] == [{"bearer": []}]
+    assert {"400", "401", "403", "413", "422", "429", "503"} <= set(create["responses"])
+    assert "404" in doc["paths"]["/v1/decisions/{decision_id}"]["get"]["responses"]
+    assert "409" in doc["paths"]["/v1/decisions/{decision_id}/approve"]["post"]["responses"]
+    schemas = doc["components"]["schemas"]
+    for name in ("DecisionRequest", "PlanningProblem", "Vehicle", "ReviewRequest", "OverrideRequest", "Policy"):
+        assert schemas[name]["additionalProperties"] is False, name
+    assert schemas["OverrideRequest"]["properties"]["changes"]["type"] == "object"
+
+
+def test_since_must_be_an_iso_time(client, keys) -> None:
+    assert client.get("/v1/decisions?since=0.5", headers=keys.reader).status_code == 400  # answered 200
+    assert client.get("/v1/decisions?since=2025-07-14T00:00:00", headers=keys.reader).status_code == 400
+    assert client.get("/v1/decisions?since=2025-07-14T00:00:00Z", headers=keys.reader).status_code == 200

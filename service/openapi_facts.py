@@ -1,0 +1,102 @@
+"""The OpenAPI document made to say what the server does (issue 15.13): every status code an operation can
+answer, no security requirement on the public endpoints, ``additionalProperties: false`` on every body model
+that refuses extra keys.
+
+Litestar documents the success and validation codes of each handler; the codes that come from the layers around
+the handlers (authentication 401, scopes 403, rate limits 429, request checks 400, body size 413, a missing
+resource 404, a crashed or overlong solve 503) are added here, once, from what those layers do.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from litestar import Litestar
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, Schema
+from litestar.openapi.spec.enums import OpenAPIType
+from pydantic import BaseModel
+
+from engine import domain
+from engine.policy import schema as policy_schema
+from service import schemas as api_schemas
+
+PUBLIC = {"/health", "/health/ready", "/metrics"}  # no key needed
+SOLVES = {"createDecision", "replayDecision", "ingestTelemetry"}  # may answer 503 from the solver
+WHY = {
+    "400": "Bad request: a control character in the path or query, JSON nested deeper than 64 levels, or a body "
+    "that is not JSON",
+    "401": "No API key, or an unknown, revoked or expired one",
+    "403": "The key lacks the scope this operation needs",
+    "404": "No such resource in the caller's tenant",
+    "409": "Not in a state that allows it: already approved or released, or a shadow-mode decision",
+    "413": "The body is larger than the service accepts",
+    "422": "Invalid input: one {field, message} per mistake",
+    "429": "Over the key's (or the client's bad-key) request rate; see Retry-After",
+    "503": "The solve process crashed or ran past the hard limit; see Retry-After",
+}
+
+
+def _error_body() -> Schema:
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        properties={
+            "status_code": Schema(type=OpenAPIType.INTEGER),
+            "detail": Schema(type=OpenAPIType.STRING),
+            "errors": Schema(
+                type=OpenAPIType.ARRAY,
+                items=Schema(
+                    type=OpenAPIType.OBJECT,
+                    properties={"field": Schema(type=OpenAPIType.STRING), "message": Schema(type=OpenAPIType.STRING)},
+                ),
+            ),
+        },
+        required=["status_code", "detail"],
+    )
+
+
+def _strict_models() -> set[str]:
+    """Names of the pydantic models at the boundary that refuse extra keys."""
+    out = set()
+    for module in (domain, policy_schema, api_schemas):
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, BaseModel) and cls.model_config.get("extra") == "forbid":
+                out.add(name)
+    return out
+
+
+def document(app: Litestar) -> None:
+    """Complete ``app``'s OpenAPI document in place (before it is first served)."""
+    doc = app.openapi_schema
+    doc.security = None  # per operation instead: the public ones have none
+    doc.components.schemas["ErrorBody"] = _error_body()
+    error = Reference(ref="#/components/schemas/ErrorBody")
+    for path, item in doc.paths.items():
+        for method in ("get", "post", "put", "patch", "delete"):
+            op = getattr(item, method)
+            if op is None:
+                continue
+            codes = {"400"}
+            if path not in PUBLIC:
+                op.security = [{"bearer": []}]
+                codes |= {"401", "403", "429"}
+            if "{" in path:
+                codes.add("404")
+            if method in ("post", "put", "patch"):
+                codes |= {"413", "422"}
+            if op.parameters:
+                codes.add("422")
+            if op.operation_id in SOLVES:
+                codes.add("503")
+            if path.rsplit("/", 1)[-1] in ("approve", "override", "release"):
+                codes.add("409")
+            responses = op.responses or {}
+            for code in sorted(codes):
+                if code not in responses:
+                    responses[code] = OpenAPIResponse(
+                        description=WHY[code], content={"application/json": OpenAPIMediaType(schema=error)}
+                    )
+            op.responses = responses
+    strict = _strict_models()
+    for name, schema in doc.components.schemas.items():
+        if name in strict and isinstance(schema, Schema) and schema.type == OpenAPIType.OBJECT:
+            schema.additional_properties = False
