@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/acn_2019_03.py --online-caps all
 	$(BIN)/python bench/api.py --requests 50
 	$(BIN)/python bench/ingest.py
+	$(BIN)/pytest -q -m slow
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -4,11 +4,20 @@ At-least-once delivery is made effectively exactly-once: messages are acknowledg
 batch holding them is committed (paho's manual acks), so a crash before the commit means redelivery, and a
 redelivered event is a duplicate by its ``event_id``. A message may hold one payload or a JSON list of them. The
 client reconnects with exponential backoff (1 s doubling to 60 s) and resubscribes on every connect.
+
+Delivery promise, exactly: every message the broker accepted (QoS 1) is stored once, provided the broker still
+holds it when the ingester comes back. While the ingester is away the broker queues its messages up to its
+``max_queued_messages`` (Mosquitto's default, 1000, is minutes at fleet rates; ``service/mosquitto.conf`` ships
+1,000,000, about 80 minutes at 200 messages/s). Beyond that the broker drops them: the ingester then reports
+the broker's dropped count (``$SYS/broker/publish/messages/dropped``): ``broker_dropped_total`` since the broker
+started (a warning at connect when it is not 0: drops during the outage), ``broker_dropped`` its rise while
+connected, both in its log.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,6 +28,9 @@ import paho.mqtt.client as mqtt
 
 from service.telemetry_store import Outcome, TelemetryStore
 from service.triggers import TriggerWatch
+
+log = logging.getLogger("fleetcharge.mqtt")
+DROPPED_TOPIC = "$SYS/broker/publish/messages/dropped"  # Mosquitto's count of dropped messages
 
 
 def parse_broker(url: str) -> tuple[str, int]:
@@ -44,6 +56,9 @@ class MqttIngest:
     messages: int = 0
     connects: int = 0
     decisions: int = 0  # made by triggers
+    broker_dropped: int = 0  # rise of the broker's dropped-message count since the first reading
+    broker_dropped_total: int = 0  # the broker's dropped-message count since it started (its latest reading)
+    dropped_baseline: int | None = None
 
     def __post_init__(self) -> None:
         self.host, self.port = parse_broker(self.broker)
@@ -61,9 +76,38 @@ class MqttIngest:
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
         if not reason.is_failure:
             self.connects += 1
-            client.subscribe(self.topic, qos=1)
+            client.subscribe([(self.topic, 1), (DROPPED_TOPIC, 0)])
+
+    def _on_dropped(self, msg: mqtt.MQTTMessage) -> None:
+        """The broker's count of messages it dropped (all clients, since it started): a rise while this
+        ingester holds its session means messages meant for it may be gone (its queue overflowed)."""
+        try:
+            count = int(msg.payload)
+        except ValueError:
+            return
+        if self.dropped_baseline is None:
+            self.dropped_baseline = count
+            if count > 0:
+                log.warning(
+                    "the MQTT broker has dropped %d messages since it started (a queue for a persistent session "
+                    "overflowed while this ingester was away?): raise max_queued_messages, see "
+                    "service/mosquitto.conf",
+                    count,
+                )
+        self.broker_dropped_total = count
+        rise = count - self.dropped_baseline
+        if rise > self.broker_dropped:
+            log.warning(
+                "the MQTT broker dropped %d messages since this ingester started (its queue for a persistent "
+                "session overflowed?): raise max_queued_messages, see service/mosquitto.conf",
+                rise,
+            )
+        self.broker_dropped = max(self.broker_dropped, rise)
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic == DROPPED_TOPIC:
+            self._on_dropped(msg)
+            return
         try:
             body = json.loads(msg.payload)
         except ValueError:
