@@ -4,8 +4,14 @@
    ``POST /v1/decisions`` one request at a time (after a warm-up that starts the workers); medians.
 2. Load: N concurrent plan requests on the demo depot; all must answer 201. Meanwhile ``/health`` is polled every
    50 ms; its p50/p99 latency is reported.
+3. Waves (``--waves-s``): waves of ``--wave`` concurrent plan requests (a 12-vehicle cut of the demo depot) for
+   that many seconds, one solve process killed with SIGKILL half way: every request must be answered (201, or
+   503 for the killed solve), the solver back to full strength after; ``/health`` p99 meanwhile.
+4. Reads: ``--wave`` concurrent ``GET /v1/decisions`` (page of 50) after the waves; p50 / p95.
 
-Run: ``python bench/api.py [--requests 50] [--policy courier] [--workers 2] [--small-vehicles 12]``.
+The server runs with the per-key rate limit lifted (``FLEETCHARGE_REQUESTS_PER_KEY_S``): one key sends it all.
+Run: ``python bench/api.py [--requests 50] [--policy courier] [--workers 2] [--small-vehicles 12]
+[--waves-s 120] [--wave 200]``.
 """
 
 from __future__ import annotations
@@ -55,7 +61,8 @@ def demo_cut(n: int):
 def start_server(port: int, workers: int, db: Path) -> tuple[subprocess.Popen, str]:
     cmd = [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--db", str(db)]
     cmd += ["--workers", str(workers), "--no-summary", "--demo-request", str(db.with_suffix(".json"))]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    env = {**os.environ, "FLEETCHARGE_REQUESTS_PER_KEY_S": "1000000", "FLEETCHARGE_BURST_PER_KEY": "1000000"}
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     key = ""
     while not key:
         line = proc.stdout.readline()
@@ -116,6 +123,86 @@ async def load(base: str, key: str, body: dict, n: int) -> dict:
     }
 
 
+def solve_processes() -> list[int]:
+    """Pids of running solve processes (``fleetcharge-solve``), from /proc."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip().startswith("fleetcharge-sol"):
+                    out.append(int(entry.name))
+            except OSError:
+                continue
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def waves(base: str, key: str, body: dict, wave: int, seconds: float) -> dict:
+    """Waves of ``wave`` concurrent plan requests for ``seconds``; one solve killed half way (module doc)."""
+    import signal
+
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=wave + 5)
+    codes: dict[str, int] = {}
+    killed: list[int] = []
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits) as client:
+        stop, health = asyncio.Event(), []
+        poller = asyncio.create_task(poll_health(client, stop, health))
+        t0 = time.perf_counter()
+        n = 0
+
+        async def killer() -> None:
+            await asyncio.sleep(seconds / 2)
+            while not killed and time.perf_counter() - t0 < seconds:
+                pids = solve_processes()
+                if pids:
+                    os.kill(pids[0], signal.SIGKILL)
+                    killed.append(pids[0])
+                await asyncio.sleep(0.05)
+
+        kill_task = asyncio.create_task(killer())
+        while time.perf_counter() - t0 < seconds:
+            results = await asyncio.gather(*(post(client, body) for _ in range(wave)))
+            n += len(results)
+            for c, _s in results:
+                codes[str(c)] = codes.get(str(c), 0) + 1
+        wall = time.perf_counter() - t0
+        await kill_task
+        stop.set()
+        await poller
+        state = (await client.get("/health")).json()["solver"]
+        ready = (await client.get("/health/ready")).status_code
+        reads = await asyncio.gather(*(timed_get(client, "/v1/decisions?page_size=50") for _ in range(wave)))
+    health_ms = [h * 1000 for h in health]
+    read_s = [t for _c, t in reads]
+    return {
+        "wave": wave,
+        "requests": n,
+        "answered": sum(codes.values()),
+        "codes": codes,
+        "wall_s": round(wall, 1),
+        "solves_killed": len(killed),
+        "solver_after": state,
+        "ready_after": ready,
+        "health_samples": len(health_ms),
+        "health_p99_ms": round(percentile(health_ms, 0.99), 1),
+        "reads": len(reads),
+        "reads_all_200": all(c == 200 for c, _t in reads),
+        "read_p50_s": round(percentile(read_s, 0.5), 3),
+        "read_p95_s": round(percentile(read_s, 0.95), 3),
+    }
+
+
+async def timed_get(client: httpx.AsyncClient, path: str) -> tuple[int, float]:
+    t0 = time.perf_counter()
+    r = await client.get(path, timeout=600)
+    return r.status_code, time.perf_counter() - t0
+
+
 def overhead(base: str, key: str, problem, policy_name: str, repeats: int) -> dict:
     policy = load_policy(ROOT / "policies" / f"{policy_name}.yaml")
     tariff = load_tariff(TARIFF_DIR / f"{problem.tariff}.yaml")
@@ -151,6 +238,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--skip-overhead", action="store_true")
+    ap.add_argument("--waves-s", type=float, default=120.0, help="seconds of plan-request waves (0: skip)")
+    ap.add_argument("--wave", type=int, default=200, help="concurrent requests per wave, and concurrent reads")
     args = ap.parse_args()
     db = Path(tempfile.mkdtemp(prefix="fleetcharge-bench-")) / "api.db"
     proc, key = start_server(args.port, args.workers, db)
@@ -163,6 +252,13 @@ def main() -> None:
         body = {"problem": demo_cut(10**6).model_dump(mode="json", by_alias=True), "policy": args.policy}
         out["load_demo"] = asyncio.run(load(base, key, body, args.requests))
         print(json.dumps(out, indent=2), flush=True)
+        if args.waves_s > 0:
+            small = {
+                "problem": demo_cut(args.small_vehicles).model_dump(mode="json", by_alias=True),
+                "policy": args.policy,
+            }
+            out["waves"] = asyncio.run(waves(base, key, small, args.wave, args.waves_s))
+            print(json.dumps(out, indent=2), flush=True)
     finally:
         proc.terminate()
         proc.wait(timeout=30)

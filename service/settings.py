@@ -39,6 +39,8 @@ class Settings(BaseModel):
             "solver_workers": os.environ.get("FLEETCHARGE_SOLVER_WORKERS"),
             "time_limit_s": os.environ.get("FLEETCHARGE_TIME_LIMIT_S"),
             "dask_scheduler": os.environ.get("FLEETCHARGE_DASK_SCHEDULER"),
+            "requests_per_key_s": os.environ.get("FLEETCHARGE_REQUESTS_PER_KEY_S"),
+            "burst_per_key": os.environ.get("FLEETCHARGE_BURST_PER_KEY"),
         }
         values = {k: v for k, v in env.items() if v is not None}
         values.update({k: v for k, v in overrides.items() if v is not None})

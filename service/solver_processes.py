@@ -52,8 +52,19 @@ def _watch(server_pid: int) -> None:
             os._exit(70)
 
 
+def _name_process(name: bytes) -> None:
+    """Set this process's name as the kernel shows it (Linux ``prctl(PR_SET_NAME)``; elsewhere nothing)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _solve(conn: Connection, server_pid: int, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     """Body of a solve process: run ``fn`` and send ("ok", result) or ("error", exception) back."""
+    _name_process(b"fleetcharge-sol")  # what ps and top show (15 characters at most)
     threading.Thread(target=_watch, args=(server_pid,), daemon=True, name="watch-server").start()
     try:
         out: tuple[str, Any] = ("ok", fn(*args, **kwargs))

@@ -119,3 +119,21 @@ def test_solves_end_when_the_server_is_killed(tmp_path):
         assert wait_gone(solve, 10), "the solve outlived the server"
     finally:
         server.kill()
+
+
+def test_a_solve_process_is_named_for_ps(tmp_path):
+    solver = SolverProcesses(1, kill_after_s=60)
+    pid_file = tmp_path / "pid"
+
+    async def go():
+        task = asyncio.create_task(solver.run(nap, 60, str(pid_file)))
+        while not pid_file.exists() or not pid_file.read_text():
+            await asyncio.sleep(0.05)
+        name = Path(f"/proc/{pid_file.read_text()}/comm").read_text().strip()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return name
+
+    assert asyncio.run(go()) == "fleetcharge-sol"
+    solver.close()
