@@ -217,12 +217,7 @@ class Store:
         offset: int = 0,
     ) -> tuple[list[StoredDecision], int]:
         """A page of ``tenant``'s decisions, newest first, and the total matching."""
-        where = self._where(tenant, depot, since, status)
-        q = select(decisions).where(*where).order_by(decisions.c.created.desc(), decisions.c.id.desc())
-        with self.engine.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(decisions).where(*where)).scalar_one()
-            rows = conn.execute(q.limit(limit).offset(offset)).mappings().all()
-        return [_stored(r) for r in rows], int(total)
+        return self._page(list(decisions.c), self._where(tenant, depot, since, status), limit, offset)
 
     def decision_summaries(
         self,
@@ -236,8 +231,11 @@ class Store:
         """:meth:`list_decisions` without the stored JSON (problem, policy and decision left empty): a page of
         summaries reads a few hundred bytes a row instead of parsing about 0.33 MB of JSON per row."""
         light = [c for c in decisions.c if c.name not in ("problem_json", "policy_json", "decision_json")]
-        where = self._where(tenant, depot, since, status)
-        q = select(*light).where(*where).order_by(decisions.c.created.desc(), decisions.c.id.desc())
+        return self._page(light, self._where(tenant, depot, since, status), limit, offset)
+
+    def _page(self, columns: list, where: list, limit: int, offset: int) -> tuple[list[StoredDecision], int]:
+        """``columns`` of the decisions matching ``where``, newest first, one page, and the total matching."""
+        q = select(*columns).where(*where).order_by(decisions.c.created.desc(), decisions.c.id.desc())
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(decisions).where(*where)).scalar_one()
             rows = conn.execute(q.limit(limit).offset(offset)).mappings().all()
