@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import anyio
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException, NotFoundException
@@ -69,10 +70,21 @@ class DecisionController(Controller):
         else:
             policy, policy_name = data.policy, f"{data.policy.metadata.name} (inline)"
         decision = await self._run(request, data.problem, policy, data.strategy)
-        stored = record_decision(
-            store, principal.tenant, principal.key_prefix, decision, data.problem, policy, policy_name, data.strategy
-        )
-        return Decision.model_validate(stored.decision)
+
+        def record() -> Decision:  # JSON dumps, the insert and the stored copy's validation: off the event loop
+            stored = record_decision(
+                store,
+                principal.tenant,
+                principal.key_prefix,
+                decision,
+                data.problem,
+                policy,
+                policy_name,
+                data.strategy,
+            )
+            return Decision.model_validate(stored.decision)
+
+        return await anyio.to_thread.run_sync(record)
 
     @get("/", operation_id="listDecisions", summary="List decisions", guards=[requires("read")], sync_to_thread=True)
     def list(
