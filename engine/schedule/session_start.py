@@ -72,9 +72,9 @@ def _fill(
 ) -> Choice:
     """Give each need in ``order`` without a session the fitting option covering most LP energy (ties: shorter,
     earlier)."""
-    taken = {_dwell(needs[k]) for k in choice}
+    taken = {needs[k].key for k in choice}
     for k in order:
-        if k in choice or _dwell(needs[k]) in taken:  # one session per dwell, whatever the pool
+        if k in choice or needs[k].key in taken:  # one session per dwell, whatever the pool
             continue
         best = None
         for o, (start, length) in enumerate(options[k]):
@@ -84,14 +84,9 @@ def _fill(
                     best = (score, o)
         if best is not None:
             choice[k] = best[1]
-            taken.add(_dwell(needs[k]))
+            taken.add(needs[k].key)
             occ.take(needs[k].pool, *options[k][best[1]])
     return choice
-
-
-def _dwell(need: Need) -> tuple[str, int]:
-    """The dwell a need belongs to: (vehicle, first slot); a dwell may have needs on several pools."""
-    return need.vehicle.vehicle.id, need.dwell[0]
 
 
 def greedy_orders(needs: list[Need], sol: Solution) -> dict[str, list[int]]:
@@ -119,9 +114,9 @@ def _rounded(
     """Options by decreasing relaxation value while they fit, then the greedy fill."""
     occ, choice, taken = _Occupancy(x, held), {}, set()
     for _value, k, o in sorted(((v, k, o) for (k, o), v in relaxed.items() if v > 1e-6), key=lambda c: (-c[0], c[1:])):
-        if k not in choice and _dwell(needs[k]) not in taken and occ.fits(needs[k].pool, *options[k][o]):
+        if k not in choice and needs[k].key not in taken and occ.fits(needs[k].pool, *options[k][o]):
             choice[k] = o
-            taken.add(_dwell(needs[k]))
+            taken.add(needs[k].key)
             occ.take(needs[k].pool, *options[k][o])
     return _fill(choice, order, needs, options, sol, occ)
 
@@ -166,9 +161,9 @@ def _dive(
             kw = {t: power[i] for t, i in power_at[k]}
             used = [o for o in by_need[k] if values[col[k, o]] > 1e-6]
             o = max(used, key=lambda o, k=k, kw=kw: (_window(kw, options[k][o]), values[col[k, o]], -o))
-            if _dwell(needs[k]) not in taken and occ.fits(needs[k].pool, *options[k][o]):
+            if needs[k].key not in taken and occ.fits(needs[k].pool, *options[k][o]):
                 occ.take(needs[k].pool, *options[k][o])
-                taken.add(_dwell(needs[k]))
+                taken.add(needs[k].key)
                 choice[k] = o
             for oo in by_need[k]:
                 fixed_vars.append(xs[col[k, oo]])

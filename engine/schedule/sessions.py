@@ -48,6 +48,12 @@ class Need:
     lp_session: tuple[int, int] | None = None  # (start, length) of the LP's power on the pool, if any
     kept: tuple[int, int] | None = None  # (start, length) of a window already priced (the rounding's), if any
 
+    @property
+    def key(self) -> tuple[str, int]:
+        """The dwell this need belongs to, (vehicle, first slot): a dwell may have needs on several pools, and
+        ``Fixed`` is keyed the same way."""
+        return self.vehicle.vehicle.id, self.dwell[0]
+
 
 def needs_from(x: ScheduleInputs, sol: Solution) -> list[Need]:
     """Per vehicle dwell with energy in the LP: its main pool and full-power duration."""
@@ -97,7 +103,7 @@ def add_session_choice(m: pyo.ConcreteModel, x: ScheduleInputs, needs: list[Need
     options: dict[tuple[str, int], list[tuple[int, int]]] = {}  # dwell -> its options on every pool
     on_pool: dict[tuple[str, int, str], int] = {}  # (vehicle, dwell start, pool) -> need index
     for k, n in enumerate(needs):
-        dwell = (n.vehicle.vehicle.id, n.dwell[0])
+        dwell = n.key
         on_pool[(*dwell, n.pool)] = k
         for o, (start, length) in enumerate(options_of(n)):
             index.append((k, o))
