@@ -275,7 +275,7 @@ def _cmd_keys_list(args: argparse.Namespace) -> int:
 
 def _cmd_keys_revoke(args: argparse.Namespace) -> int:
     store = _key_store(args)
-    found = next((k for k in store.list_keys() if k["prefix"] == args.prefix), None)
+    found = store.key_info(args.prefix)
     if found is None or not store.revoke_key(args.prefix):
         raise InputError(
             [_problem(f"no active key with prefix {args.prefix!r} (see `fleetcharge keys list`)", "prefix")]
@@ -289,7 +289,7 @@ def _cmd_keys_rotate(args: argparse.Namespace) -> int:
     from service.auth import prefix_of
 
     store = _key_store(args)
-    found = next((k for k in store.list_keys() if k["prefix"] == args.prefix), None)
+    found = store.key_info(args.prefix)
     key = None if found is None else store.rotate_key(args.prefix, expires=_expiry(args.expires))
     if key is None:
         raise InputError(

@@ -146,6 +146,10 @@ class Store:
             )
         return out
 
+    def key_info(self, prefix: str, tenant: str | None = None) -> dict[str, Any] | None:
+        """One key as :meth:`list_keys` shows it, or None if ``tenant`` (any, if None) has no key ``prefix``."""
+        return next((k for k in self.list_keys(tenant) if k["prefix"] == prefix), None)
+
     def revoke_key(self, prefix: str, tenant: str | None = None) -> bool:
         """Revoke the key with ``prefix`` (of ``tenant`` if given); False if there is no such active key."""
         where = [api_keys.c.prefix == prefix, api_keys.c.revoked.is_(None)]
@@ -157,10 +161,9 @@ class Store:
     def rotate_key(self, prefix: str, tenant: str | None = None, expires: datetime | None = None) -> str | None:
         """A new key with the tenant, scopes and label of the key ``prefix``, which is revoked; None if there is
         no such active key."""
-        found = [k for k in self.list_keys(tenant) if k["prefix"] == prefix and k["state"] != "revoked"]
-        if not found or not self.revoke_key(prefix, tenant):
+        old = self.key_info(prefix, tenant)
+        if old is None or old["state"] == "revoked" or not self.revoke_key(prefix, tenant):
             return None
-        old = found[0]
         return self.create_key(old["tenant"], frozenset(old["scopes"]), old["label"], expires)
 
     def has_key_labelled(self, tenant: str, label: str) -> bool:

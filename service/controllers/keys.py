@@ -41,7 +41,7 @@ class KeyController(Controller):
         if not store.revoke_key(prefix, principal.tenant):
             raise NotFoundException(f"no active key {prefix!r}")
         store.audit(principal.tenant, principal.key_prefix, "key.revoke", f"api_key:{prefix}")
-        return KeyInfo(**next(k for k in store.list_keys(principal.tenant) if k["prefix"] == prefix))
+        return KeyInfo(**store.key_info(prefix, principal.tenant))
 
     @post(
         "/{prefix:str}/rotate",
@@ -65,5 +65,4 @@ class KeyController(Controller):
             raise NotFoundException(f"no active key {prefix!r}")
         new = prefix_of(key)
         store.audit(principal.tenant, principal.key_prefix, "key.rotate", f"api_key:{prefix}", {"new": new})
-        info = next(k for k in store.list_keys(principal.tenant) if k["prefix"] == new)
-        return RotatedKey(key=key, **info)
+        return RotatedKey(key=key, **store.key_info(new, principal.tenant))
