@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import time
-from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
 from pyomo.common.gc_manager import PauseGC
 
 from engine import __version__
@@ -25,15 +21,16 @@ from engine.domain import (
     VehiclePlan,
     Violation,
 )
-from engine.policy.directives import Forbid, Prefer, evaluate_policy, policy_directives, policy_weights
+from engine.policy.directives import Forbid, Prefer, evaluate_policy, policy_weights
 from engine.policy.schema import Policy
 from engine.schedule.assign import Session
 from engine.schedule.baselines import simulate
-from engine.schedule.depots import Submitter, depot_groups, depot_plan, depot_problem, merge_decisions
+from engine.schedule.depots import DepotJob, Submitter, decide_by_depot, depot_groups, solve_job
 from engine.schedule.directives import apply_directives
 from engine.schedule.explain import constraint_costs, constraint_status, explain_vehicles
 from engine.schedule.extract import Solution
 from engine.schedule.fallbacks import Attempt, ChainResult, Relaxations, is_infeasible, walk_chain
+from engine.schedule.identity import content_hash, decision_key, policy_directives_json, problem_hash
 from engine.schedule.inputs import ScheduleInputs, build_inputs
 from engine.schedule.optimal import SESSION_TIME_LIMIT, SafetyNetFired, plan_optimal
 from engine.schedule.stability import previous_power
@@ -43,18 +40,6 @@ from engine.schedule.weights import ObjectiveWeights
 from engine.tariffs import Tariff, bill
 
 STRATEGIES = ("optimal", "uncontrolled", "edf", "llf")
-
-
-def content_hash(model: BaseModel) -> str:
-    """Content hash of a model's canonical JSON (sorted keys, by alias; sha256 hex): equal after a JSON round
-    trip, so a stored input hashes as it did when it arrived."""
-    text = json.dumps(model.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def problem_hash(problem: PlanningProblem) -> str:
-    """Content hash of the canonical problem JSON (sha256, hex)."""
-    return content_hash(problem)
 
 
 def plan_cost(x: ScheduleInputs, sol: Solution) -> tuple[CostSplit, dict[str, dict]]:
@@ -243,24 +228,6 @@ def _not_replayable(solver: SolverInfo, time_limit: float | None) -> str | None:
     )
 
 
-def decision_key(
-    problem: PlanningProblem, strategy: str, weights: ObjectiveWeights, previous: Plan | None, policy: Policy | None
-) -> str:
-    """The decision id: content hash of problem, strategy, the weights planned with, previous plan and policy
-    (sha256, first 20 hex digits), so the same input gives the same id."""
-    prev_hash = content_hash(previous) if previous is not None else ""
-    pol = "" if policy is None else content_hash(policy)
-    key = f"{problem_hash(problem)}:{strategy}:{content_hash(weights)}:{prev_hash}:{pol}"
-    return hashlib.sha256(key.encode()).hexdigest()[:20]
-
-
-def _policy_directives(policy: Policy | None, problem: PlanningProblem) -> list[dict]:
-    """The policy-wide directives of the problem as JSON for the trace."""
-    if policy is None:
-        return []
-    return [{"type": type(d).__name__, **json.loads(json.dumps(asdict(d)))} for d in policy_directives(policy, problem)]
-
-
 def departure_targets(x: ScheduleInputs) -> dict[str, dict[str, float]]:
     """Vehicle id -> trip id -> SOC the plan aims for at departure [0-1], after policy directives."""
     return {
@@ -318,73 +285,13 @@ def decide(
     job = DepotJob(problem, strategy, weights, tariff, time_limit, base, created, previous, policy, contention)
     groups = depot_groups(problem) if warm is None else [tuple(d.id for d in problem.depots)]
     if len(groups) > 1:
-        return _decide_by_depot(job, groups, executor)
+        return decide_by_depot(job, groups, executor)
     if executor is not None:
         return executor.submit(solve_job, job).result()
     with PauseGC():  # a model and a plan of many small objects, none garbage until the end: collect once after
         return _decide(
             problem, strategy, weights, tariff, time_limit, base, created, previous, policy, warm, contention
         )
-
-
-@dataclass(frozen=True)
-class DepotJob:
-    """The arguments of :func:`decide` for one problem, as one picklable object for an executor."""
-
-    problem: PlanningProblem
-    strategy: str
-    weights: ObjectiveWeights | None
-    tariff: Tariff | None
-    time_limit: float | None
-    base: Path | None
-    created: datetime | None
-    previous: Plan | None
-    policy: Policy | None
-    contention: str
-
-
-def solve_job(job: DepotJob) -> Decision:
-    """:func:`decide` on a job's problem, in this process (what an executor's worker runs)."""
-    return decide(
-        job.problem,
-        job.strategy,
-        job.weights,
-        job.tariff,
-        job.time_limit,
-        job.base,
-        job.created,
-        job.previous,
-        job.policy,
-        contention=job.contention,
-    )
-
-
-def _decide_by_depot(job: DepotJob, groups: list[tuple[str, ...]], executor: Submitter | None) -> Decision:
-    """Plan each depot group of ``job.problem`` (on ``executor`` if given) and merge the Decisions."""
-    started = time.perf_counter()
-    created = job.created or datetime.now(UTC)  # one creation time for every group
-    jobs = []
-    for g in groups:
-        part = depot_problem(job.problem, g)
-        previous = None if job.previous is None else depot_plan(job.previous, part)
-        jobs.append(replace(job, problem=part, previous=previous, created=created))
-    if executor is None:
-        parts = [solve_job(j) for j in jobs]
-    else:
-        futures = [executor.submit(solve_job, j) for j in jobs]
-        parts = [f.result() for f in futures]
-    merged = merge_decisions(job.problem, groups, parts, time.perf_counter() - started)
-    policy, problem = job.policy, job.problem
-    weights = ObjectiveWeights.model_validate(merged.trace["weights"])
-    trace = {
-        **merged.trace,
-        "problem_hash": problem_hash(problem),
-        "previous_plan_hash": None if job.previous is None else content_hash(job.previous),
-        "policy_directives": _policy_directives(policy, problem),
-    }
-    return merged.model_copy(
-        update={"decision_id": decision_key(problem, job.strategy, weights, job.previous, policy), "trace": trace}
-    )
 
 
 def _decide(
@@ -456,7 +363,7 @@ def _decide(
             "hash": pol,
         },
         "rules_fired": a.rules_fired,
-        "policy_directives": _policy_directives(policy, problem),
+        "policy_directives": policy_directives_json(policy, problem),
         "constraints": a.constraints,
         "constraint_status": status_of,
         "constraint_cost_usd": constraint_costs(x, sol, a.constraints),
@@ -470,7 +377,7 @@ def _decide(
         "replayable_reason": _not_replayable(solver, time_limit),
     }
     return Decision(
-        decision_id=decision_key(problem, strategy, x.weights, previous, policy),
+        decision_id=decision_key(phash, strategy, content_hash(x.weights), prev_hash, pol),
         created=created or datetime.now(UTC),
         status=status,
         problem_id=problem.id,

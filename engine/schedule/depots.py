@@ -8,18 +8,27 @@ tariff bill and demand peaks, policy rules judge one vehicle, trip or charger at
 (delay a departure, give a trip to an idle vehicle of its depot) stay inside the depot. So the objective is a sum
 over groups and each group can be solved on its own: in this process, in a process pool or on a Dask cluster.
 
-The merged Decision is built from the groups' Decisions only (in group order, groups in the order of their
+:func:`decide_by_depot` runs the groups (each a :class:`DepotJob`, :func:`solve_job` on a worker) and merges
+them. The merged Decision is built from the groups' Decisions only (in group order, groups in the order of their
 first depot in the problem), so it is the same whichever executor solved them.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from engine.domain import CostSplit, Decision, Plan, PlanningProblem, SolverInfo
+from engine.policy.schema import Policy
+from engine.schedule.identity import content_hash, decision_key, policy_directives_json, problem_hash
+from engine.schedule.weights import ObjectiveWeights
+from engine.tariffs import Tariff
 
 STATUS_ORDER = ("optimal", "feasible", "fallback", "infeasible", "error")  # best first
 
@@ -207,4 +216,70 @@ def merge_decisions(
         violations=[v for d in parts for v in d.violations],
         solver=merged_solver([d.solver for d in parts], seconds),
         trace=_merged_trace(groups, parts),
+    )
+
+
+@dataclass(frozen=True)
+class DepotJob:
+    """The arguments of :func:`decide` for one problem, as one picklable object for an executor."""
+
+    problem: PlanningProblem
+    strategy: str
+    weights: ObjectiveWeights | None
+    tariff: Tariff | None
+    time_limit: float | None
+    base: Path | None
+    created: datetime | None
+    previous: Plan | None
+    policy: Policy | None
+    contention: str
+
+
+def solve_job(job: DepotJob) -> Decision:
+    """:func:`~engine.schedule.decide.decide` on a job's problem, in this process (what an executor's worker
+    runs)."""
+    from engine.schedule.decide import decide  # decide imports this module: resolved when a job runs
+
+    return decide(
+        job.problem,
+        job.strategy,
+        job.weights,
+        job.tariff,
+        job.time_limit,
+        job.base,
+        job.created,
+        job.previous,
+        job.policy,
+        contention=job.contention,
+    )
+
+
+def decide_by_depot(job: DepotJob, groups: list[tuple[str, ...]], executor: Submitter | None) -> Decision:
+    """Plan each depot group of ``job.problem`` (on ``executor`` if given) and merge the Decisions."""
+    started = time.perf_counter()
+    created = job.created or datetime.now(UTC)  # one creation time for every group
+    jobs = []
+    for g in groups:
+        part = depot_problem(job.problem, g)
+        previous = None if job.previous is None else depot_plan(job.previous, part)
+        jobs.append(replace(job, problem=part, previous=previous, created=created))
+    if executor is None:
+        parts = [solve_job(j) for j in jobs]
+    else:
+        futures = [executor.submit(solve_job, j) for j in jobs]
+        parts = [f.result() for f in futures]
+    merged = merge_decisions(job.problem, groups, parts, time.perf_counter() - started)
+    policy, problem = job.policy, job.problem
+    weights = ObjectiveWeights.model_validate(merged.trace["weights"])
+    phash = problem_hash(problem)
+    prev_hash = "" if job.previous is None else content_hash(job.previous)
+    pol = "" if policy is None else content_hash(policy)
+    trace = {
+        **merged.trace,
+        "problem_hash": phash,
+        "previous_plan_hash": prev_hash or None,
+        "policy_directives": policy_directives_json(policy, problem),
+    }
+    return merged.model_copy(
+        update={"decision_id": decision_key(phash, job.strategy, content_hash(weights), prev_hash, pol), "trace": trace}
     )
