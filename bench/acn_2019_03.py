@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from acn_sessions import problem, sessions, weights
 from stages import optimisation_stages
 
-from engine.schedule import decide
+from engine.decision import decide
 from engine.tariffs import load_tariff
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,6 @@
 """Decision API benchmark: a real server (``fleetcharge serve``, uvicorn, process pool) on loopback.
 
-1. Overhead: the same problem planned by ``engine.schedule.decide`` in this process and through
+1. Overhead: the same problem planned by ``engine.decision.decide`` in this process and through
    ``POST /v1/decisions`` one request at a time (after a warm-up that starts the workers); medians.
 2. Load: N concurrent plan requests on the demo depot; all must answer 201. Meanwhile ``/health`` is polled every
    50 ms; its p50/p99 latency is reported.
@@ -34,9 +34,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from engine.decision import decide  # noqa: E402
 from engine.io.problem_files import load_problem  # noqa: E402
 from engine.policy import load_policy  # noqa: E402
-from engine.schedule import decide  # noqa: E402
 from engine.tariffs import load_tariff  # noqa: E402
 from engine.tariffs.files import TARIFF_DIR  # noqa: E402
 
@@ -59,7 +59,7 @@ def demo_cut(n: int):
 
 
 def start_server(port: int, workers: int, db: Path) -> tuple[subprocess.Popen, str]:
-    cmd = [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--db", str(db)]
+    cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--db", str(db)]
     cmd += ["--workers", str(workers), "--no-summary", "--demo-request", str(db.with_suffix(".json"))]
     env = {**os.environ, "FLEETCHARGE_REQUESTS_PER_KEY_S": "1000000", "FLEETCHARGE_BURST_PER_KEY": "1000000"}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)

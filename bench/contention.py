@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from contention_depots import contention_problem  # noqa: E402
 
+from engine.decision import decide  # noqa: E402
 from engine.io.problem_files import load_problem  # noqa: E402
 from engine.policy import load_policy  # noqa: E402
-from engine.schedule import decide  # noqa: E402
 from engine.tariffs import load_tariff  # noqa: E402
 
 POLICIES = ("none", "courier", "municipal_saver", "utility_service")

@@ -1,7 +1,7 @@
 """Scale benchmark: synthetic depots of N vehicles x 96 quarter-hour slots.
 
 For N in 50, 200, 500, 1000: time to derive inputs, build the Pyomo model, hand it over to HiGHS
-(:class:`engine.schedule.handover.HighsLP`), solve, end to end (``decide``), a re-plan after one vehicle's SOC
+(:class:`engine.optim.handover.HighsLP`), solve, end to end (``decide``), a re-plan after one vehicle's SOC
 changes (cold and warm), and peak memory; beside it the same LP built directly with highspy arrays (the floor of
 this stack, timed with the garbage collector paused as ``decide`` runs), and that same floor LP built as a Pyomo
 model and handed over like ours (what Pyomo alone adds, with none of our rows, names or cost terms). Ratios are
@@ -34,11 +34,11 @@ sys.path.insert(0, str(ROOT))
 
 from stages import optimisation_stages  # noqa: E402
 
+from engine.decision import decide  # noqa: E402
 from engine.domain import Charger, Depot, PlanningProblem, TimeSeries, Trip, Vehicle, VehicleState  # noqa: E402
-from engine.schedule import decide  # noqa: E402
-from engine.schedule.handover import HighsLP  # noqa: E402
+from engine.optim.handover import HighsLP  # noqa: E402
+from engine.optim.warm import WarmStart  # noqa: E402
 from engine.schedule.inputs import build_inputs  # noqa: E402
-from engine.schedule.warm import WarmStart  # noqa: E402
 from engine.tariffs import load_tariff  # noqa: E402
 
 TZ = ZoneInfo("America/Los_Angeles")
@@ -239,7 +239,7 @@ def measure(n: int, rounds: int = 5) -> dict:
     s = time.perf_counter()
     decide(changed, tariff=tariff)
     replan = time.perf_counter() - s
-    # warm re-plans (engine.schedule.warm): the model and HiGHS kept, one vehicle's SOC changed each time
+    # warm re-plans (engine.optim.warm): the model and HiGHS kept, one vehicle's SOC changed each time
     warm = WarmStart()
     decide(p, tariff=tariff, warm=warm)
     warm_times, same_cost = [], True

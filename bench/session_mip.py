@@ -18,10 +18,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from engine.decision import decide  # noqa: E402
 from engine.frames import readiness  # noqa: E402
 from engine.io.problem_files import load_problem  # noqa: E402
 from engine.policy.schema import Policy  # noqa: E402
-from engine.schedule import decide  # noqa: E402
 
 
 def policy(name: str, demand_weight: float | None = None) -> Policy:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import time
 
 from engine.domain import PlanningProblem, SolverInfo
+from engine.optim.handover import HighsLP
 from engine.schedule import ObjectiveWeights
-from engine.schedule.handover import HighsLP
 from engine.schedule.inputs import build_inputs
 from engine.schedule.model import create_model
 from engine.tariffs import Tariff

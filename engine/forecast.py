@@ -30,12 +30,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
+
+from engine.shipped import DRIVE_CYCLES, shipped_dir
 
 RHO_AIR = 1.2  # [kg/m3]
 G = 9.81  # [m/s2]
@@ -48,7 +49,7 @@ B_CRATE = 0.03  # battery loss per unit C-rate [-/(1/h)]
 KWH_PER_GGE = 33.7  # EPA energy of a gallon of gasoline [kWh]
 MI_KM = 1.609344
 MIN_TRIPS = 10  # trips of a class before history replaces the prior
-CYCLES = Path(__file__).resolve().parents[1] / "data" / "vehicle_energy" / "fastsim" / "cycles"
+CYCLES = shipped_dir(DRIVE_CYCLES)  # FASTSim speed traces (data/vehicle_energy/fastsim/cycles in the checkout)
 
 
 class RoadLoadVehicle(BaseModel):

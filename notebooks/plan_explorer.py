@@ -10,19 +10,18 @@ with app.setup:
     import marimo as mo
 
     from engine.charts import cost_chart, plan_figures
-    from engine.cli import DEMO
+    from engine.decision import decide
     from engine.frames import cost_frame
     from engine.io.problem_files import load_problem
     from engine.policy import load_policy
-    from engine.schedule import decide
     from engine.tariffs import load_tariff
     from engine.tariffs.files import TARIFF_DIR, resolve_tariff_path
     from engine.tuning import scale_tradeoff
     from service.browse import StoreSource
     from service.planner import policy_names
-    from service.settings import ROOT
+    from service.shipped_paths import DEMO, POLICIES_DIR
 
-    POLICIES = ROOT / "policies"
+    POLICIES = POLICIES_DIR
     NO_POLICY = "(no policy)"
     OWN_TARIFF = "(the problem's own)"
 
@@ -38,7 +37,7 @@ def intro():
     **How to use it:** pick a problem (the demo depot, a problem file or folder, or a decision stored by the
     decision API), a policy and a tariff. The sliders scale the policy's trade-off: *uptime* multiplies the
     penalty for energy short of a departure target, *demand* and *wear* weigh demand charges and battery wear.
-    Every change re-plans with `engine.schedule.decide`, the function the API serves (the demo depot takes
+    Every change re-plans with `engine.decision.decide`, the function the API serves (the demo depot takes
     about ten seconds). Below: the cost split, then per strategy the charger Gantt chart, the site load against
     the grid limit with the price, and SOC against each departure's target (green ticks ready, red short).
     """)

@@ -9,14 +9,14 @@ with app.setup:
 
     from engine.charts import cost_chart
     from engine.compare import compare_decisions, summary_diff
+    from engine.decision import decide
     from engine.frames import cost_frame
     from engine.policy import check_policy_text, explain
-    from engine.schedule import decide
     from service.browse import open_source, source_inputs
     from service.planner import shipped_tariff
-    from service.settings import ROOT
+    from service.shipped_paths import POLICIES_DIR
 
-    POLICIES = ROOT / "policies"
+    POLICIES = POLICIES_DIR
     SOURCE_NAME = "policy.yaml"  # how problems in the edited text are located: policy.yaml:LINE:COL
 
 

@@ -17,11 +17,10 @@ with app.setup:
     from engine.summary import describe_tariff
     from engine.tariffs import bill, load_tariff
     from engine.tariffs.files import TARIFF_DIR
-    from service.settings import ROOT
 
     EXAMPLE_LOADS = {
-        "eeco PNM, 2 days of 1-minute load (published bill $765.29 on pnm_4b)": ROOT
-        / "examples/loads/eeco_pnm_2023-04-09_1min.csv"
+        "eeco PNM, 2 days of 1-minute load (published bill $765.29 on pnm_4b)": Path(__file__).resolve().parents[1]
+        / "examples/loads/eeco_pnm_2023-04-09_1min.csv"  # in the checkout (not shipped)
     }
     UPLOADED = "(uploaded file)"
 

@@ -10,10 +10,10 @@ import httpx
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from engine.decision import decide
 from engine.domain import Decision, PlanningProblem
 from engine.policy.schema import Policy
 from engine.replay import json_differences, not_replayable_reason
-from engine.schedule import decide
 from service.planner import shipped_tariff
 from service.settings import Settings, database_url
 from service.store import Store, StoredDecision, review_state
@@ -111,7 +111,7 @@ class StoreSource:
         )
 
     def replay(self, decision_id: str) -> ReplayOutcome:
-        """Re-run the stored inputs in this process with ``engine.schedule.decide``, as the API does."""
+        """Re-run the stored inputs in this process with ``engine.decision.decide``, as the API does."""
         s = self._stored(decision_id)
         problem = PlanningProblem.model_validate(s.problem)
         again = decide(

@@ -11,9 +11,10 @@ import httpx
 
 from engine.io.problem_files import load_problem
 from service.auth import SCOPES, prefix_of
+from service.shipped_paths import DEMO
 from service.store import Store
 
-DEMO_DEPOT = Path(__file__).resolve().parents[1] / "examples" / "demo_depot"
+DEMO_DEPOT = DEMO
 TENANT = "demo"
 SUMMARY_KEY_LIFE = timedelta(minutes=15)  # the plan-scope key of the serve-time demo decision
 

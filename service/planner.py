@@ -1,4 +1,4 @@
-"""Runs the engine for the API, off the event loop: exactly ``engine.schedule.decide``, the function the CLI and
+"""Runs the engine for the API, off the event loop: exactly ``engine.decision.decide``, the function the CLI and
 the notebooks call. Each solve runs in a process of its own (:mod:`service.solver_processes`: its own
 durable-rules host and HiGHS, killed when its client leaves), on a Dask cluster when one is configured, or in a
 thread when ``solver_workers`` is 0."""
@@ -12,11 +12,11 @@ from datetime import datetime
 from functools import lru_cache, partial
 from pathlib import Path
 
+from engine.decision import decide
 from engine.domain import Decision, PlanningProblem
 from engine.errors import InputError, Problem
 from engine.policy import check_policy_file
 from engine.policy.schema import Mode, Policy
-from engine.schedule import decide
 from engine.tariffs import Tariff, load_tariff
 from engine.tariffs.files import TARIFF_DIR
 from service.solver_processes import SolverProcesses
@@ -109,7 +109,7 @@ class Planner:
         self.processes: SolverProcesses | None = None
         self.executor: Executor | None = None
         if dask_scheduler:
-            # each decision's depot groups go to the cluster (engine.schedule.decide's executor); here a thread
+            # each decision's depot groups go to the cluster (engine.decision.decide's executor); here a thread
             # per decision only splits and merges, so durable-rules never runs in this process
             self.client = cluster_client(dask_scheduler)
             self.executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="solve")
@@ -122,7 +122,7 @@ class Planner:
     async def decide(
         self, problem: PlanningProblem, policy: Policy, tariff: Tariff, strategy: str, created: datetime
     ) -> Decision:
-        """``engine.schedule.decide`` off the event loop."""
+        """``engine.decision.decide`` off the event loop."""
         kwargs = {
             "strategy": strategy,
             "tariff": tariff,

@@ -12,11 +12,11 @@ from typing import Any
 import marimo
 
 from service.app import create_app
-from service.settings import ROOT, Settings
+from service.settings import Settings
+from service.shipped_paths import DASHBOARD_NOTEBOOK
 from service.store import Store
 
 DASHBOARD_PATH = "/dashboard"
-DASHBOARD_NOTEBOOK = ROOT / "notebooks" / "dashboard.py"
 
 Scope = dict[str, Any]
 

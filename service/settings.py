@@ -7,14 +7,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-ROOT = Path(__file__).resolve().parents[1]
+from service.shipped_paths import POLICIES_DIR
 
 
 class Settings(BaseModel):
     """What the decision API needs to start."""
 
     db_url: str = Field("sqlite:///./fleetcharge.db", description="SQLAlchemy URL of the store.")
-    policies_dir: Path = Field(ROOT / "policies", description="Folder of named policy files.")
+    policies_dir: Path = Field(POLICIES_DIR, description="Folder of named policy files (default: the shipped ones).")
     solver_workers: int = Field(2, ge=0, le=64, description="Solver processes; 0 solves in threads.")
     time_limit_s: float = Field(60.0, gt=0, le=3600, description="Solver time limit per decision [s].")
     max_body_bytes: int = Field(8 * 1024 * 1024, gt=0, description="Largest request body [bytes].")

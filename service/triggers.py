@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from engine.decision import decide
 from engine.domain import Decision, PlanningProblem
 from engine.policy.schema import Policy
-from engine.schedule import decide
 from engine.telemetry.state import StateView
 from engine.telemetry.triggers import Trigger, detect, updated_problem
 from service.planner import shipped_tariff

@@ -1,8 +1,7 @@
-"""Charge scheduling: Pyomo model solved by HiGHS, rule-based baselines, and decisions built from them."""
+"""Charge scheduling: the Pyomo model by constraint family, its inputs, extraction, sessions and rule-based
+baselines. Policies and decisions sit above it (:mod:`engine.policy`, :mod:`engine.decision`)."""
 
-from engine.schedule.decide import STRATEGIES, decide, plan_cost
-from engine.schedule.identity import problem_hash
 from engine.schedule.inputs import ScheduleInputs, build_inputs
 from engine.schedule.weights import ObjectiveWeights
 
-__all__ = ["STRATEGIES", "ObjectiveWeights", "ScheduleInputs", "build_inputs", "decide", "plan_cost", "problem_hash"]
+__all__ = ["ObjectiveWeights", "ScheduleInputs", "build_inputs"]

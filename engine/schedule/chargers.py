@@ -25,8 +25,8 @@ import itertools
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import MonomialTermExpression
 
+from engine.optim.linear import linear
 from engine.schedule.inputs import ScheduleInputs
-from engine.schedule.linear import linear
 
 
 def add_charger_pools(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:

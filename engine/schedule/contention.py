@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.optim.handover import HighsLP
 from engine.schedule.extract import EPS_KW
-from engine.schedule.handover import HighsLP
 from engine.schedule.windows import SessionSpace, Window, Windows, fitting_starts
 
 MAX_PRICES = 40  # LP re-solves the local search may spend (the work limit) [-]

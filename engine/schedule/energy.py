@@ -17,8 +17,8 @@ import itertools
 
 import pyomo.environ as pyo
 
+from engine.optim.linear import linear
 from engine.schedule.inputs import ScheduleInputs
-from engine.schedule.linear import linear
 
 
 def add_energy_balance(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
+from engine.optim.handover import linear_value
 from engine.schedule.assign import Session
-from engine.schedule.handover import linear_value
 from engine.schedule.inputs import ScheduleInputs, VehicleInputs
 
 EPS_KW = 1e-4

@@ -19,8 +19,8 @@ from __future__ import annotations
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import MonomialTermExpression
 
+from engine.optim.linear import linear
 from engine.schedule.inputs import ScheduleInputs
-from engine.schedule.linear import linear
 
 TIE_BREAK = 1e-4  # [$/kWh] at the horizon end: above solver tolerances, negligible in money
 

@@ -14,17 +14,18 @@ import time
 import pyomo.environ as pyo
 
 from engine.domain import SolverInfo
+from engine.optim.handover import HighsLP
+from engine.optim.solve import SafetyNetFired, SolverFailed, solve
+from engine.optim.warm import WarmStart
 from engine.schedule.assign import Session, assign_chargers
 from engine.schedule.contention import Contention
 from engine.schedule.extract import Solution, read_solution, sessions_of
-from engine.schedule.handover import HighsLP
 from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.model import create_model
 from engine.schedule.repair import around, kept_windows, repair_needs, short_departures
 from engine.schedule.session_start import session_start, start_arrays
 from engine.schedule.sessions import SESSION_GAP, Fixed, Need, add_session_choice, needs_from, occupied
-from engine.schedule.solve import solve
-from engine.schedule.warm import WarmStart
+from engine.schedule.warm_model import warm_model
 from engine.schedule.windows import SessionSpace
 
 SESSION_TIME_LIMIT = 60.0  # [s] default limit for the session MIP when the caller gives none
@@ -75,10 +76,6 @@ def double_plugged(sessions: list[Session]) -> list[Session]:
 CONTENTION_METHODS = ("rounding", "session_mip")
 
 
-class SafetyNetFired(RuntimeError):
-    """The wall-clock safety net stopped HiGHS before it had any plan."""
-
-
 SHORT_TOLERANCE_KWH = 1e-3  # a departure this short or less counts as served [kWh]
 MIP_NODES = 5_000  # node limit of the session MIP when it improves a rounding (its work limit) [-]
 
@@ -103,7 +100,7 @@ def plan_optimal(
 ) -> tuple[Solution, dict[Session, str], list[Session], SolverInfo, list[dict]]:
     """Solve, assign chargers and, if the LP's sessions conflict, choose sessions. Returns solution, assignment,
     conflicts left, solver info (seconds summed, ``bound`` the LP relaxation's cost, ``gap`` to it) and steps
-    for the trace. ``warm`` keeps the LP between calls (:mod:`engine.schedule.warm`).
+    for the trace. ``warm`` keeps the LP between calls (:mod:`engine.optim.warm`).
 
     ``contention``: ``rounding`` (default; :mod:`engine.schedule.contention`, deterministic work limits) or
     ``session_mip`` (:mod:`engine.schedule.sessions`, the MIP over session options run to its gap under
@@ -112,7 +109,7 @@ def plan_optimal(
     if contention not in CONTENTION_METHODS:
         raise ValueError(f"unknown contention method {contention!r}; choose one of {', '.join(CONTENTION_METHODS)}")
     if warm is not None:
-        m, lp = warm.model_for(x, create_model)
+        m, lp = warm_model(warm, x)
     else:
         m = create_model(x)
         lp = HighsLP(m)
@@ -120,7 +117,7 @@ def plan_optimal(
     if info.status not in ("optimal", "feasible"):
         if lp.stopped_by_clock:
             raise SafetyNetFired(f"the {time_limit:g} s safety net stopped the LP before it had a plan")
-        raise RuntimeError(f"solver returned {info.status}")
+        raise SolverFailed(f"solver returned {info.status}")
     bound = info.objective if info.status == "optimal" else None
     clock = lp.stopped_by_clock
     sol = read_solution(m, x)

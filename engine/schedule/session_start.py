@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
+from engine.optim.handover import HighsLP
 from engine.schedule.extract import Solution
-from engine.schedule.handover import HighsLP
 from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.sessions import SESSION_GAP, Need, options_of
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from engine.optim.linear import linear
 from engine.schedule.inputs import ScheduleInputs
-from engine.schedule.linear import linear
 
 
 def add_storage(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:

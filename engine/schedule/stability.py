@@ -15,8 +15,8 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from engine.domain import Plan
+from engine.optim.linear import linear
 from engine.schedule.inputs import ScheduleInputs
-from engine.schedule.linear import linear
 
 
 def previous_power(previous: Plan, slot_starts: pd.DatetimeIndex) -> dict[str, np.ndarray]:

@@ -10,11 +10,12 @@ from pydantic import ValidationError
 
 from engine.errors import InputError, Problem, from_validation_error
 from engine.io.yaml_lines import load_yaml_with_lines
+from engine.shipped import TARIFFS, shipped_dir
 from engine.tariffs.acn import tariff_from_acn
 from engine.tariffs.model import Tariff
 from engine.tariffs.urdb import tariff_from_urdb
 
-TARIFF_DIR = Path(__file__).resolve().parents[2] / "tariffs"
+TARIFF_DIR = shipped_dir(TARIFFS)  # the shipped tariffs, found by name
 
 
 def resolve_tariff_path(ref: str | Path, base: Path | None = None) -> Path:

@@ -3,7 +3,8 @@
 import pytest
 
 from engine.compare import compare_decisions, summary_diff
-from engine.schedule import ObjectiveWeights, decide
+from engine.decision import decide
+from engine.schedule import ObjectiveWeights
 from tests.engine.schedule.factory import problem, trip, two_level_tariff, vehicle
 
 W = ObjectiveWeights(target_reserve=0.0, wear_usd_per_kwh=0.0, dc_wear_extra_usd_per_kwh=0.0)

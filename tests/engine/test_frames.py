@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.decision import decide
 from engine.frames import cost_frame, departure_frame, gantt_frame, load_frame, readiness, soc_frame, tariff_week_frame
-from engine.schedule import ObjectiveWeights, decide
+from engine.schedule import ObjectiveWeights
 from tests.engine.schedule.factory import NOW, problem, trip, two_level_tariff, vehicle
 
 W = ObjectiveWeights(target_reserve=0.0, wear_usd_per_kwh=0.0, dc_wear_extra_usd_per_kwh=0.0)

@@ -17,8 +17,10 @@ from engine.io.problem_files import load_problem
 from engine.policy.schema import Policy
 from service import create_app
 from service.demo import DEMO_DEPOT
-from service.settings import ROOT, Settings
+from service.settings import Settings
 from service.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout
 
 NOTEBOOKS = ROOT / "notebooks"
 

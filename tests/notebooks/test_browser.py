@@ -17,8 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.settings import ROOT
 from tests.notebooks.conftest import SeededStore
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout
 
 SHOTS = ROOT / "build" / "screenshots"
 CHROMIUM_FLAGS = [

@@ -1,11 +1,11 @@
-"""The plan explorer, headless on the demo depot: its numbers are ``engine.schedule.decide``'s."""
+"""The plan explorer, headless on the demo depot: its numbers are ``engine.decision.decide``'s."""
 
 import pytest
 
-from engine.cli import DEMO
+from engine.decision import decide
 from engine.io.problem_files import load_problem
-from engine.schedule import decide
 from engine.tariffs import load_tariff, resolve_tariff_path
+from service.shipped_paths import DEMO
 from tests.notebooks.conftest import run_notebook
 
 

@@ -1,9 +1,12 @@
 """The policy lab: live validation with ``policy check``'s messages, and the diff of an applied edit."""
 
+from pathlib import Path
+
 import pytest
 
-from service.settings import ROOT
 from tests.notebooks.conftest import SeededStore, run_notebook, widget
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout
 
 MUNICIPAL = (ROOT / "policies" / "municipal_saver.yaml").read_text(encoding="utf-8")
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from engine.decision import decide
 from engine.domain import Decision
 from engine.policy import load_policy
-from engine.schedule import decide
-from service.settings import ROOT
 from tests.service.conftest import request_body, small_problem
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout
 
 COURIER = load_policy(ROOT / "policies" / "courier.yaml")  # mode: assisted
 

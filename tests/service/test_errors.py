@@ -55,6 +55,19 @@ def test_engine_failure_is_500_without_internals(client, keys, monkeypatch) -> N
     assert "secret" not in r.text and "Traceback" not in r.text and r.json()["error_id"]
 
 
+def test_a_bug_in_model_building_is_500_with_an_error_id_not_a_fallback_plan(client, keys, monkeypatch) -> None:
+    import sys
+
+    def buggy_model(_x):
+        raise KeyError("energy_balance: slot 96 of a 96-slot horizon")
+
+    monkeypatch.setattr(sys.modules["engine.schedule.optimal"], "create_model", buggy_model)
+    r = client.post("/v1/decisions", json=request_body(small_problem()), headers=keys.planner)
+    assert r.status_code == 500 and r.json()["error_id"]
+    assert "slot 96" not in r.text
+    assert client.get("/v1/decisions", headers=keys.reader).json()["items"] == []  # nothing recorded
+
+
 def test_unknown_decision_is_404(client, keys) -> None:
     assert client.get("/v1/decisions/doesnotexist", headers=keys.reader).status_code == 404
 

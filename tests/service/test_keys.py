@@ -11,9 +11,9 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import text
 
-from engine.cli import main
 from service import create_app
 from service.auth import prefix_of
+from service.cli import main
 from service.demo import seed_demo
 from service.rate_limit import RateLimiter
 from service.settings import Settings

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.decision import decide
 from engine.replay import json_differences
-from engine.schedule import decide
 from service.planner import Planner, named_policy, shipped_tariff
-from tests.engine.schedule.test_depots import depot, together
+from tests.engine.decision.test_depots import depot, together
 
 ROOT = Path(__file__).resolve().parents[2]
 

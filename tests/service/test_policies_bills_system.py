@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from engine.policy import check_policy_text
 from engine.tariffs import bill, load_tariff
 from engine.tariffs.files import TARIFF_DIR
-from service.settings import ROOT
 from tests.engine.io.test_yaml_lines import alias_bomb
 from tests.service.conftest import request_body, small_problem
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout
 
 BROKEN = ROOT / "tests" / "data" / "broken_policies"
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
 from engine.policy import check_policy_file, explain, load_policy
+from service.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
 BROKEN = ROOT / "tests/data/broken_policies"

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.decision import decide
 from engine.domain import Charger, PlanningProblem
 from engine.replay import json_differences
-from engine.schedule import ObjectiveWeights, decide
+from engine.schedule import ObjectiveWeights
 from engine.schedule.inputs import charger_pools
 from tests.engine.schedule.factory import problem, random_depots, trip, two_level_tariff, vehicle
 

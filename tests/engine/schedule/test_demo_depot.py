@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.decision import decide
 from engine.io.problem_files import load_problem
-from engine.schedule import decide
 
 ROOT = Path(__file__).resolve().parents[3]
 

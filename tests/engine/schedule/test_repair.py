@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from engine.optim.solve import solve
 from engine.schedule import ObjectiveWeights
 from engine.schedule.extract import read_solution
 from engine.schedule.inputs import build_inputs
 from engine.schedule.model import create_model
 from engine.schedule.session_start import session_start, start_arrays
 from engine.schedule.sessions import Need, add_session_choice, needs_from, occupied, options_of
-from engine.schedule.solve import solve
 from tests.engine.schedule.factory import problem, trip, two_level_tariff, vehicle
 
 W = ObjectiveWeights(target_reserve=0.0, wear_usd_per_kwh=0.0, dc_wear_extra_usd_per_kwh=0.0)

@@ -8,17 +8,18 @@ from pathlib import Path
 import pytest
 import yaml
 
+from engine.decision import decide
 from engine.io.problem_files import load_problem
+from engine.optim.handover import HighsLP
+from engine.optim.solve import solve
 from engine.policy.schema import Policy
-from engine.schedule import ObjectiveWeights, decide
+from engine.schedule import ObjectiveWeights
 from engine.schedule.extract import read_solution
-from engine.schedule.handover import HighsLP
 from engine.schedule.inputs import build_inputs
 from engine.schedule.model import create_model
 from engine.schedule.objective import TIE_BREAK
 from engine.schedule.session_start import _cheapest, _dive, session_start, start_arrays
 from engine.schedule.sessions import add_session_choice, needs_from, options_of
-from engine.schedule.solve import solve
 from tests.engine.schedule.factory import problem, trip, two_level_tariff, vehicle
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
+from engine.decision import decide
 from engine.domain import Depot, PlanningProblem, Storage, TimeSeries
-from engine.schedule import ObjectiveWeights, decide
+from engine.schedule import ObjectiveWeights
 from engine.tariffs import bill, load_tariff
 
 ROOT = Path(__file__).resolve().parents[3]

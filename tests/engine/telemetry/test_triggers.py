@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from engine.schedule import ObjectiveWeights, decide
+from engine.decision import decide
+from engine.schedule import ObjectiveWeights
 from engine.telemetry.state import StateView
 from engine.telemetry.triggers import planned_soc_at, updated_problem
 from tests.engine.schedule.factory import NOW, problem, trip, two_level_tariff, vehicle

@@ -2,7 +2,7 @@
 
 Pyomo's ``sum`` builds a sum term by term (each ``+`` checks and appends); a family that already has its
 variables in a list builds the same :class:`LinearExpression` directly (a coefficient multiplies the whole sum),
-and the hand-over (:mod:`engine.schedule.handover`) reads it without walking a tree.
+and the hand-over (:mod:`engine.optim.handover`) reads it without walking a tree.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.cli import main
+from service.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,7 +112,7 @@ def test_problem_convert_bad_file_exits_2(tmp_path: Path, capsys) -> None:
 
 
 def test_console_script_runs_demo() -> None:
-    result = subprocess.run([sys.executable, "-m", "engine.cli", "demo"], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-m", "service.cli", "demo"], capture_output=True, text=True, check=True)
     assert "68 (8 box_truck, 60 van)" in result.stdout and "TOU-8" in result.stdout
 
 
@@ -130,6 +130,19 @@ def test_plan_json_contract(capsys) -> None:
 def test_plan_bad_problem_exits_2(tmp_path: Path, capsys) -> None:
     code, _, err = run(["plan", str(tmp_path / "missing.yaml"), "--json"], capsys)
     assert code == 2 and "no such file" in err
+
+
+def test_a_bug_exits_1_with_one_clear_line(monkeypatch, capsys) -> None:
+    import engine.schedule.optimal as optimal
+
+    def buggy_model(_x):
+        raise KeyError("energy_balance: slot 96 of a 96-slot horizon")
+
+    monkeypatch.setattr(optimal, "create_model", buggy_model)
+    code, out, err = run(["plan", str(ROOT / "examples/demo_depot"), "--json"], capsys)
+    assert code == 1 and out == ""
+    assert err.startswith("fleetcharge plan: internal error: KeyError:") and "Traceback" not in err
+    assert err.count("\n") == 1
 
 
 def test_plan_with_previous_decision(tmp_path: Path, capsys) -> None:

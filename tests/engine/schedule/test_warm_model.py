@@ -2,8 +2,9 @@
 
 import pytest
 
-from engine.schedule import ObjectiveWeights, decide
-from engine.schedule.warm import WarmStart
+from engine.decision import decide
+from engine.optim.warm import WarmStart
+from engine.schedule import ObjectiveWeights
 from tests.engine.schedule.factory import problem, trip, two_level_tariff, vehicle
 
 W = ObjectiveWeights(target_reserve=0.0)

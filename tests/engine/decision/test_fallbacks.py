@@ -8,8 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from engine.decision import decide
+from engine.optim.solve import SolverFailed
 from engine.policy.schema import Policy
-from engine.schedule import decide
 from tests.engine.schedule.factory import NOW, problem, trip, two_level_tariff, vehicle
 
 TARIFF = two_level_tariff()
@@ -125,10 +126,10 @@ def test_the_trace_says_which_rule_bound_and_why() -> None:
 def test_a_solver_failure_gives_a_flagged_edf_plan(monkeypatch) -> None:
     import sys
 
-    decide_module = sys.modules["engine.schedule.decide"]
+    decide_module = sys.modules["engine.decision.decide"]
 
     def broken(*_args, **_kwargs):
-        raise RuntimeError("solver returned error")
+        raise SolverFailed("solver returned error")
 
     monkeypatch.setattr(decide_module, "plan_optimal", broken)
     d = decide(problem([vehicle(1)], [trip(1, 6.0, 10.0)], [0.1]), tariff=TARIFF)
@@ -152,3 +153,17 @@ def test_prefer_steers_between_equal_chargers(preferred) -> None:
     assert {s.charger_id for s in d.plan.vehicles[0].sessions} == {preferred}
     assert d.trace["constraint_status"]["v1"]["prefer:v1:pref"] == "followed"
     assert d.trace["objective_terms"]["prefer"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_bug_in_model_building_is_raised_not_turned_into_an_edf_plan(monkeypatch) -> None:
+    """Only a solver outcome (SolverFailed) falls back; an exception while building the model propagates."""
+    import sys
+
+    optimal_module = sys.modules["engine.schedule.optimal"]
+
+    def buggy_model(_x):
+        raise KeyError("energy_balance: slot 96 of a 96-slot horizon")
+
+    monkeypatch.setattr(optimal_module, "create_model", buggy_model)
+    with pytest.raises(KeyError, match="slot 96"):
+        decide(problem([vehicle(1)], [trip(1, 6.0, 10.0)], [0.1]), tariff=TARIFF)

@@ -1,4 +1,4 @@
-"""Independent depots (engine.schedule.depots): which depots plan together, the split and the merged Decision,
+"""Independent depots (engine.decision.depots): which depots plan together, the split and the merged Decision,
 the same serially, in a process pool and on a Dask cluster."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from engine.decision import decide
+from engine.decision.depots import depot_groups, depot_problem
 from engine.domain import PlanningProblem
 from engine.replay import json_differences
-from engine.schedule import ObjectiveWeights, decide
-from engine.schedule.depots import depot_groups, depot_problem
+from engine.schedule import ObjectiveWeights
 from tests.engine.schedule.factory import NOW, problem, trip, two_level_tariff, vehicle
 
 TARIFF = two_level_tariff(cheap_hours=(0, 4), cheap=0.10, dear=0.30)

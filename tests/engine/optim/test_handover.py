@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from engine.io.problem_files import load_problem
-from engine.schedule.handover import HighsLP, NonLinearError, linear_value
+from engine.optim.handover import HighsLP, NonLinearError, linear_value
+from engine.optim.linear import linear
 from engine.schedule.inputs import build_inputs
-from engine.schedule.linear import linear
 from engine.schedule.model import create_model
 from tests.engine.schedule.factory import random_depots, two_level_tariff
 from tests.engine.schedule.test_invariants import W

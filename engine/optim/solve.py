@@ -1,4 +1,4 @@
-"""Solve a model with HiGHS, deterministically (the array hand-over of :mod:`engine.schedule.handover`)."""
+"""Solve a model with HiGHS, deterministically (the array hand-over of :mod:`engine.optim.handover`)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,19 @@ import numpy as np
 import pyomo.environ as pyo
 
 from engine.domain import SolverInfo
-from engine.schedule.handover import HighsLP
+from engine.optim.handover import HighsLP
 
 SEED = 0
 THREADS = 1
+
+
+class SolverFailed(RuntimeError):
+    """HiGHS returned no usable plan (infeasible, unbounded, numerical trouble): an outcome a caller may fall back
+    from. Anything else raised while building or solving a model is a bug and is not caught as this."""
+
+
+class SafetyNetFired(SolverFailed):
+    """The wall-clock safety net stopped HiGHS before it had any plan."""
 
 
 def solve(

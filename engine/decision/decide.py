@@ -11,6 +11,12 @@ import pandas as pd
 from pyomo.common.gc_manager import PauseGC
 
 from engine import __version__
+from engine.decision.depots import DepotJob, Submitter, decide_by_depot, depot_groups, solve_job
+from engine.decision.directives import apply_directives
+from engine.decision.explain import constraint_costs, constraint_status, explain_vehicles
+from engine.decision.fallbacks import Attempt, ChainResult, Relaxations, is_infeasible, walk_chain
+from engine.decision.identity import content_hash, decision_key, policy_directives_json, problem_hash
+from engine.decision.stale_telemetry import apply_stale_telemetry
 from engine.domain import (
     ChargeSession,
     CostSplit,
@@ -21,21 +27,16 @@ from engine.domain import (
     VehiclePlan,
     Violation,
 )
+from engine.optim.solve import SafetyNetFired, SolverFailed
+from engine.optim.warm import WarmStart
 from engine.policy.directives import Forbid, Prefer, evaluate_policy, policy_weights
 from engine.policy.schema import Policy
 from engine.schedule.assign import Session
 from engine.schedule.baselines import simulate
-from engine.schedule.depots import DepotJob, Submitter, decide_by_depot, depot_groups, solve_job
-from engine.schedule.directives import apply_directives
-from engine.schedule.explain import constraint_costs, constraint_status, explain_vehicles
 from engine.schedule.extract import Solution
-from engine.schedule.fallbacks import Attempt, ChainResult, Relaxations, is_infeasible, walk_chain
-from engine.schedule.identity import content_hash, decision_key, policy_directives_json, problem_hash
 from engine.schedule.inputs import ScheduleInputs, build_inputs
-from engine.schedule.optimal import SESSION_TIME_LIMIT, SafetyNetFired, plan_optimal
+from engine.schedule.optimal import SESSION_TIME_LIMIT, plan_optimal
 from engine.schedule.stability import previous_power
-from engine.schedule.stale_telemetry import apply_stale_telemetry
-from engine.schedule.warm import WarmStart
 from engine.schedule.weights import ObjectiveWeights
 from engine.tariffs import Tariff, bill
 
@@ -194,8 +195,10 @@ def _attempt(
     warm: WarmStart | None = None,
     contention: str = "rounding",
 ) -> Attempt:
-    """Evaluate the policy on ``problem``, apply its (relaxed) directives and run the strategy once. A solver
-    failure falls back to the EDF baseline, recorded in the attempt's steps."""
+    """Evaluate the policy on ``problem``, apply its (relaxed) directives and run the strategy once. When HiGHS
+    returns no plan (:class:`engine.optim.solve.SolverFailed`: infeasible, unbounded, the safety net fired) the EDF
+    baseline stands in, recorded in the attempt's steps; an error while building the model is not a solver
+    outcome and is raised (the API answers 500 with an error id, the CLI exits 1)."""
     directives, fired = ([], []) if policy is None else evaluate_policy(policy, problem)
     directives = relax.apply(directives)
     named = frozenset(d.charger for d in directives if isinstance(d, Forbid | Prefer) and d.charger)
@@ -207,7 +210,7 @@ def _attempt(
     if strategy == "optimal":
         try:
             sol, assigned, conflicts, solver, steps = plan_optimal(x, time_limit, warm, contention)
-        except RuntimeError as err:
+        except SolverFailed as err:  # HiGHS gave no plan; any other exception is a bug and propagates
             sol, assigned, conflicts = simulate(x, "edf")
             solver = SolverInfo(status="time_limit" if isinstance(err, SafetyNetFired) else "error", seconds=0.0)
             steps = [{"step": "solver_failed", "error": str(err), "fallback_strategy": "edf"}]
@@ -264,17 +267,17 @@ def decide(
 
     With a policy: stale SOC readings are replaced as its ``stale_telemetry`` rule says, its rules become
     directives, and when hard targets cannot all hold its ``infeasible`` fallback chain is walked
-    (:mod:`engine.schedule.fallbacks`); every step is in ``trace.fallbacks``.
+    (:mod:`engine.decision.fallbacks`); every step is in ``trace.fallbacks``.
 
     The decision id is the content hash of problem, strategy, weights, previous plan and policy, so the same input
     gives the same decision. ``created`` defaults to now (UTC) and is the only field that differs between replays.
-    ``warm`` (optional, caller-owned) keeps the LP between re-plans of one depot (:mod:`engine.schedule.warm`).
+    ``warm`` (optional, caller-owned) keeps the LP between re-plans of one depot (:mod:`engine.optim.warm`).
     ``contention`` chooses how sessions are chosen where vehicles outnumber chargers
     (:func:`engine.schedule.optimal.plan_optimal`). ``time_limit`` [s] is a wall-clock safety net only: no
     plan depends on it unless it fires, and then ``solver.status`` is ``time_limit`` and ``trace.replayable``
     is false with the reason.
 
-    Depots that share nothing are planned one group at a time (:mod:`engine.schedule.depots`) and merged; the
+    Depots that share nothing are planned one group at a time (:mod:`engine.decision.depots`) and merged; the
     groups run on ``executor`` when given (a ``concurrent.futures`` process pool or a ``dask.distributed.Client``
     whose workers have one thread each: durable-rules must not evaluate two policies at once in one process),
     else one after the other here. The merged Decision is the same either way. With ``warm`` the problem is

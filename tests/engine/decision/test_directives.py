@@ -7,8 +7,8 @@ to 04:00 and 0.30 $/kWh after; 15-minute slots from 00:00.
 import numpy as np
 import pytest
 
+from engine.decision import decide
 from engine.policy.schema import Policy
-from engine.schedule import decide
 from tests.engine.schedule.factory import problem, trip, two_level_tariff, vehicle
 
 TARIFF = two_level_tariff()

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from service.cli import main
 from service.store import Store
 from service.telemetry_store import TelemetryStore
 from tests.service.conftest import small_problem

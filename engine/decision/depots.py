@@ -24,9 +24,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from engine.decision.identity import content_hash, decision_key, policy_directives_json, problem_hash
 from engine.domain import CostSplit, Decision, Plan, PlanningProblem, SolverInfo
 from engine.policy.schema import Policy
-from engine.schedule.identity import content_hash, decision_key, policy_directives_json, problem_hash
 from engine.schedule.weights import ObjectiveWeights
 from engine.tariffs import Tariff
 
@@ -236,9 +236,9 @@ class DepotJob:
 
 
 def solve_job(job: DepotJob) -> Decision:
-    """:func:`~engine.schedule.decide.decide` on a job's problem, in this process (what an executor's worker
+    """:func:`~engine.decision.decide.decide` on a job's problem, in this process (what an executor's worker
     runs)."""
-    from engine.schedule.decide import decide  # decide imports this module: resolved when a job runs
+    from engine.decision.decide import decide  # decide imports this module: resolved when a job runs
 
     return decide(
         job.problem,

@@ -1,0 +1,1 @@
+"""Package data: notebooks of the checkout, installed as service.notebooks (see pyproject.toml)."""

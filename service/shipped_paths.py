@@ -1,0 +1,7 @@
+"""Where the service finds the files fleetcharge ships, once installed (see :mod:`engine.shipped`)."""
+
+from engine.shipped import DEMO_DEPOT, NOTEBOOKS, POLICIES, shipped_dir
+
+DEMO = shipped_dir(DEMO_DEPOT)  # the demo depot: a problem folder (CSV files and depot.yaml)
+POLICIES_DIR = shipped_dir(POLICIES)
+DASHBOARD_NOTEBOOK = shipped_dir(NOTEBOOKS) / "dashboard.py"

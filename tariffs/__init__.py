@@ -1,0 +1,1 @@
+"""Package data: tariffs of the checkout, installed as engine.tariffs.shipped (see pyproject.toml)."""
