@@ -45,7 +45,6 @@ def weights(demand_weight: float = 1.0) -> ObjectiveWeights:
         dc_wear_extra_usd_per_kwh=0.0,
         target_reserve=0.0,
         use_p90=True,
-        plug_usd_per_hour=0.0,
     )
 
 

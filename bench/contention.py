@@ -69,18 +69,18 @@ def one(case: str, contention: str, workers: int = 0, time_limit: float | None =
     else:
         d = decide(problem, tariff=tariff, policy=policy, contention=contention, time_limit=time_limit)
     seconds = time.perf_counter() - t0
-    steps = [s for s in d.trace["repair_steps"] if s["step"] in ("session_rounding", "session_choice")]
+    steps = [s for s in d.trace.repair_steps if s["step"] in ("session_rounding", "session_choice")]
     step = steps[0] if steps else {}
     relaxation_short = [s.get("relaxation_short_departures") for s in steps]
     return {
         "seconds": seconds,
         "status": d.solver.status,
         "gap": d.solver.gap,
-        "total_usd": d.cost.total_usd,
+        "objective_usd": d.cost.objective_usd,
         "short": sum(v.shortfall_kwh > 1e-3 for v in d.violations if v.target.startswith("departure")),
         "relaxation_short": None if None in relaxation_short or not steps else sum(relaxation_short),
         "prices": sum(s.get("lp_prices") or 0 for s in steps) if steps else None,
-        "groups": len(d.trace.get("depot_groups", [])) or 1,
+        "groups": len(d.trace.depot_groups) or 1,
         "source": step.get("source") or step.get("start_source"),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -102,15 +102,15 @@ def run(
         )
         outs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     first = outs[0]
-    assert all(o["total_usd"] == first["total_usd"] for o in outs), "same input, different plans"
+    assert all(o["objective_usd"] == first["objective_usd"] for o in outs), "same input, different plans"
     return {**first, "seconds": statistics.median(o["seconds"] for o in outs)}
 
 
 def row(case: str, r: dict, ref: dict | None = None) -> str:
     gap = "-" if r["gap"] is None else f"{100 * r['gap']:.3f} %"
-    vs = "-" if ref is None else f"{ref['total_usd']:,.2f} ({ref['status']}, {ref['seconds']:.1f} s)"
+    vs = "-" if ref is None else f"{ref['objective_usd']:,.2f} ({ref['status']}, {ref['seconds']:.1f} s)"
     return (
-        f"| {case} | {r['seconds']:.2f} | {r['status']} | {gap} | {r['total_usd']:,.2f} | {vs} | "
+        f"| {case} | {r['seconds']:.2f} | {r['status']} | {gap} | {r['objective_usd']:,.2f} | {vs} | "
         f"{r['short']} / {r['relaxation_short'] if r['relaxation_short'] is not None else '-'} | "
         f"{r['prices'] if r['prices'] is not None else '-'} | {r['peak_rss_mb']:.0f} |"
     )
@@ -153,7 +153,9 @@ def main() -> None:
         serial = run(case, "rounding", args.runs)
         pooled = run(case, "rounding", args.runs, workers=2)
         warmed = run(case, "rounding", args.runs, workers=2, warm=True)
-        assert pooled["total_usd"] == serial["total_usd"] == warmed["total_usd"], "pool and serial plans differ"
+        assert pooled["objective_usd"] == serial["objective_usd"] == warmed["objective_usd"], (
+            "pool and serial plans differ"
+        )
         label = f"{depots} depots x {n}/{int(n) // 2}"
         print(row(f"{label}, serial", serial), flush=True)
         print(row(f"{label}, 2 processes (pool started in the timing)", pooled), flush=True)

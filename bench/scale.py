@@ -250,9 +250,7 @@ def measure(n: int, rounds: int = 5) -> dict:
         s = time.perf_counter()
         dw = decide(q, tariff=tariff, warm=warm)
         warm_times.append(time.perf_counter() - s)
-        same_cost &= abs(dw.cost.total_usd - decide(q, tariff=tariff).cost.total_usd) < 1e-6 * max(
-            1.0, dw.cost.total_usd
-        )
+        same_cost &= abs(dw.cost.bill_usd - decide(q, tariff=tariff).cost.bill_usd) < 1e-6 * max(1.0, dw.cost.bill_usd)
     assert warm.history == ["cold"] + ["warm"] * 5, warm.history
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the floors' models
     x = build_inputs(p, tariff=tariff)  # for the floor, which builds the same depot as arrays

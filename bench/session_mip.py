@@ -51,7 +51,7 @@ def main() -> None:
         s = time.perf_counter()
         d = decide(problem, policy=pol)
         seconds = time.perf_counter() - s
-        step = next((r for r in d.trace["repair_steps"] if r["step"] == "session_choice"), None)
+        step = next((r for r in d.trace.repair_steps if r["step"] == "session_choice"), None)
         ready, departures = readiness(d, problem)
         if step is None:
             mip, start, mip_s, bound = "no session MIP", "-", "-", "-"
@@ -62,7 +62,7 @@ def main() -> None:
             mip_s = f"{step['mip_seconds']:.1f}"
             bound = f"{step['lp_objective']:,.2f}"
         print(
-            f"| {name} | {seconds:.1f} | {mip} | {d.cost.total_usd:,.2f} | {ready}/{departures} | {start} | {mip_s} | {bound} |",
+            f"| {name} | {seconds:.1f} | {mip} | {d.cost.bill_usd:,.2f} | {ready}/{departures} | {start} | {mip_s} | {bound} |",
             flush=True,
         )
 

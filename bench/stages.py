@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import time
 
-from engine.domain import PlanningProblem, SolverInfo
+from engine.domain import PlanningProblem
 from engine.optim.handover import HighsLP
+from engine.results import SolverInfo
 from engine.schedule import ObjectiveWeights
 from engine.schedule.inputs import build_inputs
 from engine.schedule.model import create_model

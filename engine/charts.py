@@ -8,8 +8,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from engine.domain import Decision, PlanningProblem
-from engine.frames import COST_COLUMNS, departure_frame, gantt_frame, load_frame, soc_frame
+from engine.domain import PlanningProblem
+from engine.frames import BILL_COLUMNS, NON_CASH_COLUMNS, departure_frame, gantt_frame, load_frame, soc_frame
+from engine.results import Decision
 from engine.tariffs import Tariff
 
 WIDTH = 720
@@ -103,7 +104,7 @@ def soc_chart(
 
 def cost_chart(costs: pd.DataFrame, title: str = "Cost split") -> alt.Chart:
     """Stacked cost terms [$] per labelled plan (rows of :func:`engine.frames.cost_frame`)."""
-    terms = [c for c in COST_COLUMNS if c != "total_usd"]
+    terms = [*BILL_COLUMNS, *NON_CASH_COLUMNS]
     data = costs.reset_index().melt(id_vars="label", value_vars=terms, var_name="term", value_name="usd")
     return (
         alt.Chart(data, title=title)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from engine.domain import Decision, PlanningProblem, VehiclePlan
+from engine.domain import PlanningProblem
 from engine.frames import cost_frame
+from engine.results import Decision, VehiclePlan
 
 ENERGY_TOL_KWH = 0.05  # below this a difference in delivered energy is solver noise [kWh]
 
@@ -17,8 +18,8 @@ def _energy(v: VehiclePlan | None) -> float:
 def _rules_by_vehicle(decision: Decision) -> dict[str, set[str]]:
     """Vehicle id -> rule ids that fired for it (entities ``vehicle`` or ``vehicle/trip``)."""
     out: dict[str, set[str]] = {}
-    for r in decision.trace.get("rules_fired", []):
-        out.setdefault(r["entity"].split("/")[0], set()).add(r["rule"])
+    for r in decision.trace.rules_fired:
+        out.setdefault(r.entity.split("/")[0], set()).add(r.rule)
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -325,86 +325,3 @@ class PlanningProblem(_Input):
         for t in sorted(self.trips, key=lambda t: t.departure):
             out.setdefault(t.vehicle_id, []).append(t)
         return out
-
-
-class ChargeSession(_Model):
-    """One plug-in session of a plan."""
-
-    charger_id: str | None
-    plug_in: AwareDatetime
-    plug_out: AwareDatetime
-    energy_kwh: NonNegative = Field(description="Energy drawn from the grid in the session [kWh].")
-
-
-class VehiclePlan(_Model):
-    """The plan of one vehicle."""
-
-    vehicle_id: str
-    charger_id: str | None = None
-    sessions: list[ChargeSession] = Field(default_factory=list)
-    power_kw: list[float] = Field(default_factory=list, description="Grid-side charging power per slot [kW].")
-    soc: list[float] = Field(default_factory=list, description="SOC at each slot boundary [0-1].")
-    soc_at_departure: dict[str, float] = Field(default_factory=dict, description="Trip id -> SOC [0-1].")
-    trip_ids: list[str] = Field(default_factory=list)
-    cost_usd: float = 0.0
-
-
-class Plan(_Model):
-    """A charging plan over the horizon."""
-
-    strategy: str
-    slot_starts: list[AwareDatetime]
-    slot_minutes: int
-    vehicles: list[VehiclePlan]
-    site_load_kw: list[float] = Field(description="Grid import per slot, all depots [kW].")
-    depot_load_kw: dict[str, list[float]] = Field(description="Depot id -> grid import per slot [kW].")
-    grid_limit_kw: dict[str, float]
-    storage_kw: dict[str, list[float]] = Field(default_factory=dict, description="Depot -> battery kW (+charge).")
-
-
-class Violation(_Model):
-    """A target the plan cannot meet."""
-
-    vehicle_id: str
-    target: str
-    shortfall_kwh: NonNegative
-    reason: str
-
-
-class CostSplit(_Model):
-    """Cost of a plan by objective term [$]."""
-
-    energy_usd: float = 0.0
-    demand_usd: float = 0.0
-    wear_usd: float = 0.0
-    penalty_usd: float = 0.0
-    total_usd: float = 0.0
-
-
-class SolverInfo(_Model):
-    """What the solver reported. ``status``: optimal | feasible | time_limit (the wall-clock safety net fired:
-    the plan is the best found by then and may differ on a faster or slower machine) | error | not_applicable."""
-
-    status: str
-    gap: float | None = Field(None, description="Relative gap of the plan's objective to `bound` [-].")
-    seconds: float = 0.0
-    objective: float | None = Field(None, description="Objective of the returned plan [$].")
-    bound: float | None = Field(
-        None,
-        description="Lower bound on any plan's objective: the LP relaxation's optimum (charger occupancy "
-        "counted fractionally) [$].",
-    )
-
-
-class Decision(_Model):
-    """A plan plus everything needed to explain and replay it."""
-
-    decision_id: str
-    created: AwareDatetime
-    status: Literal["optimal", "feasible", "fallback", "infeasible", "error"]
-    problem_id: str
-    plan: Plan
-    cost: CostSplit
-    violations: list[Violation] = Field(default_factory=list)
-    solver: SolverInfo
-    trace: dict = Field(default_factory=dict)

@@ -11,11 +11,14 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from engine.domain import Decision, Plan, PlanningProblem
+from engine.domain import PlanningProblem
+from engine.results import Decision, Plan
 from engine.tariffs import Tariff, price_series
 from engine.tariffs.bill import demand_windows
 
-COST_COLUMNS = ("energy_usd", "demand_usd", "wear_usd", "penalty_usd", "total_usd")
+BILL_COLUMNS = ("energy_usd", "demand_usd", "fees_usd")  # money on the utility's invoice [$]
+NON_CASH_COLUMNS = ("wear_usd", "penalty_usd", "change_usd", "prefer_usd", "timing_usd", "end_usd", "lateness_usd")
+COST_COLUMNS = (*BILL_COLUMNS, "bill_usd", *NON_CASH_COLUMNS, "objective_usd")
 
 
 def slot_times(plan: Plan) -> pd.DatetimeIndex:
@@ -79,7 +82,7 @@ def departure_frame(decision: Decision, problem: PlanningProblem) -> pd.DataFram
     """One row per planned departure: vehicle_id, trip_id, departure, target_soc and soc [0-1] at departure,
     ``ready`` when the SOC reaches the target (1e-4 tolerance). Targets are the ones the plan aimed for
     (``trace.departure_targets``, after policy directives)."""
-    targets: Mapping[str, Mapping[str, float]] = decision.trace.get("departure_targets", {})
+    targets: Mapping[str, Mapping[str, float]] = decision.trace.departure_targets
     trips = {t.id: t for t in problem.trips}
     rows = []
     for v in decision.plan.vehicles:

@@ -104,8 +104,10 @@ def describe_decision(decision) -> str:
     lines = [
         f"Decision {decision.decision_id} ({decision.plan.strategy}, {decision.status}, solver "
         f"{decision.solver.status} in {decision.solver.seconds:.2f} s)",
-        f"  cost: energy {c.energy_usd:,.2f}  demand {c.demand_usd:,.2f}  wear {c.wear_usd:,.2f}  "
-        f"penalty {c.penalty_usd:,.2f}  total {c.total_usd:,.2f}",
+        f"  bill: energy {c.energy_usd:,.2f}  demand {c.demand_usd:,.2f}  fees {c.fees_usd:,.2f}  "
+        f"total {c.bill_usd:,.2f}",
+        f"  non-cash: wear {c.wear_usd:,.2f}  penalty {c.penalty_usd:,.2f}  changes {c.change_usd:,.2f}  "
+        f"lateness {c.lateness_usd:,.2f}  (objective {c.objective_usd:,.2f})",
         f"  peak site load {max(decision.plan.site_load_kw):.1f} kW",
     ]
     for v in decision.violations:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.policy.schema import Policy
-from engine.schedule.weights import ObjectiveWeights
+from engine.weights import ObjectiveWeights
 
 
 def scale_tradeoff(

@@ -12,7 +12,7 @@ with app.setup:
     from engine.charts import plan_figures
     from engine.frames import readiness
     from service.browse import ApiSource, latest_per_depot
-    from service.planner import shipped_tariff
+    from service.named_files import shipped_tariff
 
     DEFAULT_API = "http://127.0.0.1:8000"
 
@@ -76,7 +76,7 @@ def shown(depot, per_depot, source):
     ready, departures = readiness(decision, record.problem)
     mo.hstack(
         [
-            mo.stat(f"${decision.cost.total_usd:,.2f}", label="plan cost", bordered=True),
+            mo.stat(f"${decision.cost.bill_usd:,.2f}", label="plan cost", bordered=True),
             mo.stat(f"{ready}/{departures}", label="departures ready", bordered=True),
             mo.stat(decision.status, label=f"status, {record.mode} mode", bordered=True),
             mo.stat(record.review, label="review", bordered=True),

@@ -18,7 +18,7 @@ with app.setup:
     from engine.tariffs.files import TARIFF_DIR, resolve_tariff_path
     from engine.tuning import scale_tradeoff
     from service.browse import StoreSource
-    from service.planner import policy_names
+    from service.named_files import policy_names
     from service.shipped_paths import DEMO, POLICIES_DIR
 
     POLICIES = POLICIES_DIR
@@ -111,7 +111,7 @@ def cost_view(costs, decision):
         [
             mo.hstack(
                 [
-                    mo.stat(f"${decision.cost.total_usd:,.2f}", label="optimal plan, total cost", bordered=True),
+                    mo.stat(f"${decision.cost.bill_usd:,.2f}", label="optimal plan, total cost", bordered=True),
                     mo.stat(f"{saved:.0%}", label="energy + demand saved vs uncontrolled", bordered=True),
                     mo.stat(f"{ready:.0f}%", label="departures ready", bordered=True),
                     mo.stat(decision.status, label=f"status (solver {decision.solver.seconds:.1f} s)", bordered=True),
@@ -140,9 +140,9 @@ def details(decision):
             if decision.violations
             else mo.md("none: every departure target holds"),
             "explanations (per vehicle)": mo.md(
-                "\n\n".join(f"**{k}**: {v}" for k, v in decision.trace.get("explanations", {}).items())
+                "\n\n".join(f"**{k}**: {v}" for k, v in decision.trace.explanations.items())
             ),
-            "fallback steps": mo.md(str(decision.trace.get("fallbacks") or "none")),
+            "fallback steps": mo.md(str(decision.trace.fallbacks or "none")),
         }
     )
     return

@@ -13,7 +13,7 @@ with app.setup:
     from engine.frames import cost_frame
     from engine.policy import check_policy_text, explain
     from service.browse import open_source, source_inputs
-    from service.planner import shipped_tariff
+    from service.named_files import shipped_tariff
     from service.shipped_paths import POLICIES_DIR
 
     POLICIES = POLICIES_DIR
@@ -54,7 +54,7 @@ def open_decisions(key, location, tenant):
 @app.cell
 def pick_decision(table):
     _labels = {
-        f"{r.decision_id}  {r.created:%Y-%m-%d %H:%M}  {r.policy}  ${r.total_usd:,.0f}": r.decision_id
+        f"{r.decision_id}  {r.created:%Y-%m-%d %H:%M}  {r.policy}  ${r.bill_usd:,.0f}": r.decision_id
         for r in table.itertuples()
     }
     picked = mo.ui.dropdown(_labels, value=next(iter(_labels)), label="stored decision", full_width=True)
@@ -113,10 +113,10 @@ def apply(apply_button, policy, record):
             mo.hstack(
                 [
                     mo.stat(
-                        f"${trial.cost.total_usd:,.2f}",
+                        f"${trial.cost.bill_usd:,.2f}",
                         label="total cost under the edit",
-                        caption=f"{summary.loc['change', 'total_usd']:+,.2f} $ vs stored",
-                        direction="increase" if summary.loc["change", "total_usd"] > 0 else "decrease",
+                        caption=f"{summary.loc['change', 'bill_usd']:+,.2f} $ vs stored",
+                        direction="increase" if summary.loc["change", "bill_usd"] > 0 else "decrease",
                         bordered=True,
                     ),
                     mo.stat(

@@ -63,7 +63,7 @@ def pick(picker, source, table):
             mo.stat(decision_id, label="decision", bordered=True),
             mo.stat(decision.status, label=f"status, {record.mode} mode", bordered=True),
             mo.stat(record.review, label="review", bordered=True),
-            mo.stat(f"${decision.cost.total_usd:,.2f}", label="total cost", bordered=True),
+            mo.stat(f"${decision.cost.bill_usd:,.2f}", label="total cost", bordered=True),
             mo.stat(f"{record.policy_name}", label=f"policy ({record.strategy})", bordered=True),
         ],
         justify="start",
@@ -73,22 +73,22 @@ def pick(picker, source, table):
 
 @app.cell
 def trace_tables(decision, trace):
-    rules = pd.DataFrame(trace.get("rules_fired", []), columns=["rule", "entity", "directive"])
+    rules = pd.DataFrame([r.model_dump() for r in trace.rules_fired], columns=["rule", "entity", "directive"])
     status = pd.DataFrame(
         [
             {
                 "vehicle_id": v,
                 "constraint": c,
                 "status": s,
-                "cost_usd": trace.get("constraint_cost_usd", {}).get(v, {}).get(c),
+                "cost_usd": trace.constraint_cost_usd.get(v, {}).get(c),
             }
-            for v, named in trace.get("constraint_status", {}).items()
+            for v, named in trace.constraint_status.items()
             for c, s in named.items()
         ],
         columns=["vehicle_id", "constraint", "status", "cost_usd"],
     )
     bound = status[status["status"].isin(["binding", "violated"])]
-    fallbacks = pd.DataFrame(trace.get("fallbacks", []))
+    fallbacks = pd.DataFrame(trace.fallbacks)
     violations = pd.DataFrame([v.model_dump() for v in decision.violations])
     mo.ui.tabs(
         {
@@ -108,7 +108,7 @@ def trace_tables(decision, trace):
 
 @app.cell
 def explanations(trace):
-    explained = trace.get("explanations", {})
+    explained = trace.explanations
     vehicle = mo.ui.dropdown(sorted(explained), value=min(explained) if explained else None, label="vehicle")
     vehicle
     return explained, vehicle

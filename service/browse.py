@@ -3,22 +3,20 @@ decision API with a key. Both sources give the same :class:`DecisionRecord`, so 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from engine.decision import decide
-from engine.domain import Decision, PlanningProblem
+from engine.domain import PlanningProblem
 from engine.policy.schema import Policy
-from engine.replay import json_differences, not_replayable_reason
-from service.planner import shipped_tariff
+from engine.results import Decision
+from service.decisions import ReplayOutcome, compare_replay, plan_here, stored_inputs, stored_or_404
 from service.settings import Settings, database_url
 from service.store import Store, StoredDecision, review_state
 
-SUMMARY_COLUMNS = ["decision_id", "created", "status", "mode", "review", "depots", "strategy", "policy", "total_usd"]
+SUMMARY_COLUMNS = ["decision_id", "created", "status", "mode", "review", "depots", "strategy", "policy", "bill_usd"]
 
 
 class DecisionRecord(BaseModel):
@@ -32,15 +30,6 @@ class DecisionRecord(BaseModel):
     mode: str
     review: str = Field(description="proposed | approved | overridden")
     reviews: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class ReplayOutcome(BaseModel):
-    """A re-run of a stored decision's inputs."""
-
-    identical: bool
-    differences: list[str]
-    replayed: Decision | None = None
-    reason: str | None = None  # why the runs may differ (the wall-clock safety net fired in one of them)
 
 
 class DecisionSource(Protocol):
@@ -71,7 +60,7 @@ def _summary(s: StoredDecision, reviews: list[dict[str, Any]]) -> dict[str, Any]
         "depots": s.depots,
         "strategy": s.strategy,
         "policy": s.policy_name,
-        "total_usd": s.total_usd,
+        "bill_usd": s.bill_usd,
     }
 
 
@@ -91,10 +80,7 @@ class StoreSource:
         return pd.DataFrame([_summary(r, reviews[r.decision_id]) for r in rows], columns=SUMMARY_COLUMNS)
 
     def _stored(self, decision_id: str) -> StoredDecision:
-        stored = self.store.get_decision(self.tenant, decision_id)
-        if stored is None:
-            raise LookupError(f"no decision {decision_id!r} for tenant {self.tenant!r} in {self.label}")
-        return stored
+        return stored_or_404(self.store, self.tenant, decision_id)
 
     def record(self, decision_id: str) -> DecisionRecord:
         s = self._stored(decision_id)
@@ -113,19 +99,8 @@ class StoreSource:
     def replay(self, decision_id: str) -> ReplayOutcome:
         """Re-run the stored inputs in this process with ``engine.decision.decide``, as the API does."""
         s = self._stored(decision_id)
-        problem = PlanningProblem.model_validate(s.problem)
-        again = decide(
-            problem,
-            strategy=s.strategy,
-            tariff=shipped_tariff(problem.tariff),
-            time_limit=self.time_limit_s,
-            created=datetime.now(UTC),
-            policy=Policy.model_validate(s.policy),
-        )
-        replayed = again.model_dump(mode="json")
-        diffs = json_differences(s.decision, replayed)
-        reason = not_replayable_reason(s.decision, replayed) if diffs else None
-        return ReplayOutcome(identical=not diffs, differences=diffs, replayed=again, reason=reason)
+        problem, policy, strategy = stored_inputs(s)
+        return compare_replay(s, plan_here(problem, policy, strategy, self.time_limit_s))
 
 
 class ApiError(RuntimeError):

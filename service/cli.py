@@ -72,8 +72,8 @@ def _load_previous(path: str):
     """The plan of a previous Decision JSON (as printed by ``plan --json``)."""
     from pydantic import ValidationError
 
-    from engine.domain import Decision
     from engine.errors import Problem, from_validation_error
+    from engine.results import Decision
 
     try:
         text = Path(path).read_text(encoding="utf-8")

@@ -192,6 +192,7 @@ def _read_payloads(path: str) -> list[tuple[int, object]]:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
+    from engine.results import Decision
     from service.settings import Settings
     from service.store import Store
     from service.telemetry_store import TelemetryStore
@@ -205,9 +206,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         chunk = rows[start : start + args.batch]
         outcomes, replans = watch.ingest(args.tenant, [p for _l, p in chunk])
         for stored in watch.plan_now(args.tenant, replans) if not args.no_triggers else []:
-            trigger = stored.decision["trace"]["trigger"]
+            trigger = Decision.model_validate(stored.decision).trace.trigger
             print(
-                f"trigger {trigger['kind']} ({trigger['vehicle_id']}): decision {stored.decision_id} ({stored.status}, {stored.mode})",
+                f"trigger {trigger.kind} ({trigger.vehicle_id}): decision {stored.decision_id} ({stored.status}, "
+                f"{stored.mode})",
                 file=sys.stderr,
             )
         for (line, _p), outcome in zip(chunk, outcomes, strict=True):

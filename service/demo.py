@@ -77,6 +77,6 @@ def post_demo_decision(base_url: str, key: str, request_path: Path, wait_s: floa
         return f"demo decision not planned: {response.status_code} {response.text[:300]}"
     d = response.json()
     return (
-        f"demo decision {d['decision_id']} stored ({d['status']}, ${d['cost']['total_usd']:,.2f}): "
+        f"demo decision {d['decision_id']} stored ({d['status']}, ${d['cost']['bill_usd']:,.2f}): "
         f"see it at {base_url}/dashboard/"
     )

@@ -10,13 +10,15 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from engine.errors import InputError
-from service.planner import UnknownPolicy
+from service.decisions import ReviewRefused, UnknownDecision
+from service.named_files import UnknownPolicy
 from service.solver_processes import SolverCrashed, SolverTimeout
 
 log = logging.getLogger("fleetcharge.service")
@@ -60,6 +62,16 @@ def unknown_policy(_request: Request, exc: UnknownPolicy) -> Response[dict[str, 
     )
 
 
+def unknown_decision(_request: Request, exc: UnknownDecision) -> Response[dict[str, Any]]:
+    """404: no such decision for the caller's tenant."""
+    return Response({"status_code": 404, "detail": str(exc)}, status_code=HTTP_404_NOT_FOUND)
+
+
+def review_refused(_request: Request, exc: ReviewRefused) -> Response[dict[str, Any]]:
+    """409: the decision's state does not allow this review (shadow mode, already approved)."""
+    return Response({"status_code": 409, "detail": str(exc)}, status_code=HTTP_409_CONFLICT)
+
+
 def http_error(_request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     """Litestar's own HTTP errors, in our shape."""
     body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
@@ -87,6 +99,8 @@ HANDLERS = {
     ValidationException: validation_error,
     InputError: input_error,
     UnknownPolicy: unknown_policy,
+    UnknownDecision: unknown_decision,
+    ReviewRefused: review_refused,
     SolverCrashed: solver_unavailable,
     SolverTimeout: solver_unavailable,
     HTTPException: http_error,

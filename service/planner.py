@@ -1,102 +1,20 @@
-"""Runs the engine for the API, off the event loop: exactly ``engine.decision.decide``, the function the CLI and
-the notebooks call. Each solve runs in a process of its own (:mod:`service.solver_processes`: its own
+"""Runs the engine for the API, off the event loop: exactly :func:`service.decisions.plan_here`
+(``engine.decision.decide``, the function the CLI and the notebooks call). Each solve runs in a process of its own (:mod:`service.solver_processes`: its own
 durable-rules host and HiGHS, killed when its client leaves), on a Dask cluster when one is configured, or in a
 thread when ``solver_workers`` is 0."""
 
 from __future__ import annotations
 
 import asyncio
-import math
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
-from functools import lru_cache, partial
-from pathlib import Path
+from functools import partial
 
-from engine.decision import decide
-from engine.domain import Decision, PlanningProblem
-from engine.errors import InputError, Problem
-from engine.policy import check_policy_file
-from engine.policy.schema import Mode, Policy
-from engine.tariffs import Tariff, load_tariff
-from engine.tariffs.files import TARIFF_DIR
+from engine.domain import PlanningProblem
+from engine.policy.schema import Policy
+from engine.results import Decision
+from service.decisions import plan_here
 from service.solver_processes import SolverProcesses
-
-MODE_ORDER = ("shadow", "assisted", "automated")  # most restrictive first
-
-
-class UnknownPolicy(LookupError):
-    """A policy name that is not a file in the policies folder."""
-
-    def __init__(self, name: str, available: list[str]) -> None:
-        self.name, self.available = name, available
-        super().__init__(f"unknown policy {name!r}; available: {', '.join(available)}")
-
-
-def policy_names(folder: Path) -> list[str]:
-    """Names of the policy files in ``folder`` (file stems), sorted."""
-    return sorted(p.stem for p in folder.glob("*.yaml"))
-
-
-@lru_cache(maxsize=64)
-def _checked_policy(path: str, mtime_ns: int, size: int) -> tuple[Policy | None, tuple[Problem, ...]]:
-    """A policy file checked once per version of the file (``mtime_ns`` and ``size`` are the cache key: an
-    edited file is read again)."""
-    policy, problems = check_policy_file(Path(path))
-    return policy, tuple(problems)
-
-
-@lru_cache(maxsize=64)
-def _tariff_file(path: str, mtime_ns: int, size: int) -> Tariff:
-    """A tariff file loaded once per version of the file."""
-    return load_tariff(Path(path))
-
-
-def _version(path: Path) -> tuple[str, int, int]:
-    st = path.stat()
-    return str(path), st.st_mtime_ns, st.st_size
-
-
-def named_policy(folder: Path, name: str) -> Policy:
-    """The policy file ``name`` of ``folder``; raises UnknownPolicy or InputError. Parsed once per version of the
-    file (about 6 ms a request saved; the caller must not change the returned policy)."""
-    names = policy_names(folder)
-    if name not in names:
-        raise UnknownPolicy(name, names)
-    policy, problems = _checked_policy(*_version(folder / f"{name}.yaml"))
-    if problems or policy is None:
-        raise InputError(list(problems))
-    return policy
-
-
-def shipped_tariff(name: str) -> Tariff:
-    """A tariff shipped in ``tariffs/`` by name; the API never reads other paths."""
-    shipped = sorted(p.stem for p in TARIFF_DIR.glob("*.yaml"))
-    stem = name.removesuffix(".yaml")
-    if stem not in shipped:
-        raise InputError([Problem(f"unknown tariff; shipped tariffs: {', '.join(shipped)}", "problem.tariff")])
-    return _tariff_file(*_version(TARIFF_DIR / f"{stem}.yaml"))
-
-
-def effective_mode(policy: Policy, problem: PlanningProblem) -> Mode:
-    """The policy's mode for the problem's depots: a depot override wins; across depots the strictest holds."""
-    modes = [policy.mode.depots.get(d.id, policy.mode.default) for d in problem.depots]
-    return min(modes, key=MODE_ORDER.index)
-
-
-def check_size(problem: PlanningProblem, max_vehicle_slots: int) -> None:
-    """Refuse problems larger than the service is sized for (vehicles x slots)."""
-    slots = math.ceil(problem.horizon_hours * 60 / problem.slot_minutes)
-    size = max(len(problem.vehicles), 1) * slots
-    if size > max_vehicle_slots:
-        raise InputError(
-            [
-                Problem(
-                    f"problem too large for this service: {len(problem.vehicles)} vehicles x {slots} slots = "
-                    f"{size} > {max_vehicle_slots}; shorten the horizon, widen the slots or split the fleet",
-                    "problem",
-                )
-            ]
-        )
 
 
 class Planner:
@@ -119,20 +37,12 @@ class Planner:
             # one thread: durable-rules keeps one native host per process, so policy evaluations must not overlap
             self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solve")
 
-    async def decide(
-        self, problem: PlanningProblem, policy: Policy, tariff: Tariff, strategy: str, created: datetime
-    ) -> Decision:
-        """``engine.decision.decide`` off the event loop."""
-        kwargs = {
-            "strategy": strategy,
-            "tariff": tariff,
-            "time_limit": self.time_limit_s,
-            "created": created,
-            "policy": policy,
-        }
+    async def decide(self, problem: PlanningProblem, policy: Policy, strategy: str, created: datetime) -> Decision:
+        """:func:`service.decisions.plan_here` (``engine.decision.decide`` with the shipped tariff) off the event
+        loop."""
         if self.processes is not None:
-            return await self.processes.run(decide, problem, **kwargs)
-        job = partial(decide, problem, executor=self.client, **kwargs)
+            return await self.processes.run(plan_here, problem, policy, strategy, self.time_limit_s, created)
+        job = partial(plan_here, problem, policy, strategy, self.time_limit_s, created, self.client)
         return await asyncio.get_running_loop().run_in_executor(self.executor, job)
 
     def state(self) -> dict:

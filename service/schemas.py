@@ -42,7 +42,7 @@ class DecisionSummary(BaseModel):
     depots: list[str]
     strategy: str
     policy: str
-    total_usd: float
+    bill_usd: float = Field(description="Bill money of the plan: energy + demand + fees [$].")
 
 
 class DecisionPage(BaseModel):

@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 WATCH_S = 0.5  # how often a solve process checks that the server still runs [s]
-PRELOAD = ["engine.decision.decide", "engine.policy.evaluate", "service.solver_processes"]
+PRELOAD = ["engine.decision.decide", "engine.policy.evaluate", "service.decisions", "service.solver_processes"]
 
 
 class SolverCrashed(RuntimeError):

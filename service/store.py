@@ -41,7 +41,7 @@ class StoredDecision:
     policy_hash: str
     problem_hash: str
     engine_version: str
-    total_usd: float
+    bill_usd: float  # the decision's bill money [$] (column total_usd: before engine 0.2 it held bill + wear + penalty)
     problem: dict
     policy: dict
     decision: dict
@@ -181,10 +181,10 @@ class Store:
         if existing is not None:
             return existing
         values = {
-            **{k: v for k, v in row.items() if k not in ("problem", "policy", "decision", "depots", "total_usd")},
+            **{k: v for k, v in row.items() if k not in ("problem", "policy", "decision", "depots", "bill_usd")},
             "tenant": tenant,
             "depots": "|" + "|".join(row["depots"]) + "|",
-            "total_usd": repr(float(row["total_usd"])),
+            "total_usd": repr(float(row["bill_usd"])),
             "problem_json": json.dumps(row["problem"], sort_keys=True),
             "policy_json": json.dumps(row["policy"], sort_keys=True),
             "decision_json": json.dumps(row["decision"], sort_keys=True),
@@ -392,7 +392,7 @@ def _stored(row: Any) -> StoredDecision:
         policy_hash=row["policy_hash"],
         problem_hash=row["problem_hash"],
         engine_version=row["engine_version"],
-        total_usd=float(row["total_usd"]),
+        bill_usd=float(row["total_usd"]),
         problem=json.loads(row["problem_json"]) if "problem_json" in row else {},
         policy=json.loads(row["policy_json"]) if "policy_json" in row else {},
         decision=json.loads(row["decision_json"]) if "decision_json" in row else {},

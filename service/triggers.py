@@ -10,13 +10,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from engine.decision import decide
-from engine.domain import Decision, PlanningProblem
+from engine.domain import PlanningProblem
 from engine.policy.schema import Policy
+from engine.results import Decision, TriggerRef
 from engine.telemetry.state import StateView
 from engine.telemetry.triggers import Trigger, detect, updated_problem
-from service.planner import shipped_tariff
-from service.recording import record_decision
+from service.decisions import plan_here, record_decision
 from service.store import Store, StoredDecision
 from service.telemetry_store import Outcome, TelemetryStore
 
@@ -112,17 +111,14 @@ class TriggerWatch:
 
     def record(self, tenant: str, replan: Replan, decision: Decision) -> StoredDecision:
         """Store the re-planned decision with its trigger in the trace."""
-        trace = {
-            **decision.trace,
-            "trigger": {
-                "kind": replan.trigger.kind,
-                "vehicle_id": replan.trigger.vehicle_id,
-                "key": replan.trigger.key,
-                "based_on": replan.based_on.decision_id,
-                **replan.trigger.detail,
-            },
-        }
-        decision = decision.model_copy(update={"trace": trace})
+        trigger = TriggerRef(
+            kind=replan.trigger.kind,
+            vehicle_id=replan.trigger.vehicle_id,
+            key=replan.trigger.key,
+            based_on=replan.based_on.decision_id,
+            **replan.trigger.detail,
+        )
+        decision = decision.model_copy(update={"trace": decision.trace.model_copy(update={"trigger": trigger})})
         return record_decision(
             self.store,
             tenant,
@@ -144,13 +140,6 @@ class TriggerWatch:
         """Plan each replan in this process (CLI and MQTT ingest) and store it."""
         out = []
         for r in replans:
-            decision = decide(
-                r.problem,
-                r.based_on.strategy,
-                tariff=shipped_tariff(r.problem.tariff),
-                time_limit=time_limit_s,
-                created=clock(),
-                policy=r.policy,
-            )
+            decision = plan_here(r.problem, r.policy, r.based_on.strategy, time_limit_s, clock())
             out.append(self.record(tenant, r, decision))
         return out

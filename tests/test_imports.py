@@ -19,6 +19,8 @@ LAYERS = [
             "engine",
             "engine.text",
             "engine.timezones",
+            "engine.weights",
+            "engine.results",
             "engine.errors",
             "engine.shipped",
             "engine.domain",

@@ -2,184 +2,34 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from pyomo.common.gc_manager import PauseGC
 
-from engine import __version__
+from engine.decision.cost import lateness_usd, plan_cost
 from engine.decision.depots import DepotJob, Submitter, decide_by_depot, depot_groups, solve_job
 from engine.decision.directives import apply_directives
-from engine.decision.explain import constraint_costs, constraint_status, explain_vehicles
 from engine.decision.fallbacks import Attempt, ChainResult, Relaxations, is_infeasible, walk_chain
-from engine.decision.identity import content_hash, decision_key, policy_directives_json, problem_hash
+from engine.decision.identity import content_hash, decision_key, problem_hash
+from engine.decision.plan import build_plan
 from engine.decision.stale_telemetry import apply_stale_telemetry
-from engine.domain import (
-    ChargeSession,
-    CostSplit,
-    Decision,
-    Plan,
-    PlanningProblem,
-    SolverInfo,
-    VehiclePlan,
-    Violation,
-)
+from engine.decision.tracing import build_trace
+from engine.decision.violations import plan_violations
+from engine.domain import PlanningProblem
 from engine.optim.solve import SafetyNetFired, SolverFailed
 from engine.optim.warm import WarmStart
 from engine.policy.directives import Forbid, Prefer, evaluate_policy, policy_weights
 from engine.policy.schema import Policy
-from engine.schedule.assign import Session
+from engine.results import Decision, Plan, SolverInfo
 from engine.schedule.baselines import simulate
-from engine.schedule.extract import Solution
-from engine.schedule.inputs import ScheduleInputs, build_inputs
-from engine.schedule.optimal import SESSION_TIME_LIMIT, plan_optimal
+from engine.schedule.inputs import build_inputs
+from engine.schedule.optimal import plan_optimal
 from engine.schedule.stability import previous_power
-from engine.schedule.weights import ObjectiveWeights
-from engine.tariffs import Tariff, bill
+from engine.tariffs import Tariff
+from engine.weights import ObjectiveWeights
 
 STRATEGIES = ("optimal", "uncontrolled", "edf", "llf")
-
-
-def plan_cost(x: ScheduleInputs, sol: Solution) -> tuple[CostSplit, dict[str, dict]]:
-    """Cost split [$]: energy and demand from ``bill`` on each depot's site load (demand above the month-to-date
-    peak only, unweighted: ``demand_weight`` is a preference of the objective, not money), wear and penalties
-    from the plan. Also returns per-depot bill summaries for the trace."""
-    w = x.weights
-    energy = demand = 0.0
-    bills = {}
-    for d, di in sorted(x.depots.items()):
-        load = pd.Series(np.maximum(sol.site_kw[d], 0.0), index=x.slot_starts)
-        b = bill(load, di.tariff, step_minutes=x.dt_h * 60)
-        mtd = {name: base for name, _r, _m, _mo, base in di.demand}
-        inc = sum(
-            line.rate * max(0.0, line.quantity - mtd.get(line.name, 0.0)) for line in b.lines if line.kind == "demand"
-        )
-        energy += b.energy_usd
-        demand += inc  # money: the weight steers the optimiser, it does not change the bill
-        bills[d] = {
-            "energy_usd": b.energy_usd,
-            "demand_usd_full": b.demand_usd,
-            "demand_usd_above_mtd": inc,
-            "peak_kw": float(load.max()),
-        }
-    dc = {p.id for p in x.pools if p.kind == "DC"}
-    wear = sum(
-        (w.wear_usd_per_kwh + (w.dc_wear_extra_usd_per_kwh if g in dc else 0.0)) * float(kw.sum()) * x.dt_h
-        for pools in sol.power.values()
-        for g, kw in pools.items()
-    )
-    pen = {(vi.vehicle.id, k): dep.penalty_usd_per_kwh for vi in x.vehicles for k, dep in enumerate(vi.departures)}
-    penalty = sum(pen[k] * s for k, s in sol.short.items())
-    penalty += w.over_limit_usd_per_kwh * x.dt_h * sum(float(o.sum()) for o in sol.over_kw.values())
-    total = energy + demand + wear + penalty
-    return CostSplit(energy_usd=energy, demand_usd=demand, wear_usd=wear, penalty_usd=penalty, total_usd=total), bills
-
-
-def _violations(x: ScheduleInputs, sol: Solution, conflicts: list[Session]) -> list[Violation]:
-    out = []
-    for vi in x.vehicles:
-        for k, dep in enumerate(vi.departures):
-            lack = sol.short.get((vi.vehicle.id, k), 0.0)
-            if lack > 1e-3:
-                out.append(
-                    Violation(
-                        vehicle_id=vi.vehicle.id,
-                        target=f"departure_target:{vi.vehicle.id}:{dep.trip.id}",
-                        shortfall_kwh=lack,
-                        reason=_why_short(x, vi, dep),
-                    )
-                )
-    for s in conflicts:
-        out.append(
-            Violation(
-                vehicle_id=s.vehicle_id,
-                target=f"charger:{s.vehicle_id}:{s.pool}",
-                shortfall_kwh=0.0,
-                reason="no physical charger free for this session after repair",
-            )
-        )
-    for d, over in sol.over_kw.items():
-        if over.max() > 1e-6:
-            out.append(
-                Violation(
-                    vehicle_id="*",
-                    target=f"site_limit:{d}",
-                    shortfall_kwh=float(over.sum() * x.dt_h),
-                    reason=f"import above the {x.depots[d].grid_limit_kw:g} kW grid limit",
-                )
-            )
-    return out
-
-
-def _why_short(x: ScheduleInputs, vi, dep) -> str:
-    if dep.use_kwh > vi.e_max_kwh + 1e-6:
-        return (
-            f"the trip needs {dep.use_kwh:.1f} kWh but the battery holds at most {vi.e_max_kwh:.1f} kWh: "
-            "no charging plan can serve it"
-        )
-    slots_before = [t for t in vi.charge_slots if t < dep.slot]
-    best = max(vi.pool_kw.values(), default=0.0) * vi.vehicle.charge_efficiency * x.dt_h * len(slots_before)
-    need = dep.target_kwh - vi.e0_kwh
-    if best + 1e-6 < need:
-        return (
-            f"needs {need:.1f} kWh but at most {best:.1f} kWh can be charged in the "
-            f"{len(slots_before) * x.dt_h:.2f} h it is at the depot before departure"
-        )
-    return "site limit or charger capacity shared with other vehicles leaves too little energy before departure"
-
-
-def build_plan(x: ScheduleInputs, sol: Solution, assigned: dict[Session, str], strategy: str) -> Plan:
-    """The Plan of a solution."""
-    starts = [t.to_pydatetime() for t in x.slot_starts]
-    dt = timedelta(hours=x.dt_h)
-    end_of = (starts[-1].astimezone(UTC) + dt).astimezone(starts[-1].tzinfo) if starts else x.problem.now
-    by_vehicle: dict[str, list[tuple[Session, str]]] = {}
-    for s, charger in sorted(assigned.items(), key=lambda kv: (kv[0].start, kv[0].pool, kv[0].vehicle_id)):
-        by_vehicle.setdefault(s.vehicle_id, []).append((s, charger))
-    vehicles = []
-    for vi in x.vehicles:
-        v = vi.vehicle.id
-        kw = np.zeros(x.n_slots)
-        for series in sol.power[v].values():
-            kw += series
-        sessions = []
-        for s, charger in by_vehicle.get(v, []):
-            drawn = sol.power[v].get(s.pool)  # a plugged vehicle may draw nothing (site limit)
-            e = 0.0 if drawn is None else float(drawn[s.start : s.end].sum() * x.dt_h)
-            sessions.append(
-                ChargeSession(
-                    charger_id=charger,
-                    plug_in=starts[s.start],
-                    plug_out=starts[s.end] if s.end < x.n_slots else end_of,
-                    energy_kwh=e,
-                )
-            )
-        soc = (sol.energy[v] / vi.vehicle.battery_kwh).tolist()
-        at_dep = {d.trip.id: float(sol.energy[v][d.slot] / vi.vehicle.battery_kwh) for d in vi.departures}
-        vehicles.append(
-            VehiclePlan(
-                vehicle_id=v,
-                charger_id=sessions[0].charger_id if sessions else None,
-                sessions=sessions,
-                power_kw=kw.tolist(),
-                soc=soc,
-                soc_at_departure=at_dep,
-                trip_ids=[d.trip.id for d in vi.departures],
-            )
-        )
-    return Plan(
-        strategy=strategy,
-        slot_starts=starts,
-        slot_minutes=round(x.dt_h * 60),
-        vehicles=vehicles,
-        site_load_kw=np.sum(list(sol.site_kw.values()), axis=0).tolist(),
-        depot_load_kw={d: s.tolist() for d, s in sol.site_kw.items()},
-        grid_limit_kw={d: di.grid_limit_kw for d, di in x.depots.items()},
-        storage_kw={d: s.tolist() for d, s in sol.storage_kw.items()},
-    )
 
 
 def _attempt(
@@ -218,35 +68,6 @@ def _attempt(
         sol, assigned, conflicts = simulate(x, strategy)
         solver = SolverInfo(status="not_applicable", seconds=0.0)
     return Attempt(problem, directives, fired, constraints, x, sol, assigned, conflicts, solver, steps)
-
-
-def _not_replayable(solver: SolverInfo, time_limit: float | None) -> str | None:
-    """Why the plan may differ on another machine: the wall-clock safety net stopped the solver (None if not)."""
-    if solver.status != "time_limit":
-        return None
-    limit = time_limit or SESSION_TIME_LIMIT  # without the caller's net, only the session MIP reference has one
-    return (
-        f"the wall-clock safety net ({limit:g} s) stopped the solver: the plan is the best found by then and may "
-        "differ on a faster or slower machine"
-    )
-
-
-def departure_targets(x: ScheduleInputs) -> dict[str, dict[str, float]]:
-    """Vehicle id -> trip id -> SOC the plan aims for at departure [0-1], after policy directives."""
-    return {
-        vi.vehicle.id: {d.trip.id: round(d.target_kwh / vi.vehicle.battery_kwh, 6) for d in vi.departures}
-        for vi in x.vehicles
-        if vi.departures
-    }
-
-
-def lateness_usd(problem: PlanningProblem, delays_min: dict[str, float], policy: Policy | None) -> float:
-    """Cost of delayed departures [$]: minutes late times the policy's ``late_usd_per_min`` for the priority."""
-    if policy is None or not delays_min:
-        return 0.0
-    rate = policy.objective.late_usd_per_min
-    priority = {t.id: t.priority for t in problem.trips}
-    return sum(minutes * rate.get(priority[tid], 0.0) for tid, minutes in delays_min.items())
 
 
 def decide(
@@ -331,11 +152,8 @@ def _decide(
     review = review or chain.manual_review
     a = chain.attempt
     x, sol = a.x, a.sol
-    cost, bills = plan_cost(x, sol)
-    late = lateness_usd(a.problem, chain.delays_min, policy)
-    if late:
-        cost = cost.model_copy(update={"penalty_usd": cost.penalty_usd + late, "total_usd": cost.total_usd + late})
-    violations = _violations(x, sol, a.conflicts)
+    cost, bills = plan_cost(x, sol, lateness_usd(a.problem, chain.delays_min, policy))
+    violations = plan_violations(x, sol, a.conflicts)
     solver = a.solver
     solver_failed = any(step.get("step") == "solver_failed" for step in a.steps)  # an EDF plan stands in
     if solver_failed or a is not first or review:
@@ -343,42 +161,26 @@ def _decide(
     else:
         status = "optimal" if solver.status == "optimal" else "feasible"
     plan = build_plan(x, sol, a.assigned, strategy)
-    status_of = constraint_status(x, sol, a.constraints)
     phash = problem_hash(problem)
     prev_hash = content_hash(previous) if previous is not None else ""
     pol = "" if policy is None else content_hash(policy)
-    trace = {
-        "engine_version": __version__,
-        "problem_hash": phash,
-        "strategy": strategy,
-        "weights": json.loads(x.weights.model_dump_json()),
-        "objective_terms": sol.terms,
-        "bills": bills,
-        "repair_steps": a.steps,
-        "previous_plan_hash": prev_hash or None,
-        "notes": {vi.vehicle.id: vi.notes for vi in x.vehicles if vi.notes},
-        "policy": None
-        if policy is None
-        else {
-            "name": policy.metadata.name,
-            "version": policy.metadata.version,
-            "mode": policy.mode.default,
-            "hash": pol,
-        },
-        "rules_fired": a.rules_fired,
-        "policy_directives": policy_directives_json(policy, problem),
-        "constraints": a.constraints,
-        "constraint_status": status_of,
-        "constraint_cost_usd": constraint_costs(x, sol, a.constraints),
-        "explanations": explain_vehicles(x, plan, status_of, a.rules_fired, violations),
-        "fallbacks": fallbacks,
-        "departure_targets": departure_targets(x),
-        "departure_delays_min": chain.delays_min,
-        "trip_vehicles": {t.id: t.vehicle_id for t in a.problem.trips} if a.problem is not planned else {},
-        "manual_review": review,
-        "replayable": solver.status != "time_limit",
-        "replayable_reason": _not_replayable(solver, time_limit),
-    }
+    trace = build_trace(
+        strategy=strategy,
+        problem=problem,
+        phash=phash,
+        previous_hash=prev_hash,
+        policy=policy,
+        policy_hash=pol,
+        attempt=a,
+        reassigned=a.problem is not planned,
+        plan=plan,
+        violations=violations,
+        bills=bills,
+        fallbacks=fallbacks,
+        delays_min=chain.delays_min,
+        review=review,
+        time_limit=time_limit,
+    )
     return Decision(
         decision_id=decision_key(phash, strategy, content_hash(x.weights), prev_hash, pol),
         created=created or datetime.now(UTC),

@@ -25,10 +25,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from engine.decision.identity import content_hash, decision_key, policy_directives_json, problem_hash
-from engine.domain import CostSplit, Decision, Plan, PlanningProblem, SolverInfo
+from engine.domain import PlanningProblem
 from engine.policy.schema import Policy
-from engine.schedule.weights import ObjectiveWeights
+from engine.results import CostSplit, Decision, DepotGroup, Plan, SolverInfo, Trace
 from engine.tariffs import Tariff
+from engine.weights import ObjectiveWeights
 
 STATUS_ORDER = ("optimal", "feasible", "fallback", "infeasible", "error")  # best first
 
@@ -147,57 +148,59 @@ def _merged_cost(costs: list[CostSplit]) -> CostSplit:
     return CostSplit(**{f: sum(getattr(c, f) for c in costs) for f in fields})
 
 
-def _merged_trace(groups: list[tuple[str, ...]], parts: list[Decision]) -> dict:
+def _merged_trace(groups: list[tuple[str, ...]], parts: list[Decision]) -> Trace:
     """The groups' traces as one: per-vehicle and per-depot tables joined, lists tagged with their depots,
     objective terms added up; what describes the whole problem is left to the caller."""
     traces = [d.trace for d in parts]
-    first = traces[0]
 
     def joined(key: str) -> dict:
-        return {k: v for t in traces for k, v in (t.get(key) or {}).items()}
+        return {k: v for t in traces for k, v in getattr(t, key).items()}
 
     def tagged(key: str) -> list:
-        return [{**item, "depots": list(g)} for g, t in zip(groups, traces, strict=True) for item in t.get(key, [])]
+        return [{**item, "depots": list(g)} for g, t in zip(groups, traces, strict=True) for item in getattr(t, key)]
 
     terms: dict[str, float] = {}
     for t in traces:
-        for k, v in t.get("objective_terms", {}).items():
+        for k, v in t.objective_terms.items():
             terms[k] = terms.get(k, 0.0) + v
     reasons = [
-        f"depots {', '.join(g)}: {t['replayable_reason']}"
+        f"depots {', '.join(g)}: {t.replayable_reason}"
         for g, t in zip(groups, traces, strict=True)
-        if t.get("replayable_reason")
+        if t.replayable_reason
     ]
-    return {
-        **first,
-        "objective_terms": terms,
-        "bills": joined("bills"),
-        "repair_steps": tagged("repair_steps"),
-        "notes": joined("notes"),
-        "rules_fired": sorted(
-            (r for t in traces for r in t.get("rules_fired", [])), key=lambda r: (r["rule"], r["entity"])
-        ),
-        "constraints": joined("constraints"),
-        "constraint_status": joined("constraint_status"),
-        "constraint_cost_usd": joined("constraint_cost_usd"),
-        "explanations": joined("explanations"),
-        "fallbacks": tagged("fallbacks"),
-        "departure_targets": joined("departure_targets"),
-        "departure_delays_min": joined("departure_delays_min"),
-        "trip_vehicles": joined("trip_vehicles"),
-        "manual_review": any(t.get("manual_review") for t in traces),
-        "replayable": all(t.get("replayable", True) for t in traces),
-        "replayable_reason": "; ".join(reasons) or None,
-        "depot_groups": [
-            {
-                "depots": list(g),
-                "status": d.status,
-                "solver": d.solver.model_dump(mode="json"),
-                "total_usd": d.cost.total_usd,
-            }
-            for g, d in zip(groups, parts, strict=True)
-        ],
-    }
+    return traces[0].model_copy(
+        update={
+            "objective_terms": terms,
+            "bills": joined("bills"),
+            "repair_steps": tagged("repair_steps"),
+            "notes": joined("notes"),
+            "rules_fired": sorted((r for t in traces for r in t.rules_fired), key=lambda r: (r.rule, r.entity)),
+            "constraints": joined("constraints"),
+            "constraint_status": joined("constraint_status"),
+            "constraint_cost_usd": joined("constraint_cost_usd"),
+            "explanations": joined("explanations"),
+            "binding_limits": sorted(
+                (b for t in traces for b in t.binding_limits), key=lambda b: (-abs(b.value_usd_per_unit), b.constraint)
+            ),
+            "fallbacks": tagged("fallbacks"),
+            "departure_targets": joined("departure_targets"),
+            "departure_delays_min": joined("departure_delays_min"),
+            "trip_vehicles": joined("trip_vehicles"),
+            "manual_review": any(t.manual_review for t in traces),
+            "replayable": all(t.replayable for t in traces),
+            "replayable_reason": "; ".join(reasons) or None,
+            "depot_groups": [
+                DepotGroup(
+                    depots=list(g),
+                    status=d.status,
+                    solver=d.solver,
+                    bill_usd=d.cost.bill_usd,
+                    objective_usd=d.cost.objective_usd,
+                )
+                for g, d in zip(groups, parts, strict=True)
+            ],
+        }
+    )
 
 
 def merge_decisions(
@@ -270,16 +273,17 @@ def decide_by_depot(job: DepotJob, groups: list[tuple[str, ...]], executor: Subm
         parts = [f.result() for f in futures]
     merged = merge_decisions(job.problem, groups, parts, time.perf_counter() - started)
     policy, problem = job.policy, job.problem
-    weights = ObjectiveWeights.model_validate(merged.trace["weights"])
+    weights = merged.trace.weights
     phash = problem_hash(problem)
     prev_hash = "" if job.previous is None else content_hash(job.previous)
     pol = "" if policy is None else content_hash(policy)
-    trace = {
-        **merged.trace,
-        "problem_hash": phash,
-        "previous_plan_hash": prev_hash or None,
-        "policy_directives": policy_directives_json(policy, problem),
-    }
+    trace = merged.trace.model_copy(
+        update={
+            "problem_hash": phash,
+            "previous_plan_hash": prev_hash or None,
+            "policy_directives": policy_directives_json(policy, problem),
+        }
+    )
     return merged.model_copy(
         update={"decision_id": decision_key(phash, job.strategy, content_hash(weights), prev_hash, pol), "trace": trace}
     )

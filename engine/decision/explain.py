@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.domain import Plan, VehiclePlan, Violation
+from engine.results import Plan, VehiclePlan, Violation
 from engine.schedule.extract import Solution
 from engine.schedule.inputs import Departure, ScheduleInputs, VehicleInputs, slot_runs
 

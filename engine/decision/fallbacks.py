@@ -32,9 +32,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from engine.domain import PlanningProblem, SolverInfo
+from engine.domain import PlanningProblem
 from engine.policy.directives import Directive, Forbid, MinSoc
 from engine.policy.schema import parse_action
+from engine.results import SolverInfo
 from engine.schedule.assign import Session
 from engine.schedule.extract import Solution
 from engine.schedule.inputs import ScheduleInputs

@@ -39,7 +39,7 @@ from pyomo.core.expr.numeric_expr import (
 from pyomo.core.expr.numvalue import native_numeric_types
 from pyomo.repn.standard_repn import generate_standard_repn
 
-from engine.domain import SolverInfo
+from engine.results import SolverInfo
 
 INF = highspy.kHighsInf
 
@@ -141,6 +141,17 @@ def _bound(value: float | None, const: float, default: float) -> float:
     return default if value is None else float(pyo.value(value)) - const
 
 
+def row_name(con: ConstraintData) -> str:
+    """``<family>:<entity>:<detail>``: the constraint's family (its Pyomo component), then its index (entity
+    first, e.g. vehicle, depot or pool; then slots and pieces), e.g. ``site_limit:lax-1:72``."""
+    index = con.index()
+    family = con.parent_component().local_name
+    if index is None:
+        return family
+    parts = index if isinstance(index, tuple) else (index,)
+    return family + ":" + ":".join(map(str, parts))
+
+
 class HighsLP:
     """The model's LP (or MIP) inside one HiGHS instance: ``HighsLP(model)`` hands it over, :meth:`solve` solves
     and loads the values; the column methods change bounds, integrality or the starting point in HiGHS only."""
@@ -167,7 +178,9 @@ class HighsLP:
             if integral:
                 integer.append(j)
         starts, index, value, row_lo, row_hi = [0], [], [], [], []
+        self.rows: list = []
         for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True, sort=False):
+            self.rows.append(con)
             lb, body, ub = con.to_bounded_expression(True)
             acc = _Linear()
             acc.add(body, 1.0, con)
@@ -200,6 +213,7 @@ class HighsLP:
         lp.row_lower_ = np.asarray(row_lo)
         lp.row_upper_ = np.asarray(row_hi)
         lp.offset_ = acc.const
+        lp.row_names_ = [row_name(c) for c in self.rows]
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
         lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
@@ -215,6 +229,7 @@ class HighsLP:
         self.highs.silent()
         self.highs.passModel(lp)
         self._col_of: dict[int, int] = col_of  # id(variable) -> column
+        self._row_of: dict[int, int] = {id(c): i for i, c in enumerate(self.rows)}  # id(constraint) -> row
         self.handover_seconds = time.perf_counter() - t0
 
     @staticmethod
@@ -273,6 +288,28 @@ class HighsLP:
     def set_basis(self, basis: highspy.HighsBasis) -> None:
         """Start the next solve from ``basis`` (from :meth:`basis` on this instance)."""
         self.highs.setBasis(basis)
+
+    def evaluate(self, expr) -> float:
+        """A linear expression of the model's variables at HiGHS's last solution (not the values loaded into the
+        model): e.g. one objective term, priced by the solver's own columns."""
+        acc = _Linear()
+        acc.add(expr, 1.0, expr)
+        x = np.asarray(self.highs.getSolution().col_value)
+        return float(acc.const + sum(a * x[j] for a, j in zip(acc.coefs, self.columns(acc.vars), strict=True)))
+
+    def objective_value(self) -> float:
+        """HiGHS's objective at its last solution [model units]."""
+        return self.sign * float(self.highs.getInfo().objective_function_value)
+
+    def row_duals(self, constraints: list) -> np.ndarray:
+        """Duals of these rows at HiGHS's last LP solution: d objective / d bound [objective units per row unit]
+        (for a binding ``<=`` row in a minimisation, <= 0: raising the bound saves -dual)."""
+        rows = np.asarray([self._row_of[id(c)] for c in constraints], dtype=np.int64)
+        return self.sign * np.asarray(self.highs.getSolution().row_dual)[rows]
+
+    def column_duals(self, variables: list) -> np.ndarray:
+        """Reduced costs of these columns at HiGHS's last LP solution: at a bound, d objective / d bound."""
+        return self.sign * np.asarray(self.highs.getSolution().col_dual)[self.columns(variables)]
 
     def values(self, variables: list) -> np.ndarray:
         """Values of these columns in HiGHS's last solution (not loaded into the model)."""

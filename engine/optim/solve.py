@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from engine.domain import SolverInfo
 from engine.optim.handover import HighsLP
+from engine.results import SolverInfo
 
 SEED = 0
 THREADS = 1

@@ -15,7 +15,7 @@ from engine.domain import PlanningProblem
 from engine.policy.conditions import parse_condition
 from engine.policy.evaluate import Facts, fire
 from engine.policy.schema import Policy
-from engine.schedule.weights import ObjectiveWeights
+from engine.weights import ObjectiveWeights
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,6 @@
 baselines. Policies and decisions sit above it (:mod:`engine.policy`, :mod:`engine.decision`)."""
 
 from engine.schedule.inputs import ScheduleInputs, build_inputs
-from engine.schedule.weights import ObjectiveWeights
+from engine.weights import ObjectiveWeights
 
 __all__ = ["ObjectiveWeights", "ScheduleInputs", "build_inputs"]

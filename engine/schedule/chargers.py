@@ -54,7 +54,7 @@ def add_charger_pools(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
 def add_soc_taper(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     """Constraints ``soc_taper:<vehicle>:<pool>:<slot>:<piece>`` for vehicles with a charge curve on DC."""
     pieces = {}
-    dc = {pool.id for pool in x.pools if pool.kind == "DC"}
+    dc = x.dc_pools
     for vi in x.vehicles:
         curve = vi.vehicle.charge_curve
         if not curve:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyomo.environ as pyo
@@ -25,6 +25,7 @@ class Solution:
     storage_kw: dict[str, np.ndarray]  # depot -> battery charge (+) / discharge (-) per slot
     over_kw: dict[str, np.ndarray]
     terms: dict[str, float]
+    limits: list = field(default_factory=list)  # binding limits of an LP plan (engine.schedule.limits.Limit)
 
 
 def energy_trajectory(
@@ -58,7 +59,7 @@ def read_solution(m: pyo.ConcreteModel, x: ScheduleInputs) -> Solution:
     storage = {d: np.array([m.ch[d, t].value - m.dis[d, t].value for t in m.T], dtype=float) for d in m.S}
     terms = {
         n: linear_value(getattr(m, f"cost_{n}"))
-        for n in ("energy", "demand", "wear", "penalty", "end", "change", "prefer")
+        for n in ("energy", "demand", "wear", "penalty", "end", "change", "prefer", "timing")
     }
     return Solution(power, energy, short, site, storage, over, terms)
 

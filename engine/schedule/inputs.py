@@ -12,14 +12,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from engine.domain import Charger, ChargerStatus, PlanningProblem, Trip, Vehicle, VehicleState
-from engine.schedule.weights import ObjectiveWeights
 from engine.tariffs import Tariff, demand_windows, load_tariff, price_series, resolve_tariff_path
+from engine.weights import ObjectiveWeights
 
 USABLE = (ChargerStatus.AVAILABLE, ChargerStatus.OCCUPIED, ChargerStatus.RESERVED)
 
@@ -132,6 +133,11 @@ class ScheduleInputs:
     def n_slots(self) -> int:
         """Number of slots T."""
         return len(self.slot_starts)
+
+    @cached_property
+    def dc_pools(self) -> frozenset[str]:
+        """Ids of the DC pools (extra wear, SOC taper)."""
+        return frozenset(p.id for p in self.pools if p.kind == "DC")
 
 
 def _slot_floor(now: datetime, when: datetime, dt: timedelta) -> int:

@@ -6,6 +6,7 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
 from engine.schedule.chargers import add_charger_pools, add_soc_taper
+from engine.schedule.costs import cost_rates
 from engine.schedule.energy import add_energy_balance
 from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.objective import add_demand_peaks, add_objective
@@ -27,6 +28,7 @@ def create_model(x: ScheduleInputs) -> pyo.ConcreteModel:
         add_storage(m, x)
         add_site_limit(m, x)
         add_demand_peaks(m, x)
-        add_plan_change(m, x)
-        add_objective(m, x)
+        rates = cost_rates(x)  # every money term's rate, shared with the reported cost
+        add_plan_change(m, x, rates)
+        add_objective(m, x, rates)
     return m

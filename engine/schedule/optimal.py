@@ -9,18 +9,20 @@ sessions colour onto physical chargers without conflict.
 
 from __future__ import annotations
 
+import bisect
 import time
 
 import pyomo.environ as pyo
 
-from engine.domain import SolverInfo
 from engine.optim.handover import HighsLP
 from engine.optim.solve import SafetyNetFired, SolverFailed, solve
 from engine.optim.warm import WarmStart
+from engine.results import SolverInfo
 from engine.schedule.assign import Session, assign_chargers
 from engine.schedule.contention import Contention
 from engine.schedule.extract import Solution, read_solution, sessions_of
 from engine.schedule.inputs import ScheduleInputs
+from engine.schedule.limits import binding_limits
 from engine.schedule.model import create_model
 from engine.schedule.repair import around, kept_windows, repair_needs, short_departures
 from engine.schedule.session_start import session_start, start_arrays
@@ -56,20 +58,18 @@ def _drop_conflicts(
     return sol, assigned, dropped, info.model_copy(update={"status": "feasible", "seconds": seconds}), steps
 
 
-def double_plugged(sessions: list[Session]) -> list[Session]:
-    """Sessions of one vehicle on different pools that overlap in time (the LP may time-share a slot between
-    pools; a vehicle has one plug, so the session choice must pick one)."""
-    by_vehicle: dict[str, list[Session]] = {}
-    for s in sessions:
-        by_vehicle.setdefault(s.vehicle_id, []).append(s)
+def double_plugged(sessions: list[Session], x: ScheduleInputs) -> list[Session]:
+    """Sessions of one vehicle beyond its first in one dwell (on other pools, overlapping or not): a vehicle has
+    one plug session per dwell, and the LP may time-share a slot between pools or switch pools within a dwell,
+    so the session choice must pick one."""
+    starts = {vi.vehicle.id: [a for a, _b in vi.dwells()] for vi in x.vehicles}
+    seen: set[tuple[str, int]] = set()
     out = []
-    for mine in by_vehicle.values():
-        mine.sort(key=lambda s: (s.start, s.end, s.pool))
-        reach = -1  # latest end so far
-        for s in mine:
-            if s.start < reach:
-                out.append(s)
-            reach = max(reach, s.end)
+    for s in sorted(sessions, key=lambda s: (s.vehicle_id, s.start, s.end, s.pool)):
+        dwell = (s.vehicle_id, bisect.bisect_right(starts[s.vehicle_id], s.start))
+        if dwell in seen:
+            out.append(s)
+        seen.add(dwell)
     return out
 
 
@@ -124,9 +124,10 @@ def plan_optimal(
     sessions = sessions_of(sol, x)
     assigned, conflicts = assign_chargers(sessions, x.pools)
     steps: list[dict] = []
-    doubles = double_plugged(sessions)
+    doubles = double_plugged(sessions, x)
     if not conflicts and not doubles:
         status = "time_limit" if clock else info.status
+        sol.limits = binding_limits(m, lp, x)
         return sol, assigned, conflicts, info.model_copy(update={"status": status, "bound": bound, "gap": 0.0}), steps
     if warm is not None:
         warm.forget()  # the session choice below changes the model's bounds or adds binaries
@@ -147,6 +148,7 @@ def plan_optimal(
     clock = clock or search.clock_stopped
     seconds = time.perf_counter() - t0
     rounded = read_solution(m, x)
+    rounded.limits = binding_limits(m, lp, x)  # the LP with the chosen sessions fixed: its duals price the limits
     short = short_departures(rounded, sol)
     if short:
         # departures the relaxation serves are left short: the session MIP over the dwells around them, every

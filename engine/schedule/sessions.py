@@ -114,9 +114,7 @@ def add_session_choice(m: pyo.ConcreteModel, x: ScheduleInputs, needs: list[Need
     m.N = pyo.Set(dimen=2, ordered=True, initialize=index)
     m.x = pyo.Var(m.N, within=pyo.Binary)
     dwells = sorted(options)
-    m.session_choice = pyo.Constraint(
-        range(len(dwells)), rule=lambda _m, i: sum(m.x[k] for k in options[dwells[i]]) <= 1
-    )
+    m.session_choice = pyo.Constraint(dwells, rule=lambda _m, v, a: sum(m.x[k] for k in options[v, a]) <= 1)
     power_rows = []
     for vi in x.vehicles:
         v = vi.vehicle.id

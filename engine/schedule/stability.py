@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from engine.domain import Plan
 from engine.optim.linear import linear
+from engine.results import Plan
+from engine.schedule.costs import CostRates
 from engine.schedule.inputs import ScheduleInputs
 
 
@@ -29,8 +30,9 @@ def previous_power(previous: Plan, slot_starts: pd.DatetimeIndex) -> dict[str, n
     return out
 
 
-def add_plan_change(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
-    """Deviation variables and rows above; the term joins the objective as ``cost_change``."""
+def add_plan_change(m: pyo.ConcreteModel, x: ScheduleInputs, rates: CostRates) -> None:
+    """Deviation variables and rows above; the term joins the objective as ``cost_change`` (rate from
+    ``rates``)."""
     rows = []
     drawn: dict[tuple[str, int], list] = {}
     for (v, _g, t), p in m.p.items() if x.previous else ():  # without a previous plan nothing to compare with
@@ -52,4 +54,4 @@ def add_plan_change(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
 
     m.plan_change_up = pyo.Constraint(m.CH, rule=lambda _m, v, t: m.dev[v, t] >= now(v, t) - float(x.previous[v][t]))
     m.plan_change_down = pyo.Constraint(m.CH, rule=lambda _m, v, t: m.dev[v, t] >= float(x.previous[v][t]) - now(v, t))
-    m.cost_change = pyo.Expression(expr=x.weights.plan_change_usd_per_kwh * x.dt_h * sum(m.dev[k] for k in m.CH))
+    m.cost_change = pyo.Expression(expr=rates.change * linear([m.dev[k] for k in m.CH]))

@@ -16,8 +16,7 @@ from engine.schedule.inputs import ScheduleInputs, VehicleInputs
 
 def dense_energy(vi: VehicleInputs, x: ScheduleInputs) -> bool:
     """Whether a vehicle needs energy at every boundary: only for an SOC taper on a DC pool it can use."""
-    dc = {p.id for p in x.pools if p.kind == "DC"}
-    return bool(vi.vehicle.charge_curve) and any(g in dc for g in vi.pool_kw)
+    return bool(vi.vehicle.charge_curve) and any(g in x.dc_pools for g in vi.pool_kw)
 
 
 def add_variables(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:

@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from engine.domain import ChargerStatus, Decision, PlanningProblem
+from engine.domain import ChargerStatus, PlanningProblem
+from engine.results import Decision
 from engine.telemetry.state import StateView
 
 WINDOW_H = 2.0  # how far ahead a departure counts [h]
@@ -59,7 +60,7 @@ def _projection(
 ) -> list[tuple]:
     """(trip id, departure, target, projected SOC at departure) for departures inside the window, from a SOC
     reading compared with the plan's SOC at the time it was read."""
-    targets = decision.trace.get("departure_targets", {}).get(vehicle_id, {})
+    targets = decision.trace.departure_targets.get(vehicle_id, {})
     v = next((x for x in decision.plan.vehicles if x.vehicle_id == vehicle_id), None)
     planned_then = planned_soc_at(decision, vehicle_id, read_at)
     if v is None or planned_then is None:

@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from engine.errors import InputError, Problem
 from engine.tariffs import bill
-from service.planner import shipped_tariff
+from service.named_files import shipped_tariff
 from service.schemas import BillRequest
 from service.security import requires
 

@@ -10,14 +10,21 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from engine.domain import Decision, PlanningProblem
+from engine.domain import PlanningProblem
 from engine.policy.schema import Policy
-from engine.replay import json_differences, not_replayable_reason
+from engine.results import Decision
 from service.auth import Principal
-from service.planner import check_size, named_policy, shipped_tariff
-from service.recording import record_decision
+from service.decisions import (
+    check_size,
+    compare_replay,
+    record_decision,
+    review,
+    stored_inputs,
+    stored_or_404,
+)
+from service.named_files import named_policy
 from service.schemas import (
     DecisionPage,
     DecisionRequest,
@@ -40,16 +47,12 @@ class DecisionController(Controller):
     dependencies = {"principal": Provide(provide_principal)}
 
     def _get(self, store: Store, principal: Principal, decision_id: str) -> StoredDecision:
-        stored = store.get_decision(principal.tenant, decision_id)
-        if stored is None:
-            raise NotFoundException(f"no decision {decision_id!r}")
-        return stored
+        return stored_or_404(store, principal.tenant, decision_id)
 
     async def _run(self, request: Request, problem: PlanningProblem, policy: Policy, strategy: str) -> Decision:
         app = request.app
         check_size(problem, app.state.settings.max_vehicle_slots)
-        tariff = shipped_tariff(problem.tariff)
-        decision = await app.state.planner.decide(problem, policy, tariff, strategy, datetime.now(UTC))
+        decision = await app.state.planner.decide(problem, policy, strategy, datetime.now(UTC))
         app.state.metrics.solve.labels(strategy).observe(decision.solver.seconds)
         return decision
 
@@ -117,7 +120,7 @@ class DecisionController(Controller):
                 depots=r.depots,
                 strategy=r.strategy,
                 policy=r.policy_name,
-                total_usd=r.total_usd,
+                bill_usd=r.bill_usd,
             )
             for r in rows
         ]
@@ -148,8 +151,9 @@ class DecisionController(Controller):
         status, solver statistics, objective split, fallback steps and per-vehicle explanations."""
         store: Store = request.app.state.store
         s = self._get(store, principal, decision_id)
-        d = s.decision
-        t = d["trace"]
+        d = Decision.model_validate(s.decision)
+        t = d.trace
+
         return {
             "decision_id": s.decision_id,
             "created": s.created.isoformat(),
@@ -165,17 +169,22 @@ class DecisionController(Controller):
                 "document": s.policy,
             },
             "engine_version": s.engine_version,
-            "rules_fired": t.get("rules_fired", []),
-            "constraints": t.get("constraints", {}),
-            "constraint_status": t.get("constraint_status", {}),
-            "constraint_cost_usd": t.get("constraint_cost_usd", {}),
-            "solver": d["solver"],
-            "repair_steps": t.get("repair_steps", []),
-            "objective": {"cost": d["cost"], "terms": t.get("objective_terms", {}), "bills": t.get("bills", {})},
-            "fallbacks": t.get("fallbacks", []),
-            "manual_review": t.get("manual_review", False),
-            "violations": d["violations"],
-            "explanations": t.get("explanations", {}),
+            "rules_fired": [r.model_dump(mode="json") for r in t.rules_fired],
+            "constraints": t.constraints,
+            "constraint_status": t.constraint_status,
+            "constraint_cost_usd": t.constraint_cost_usd,
+            "binding_limits": [b.model_dump(mode="json") for b in t.binding_limits],
+            "solver": d.solver.model_dump(mode="json"),
+            "repair_steps": t.repair_steps,  # JSON records already
+            "objective": {
+                "cost": d.cost.model_dump(mode="json"),
+                "terms": t.objective_terms,
+                "bills": {k: b.model_dump(mode="json") for k, b in t.bills.items()},
+            },
+            "fallbacks": t.fallbacks,
+            "manual_review": t.manual_review,
+            "violations": [v.model_dump(mode="json") for v in d.violations],
+            "explanations": t.explanations,
         }
 
     @get(
@@ -193,20 +202,20 @@ class DecisionController(Controller):
         vehicle: FromQuery[str],
     ) -> Explanation:
         """The plain-words explanation for one vehicle of the decision."""
-        d = self._get(request.app.state.store, principal, decision_id).decision
-        text = d["trace"].get("explanations", {}).get(vehicle)
-        plan = next((v for v in d["plan"]["vehicles"] if v["vehicle_id"] == vehicle), None)
+        d = Decision.model_validate(self._get(request.app.state.store, principal, decision_id).decision)
+        text = d.trace.explanations.get(vehicle)
+        plan = next((v for v in d.plan.vehicles if v.vehicle_id == vehicle), None)
         if text is None or plan is None:
             raise NotFoundException(f"decision {decision_id!r} has no vehicle {vehicle!r}")
-        rules = [r for r in d["trace"].get("rules_fired", []) if r["entity"].split("/")[0] == vehicle]
+        rules = [r.model_dump(mode="json") for r in d.trace.rules_fired if r.entity.split("/")[0] == vehicle]
         return Explanation(
             decision_id=decision_id,
             vehicle_id=vehicle,
             explanation=text,
-            charger_id=plan["charger_id"],
-            sessions=plan["sessions"],
+            charger_id=plan.charger_id,
+            sessions=[x.model_dump(mode="json") for x in plan.sessions],
             rules=rules,
-            constraints=d["trace"].get("constraint_status", {}).get(vehicle, {}),
+            constraints=d.trace.constraint_status.get(vehicle, {}),
         )
 
     @post(
@@ -222,23 +231,21 @@ class DecisionController(Controller):
         """Re-run the stored problem with the stored policy and strategy; the plan must be identical."""
         store: Store = request.app.state.store
         s = self._get(store, principal, decision_id)
-        problem = PlanningProblem.model_validate(s.problem)
-        again = await self._run(request, problem, Policy.model_validate(s.policy), s.strategy)
-        replayed = again.model_dump(mode="json")
-        diffs = json_differences(s.decision, replayed)
+        problem, policy, strategy = stored_inputs(s)
+        outcome = compare_replay(s, await self._run(request, problem, policy, strategy))
         store.audit(
             principal.tenant,
             principal.key_prefix,
             "decision.replay",
             f"decision:{decision_id}",
-            {"identical": not diffs},
+            {"identical": outcome.identical},
         )
         return ReplayResult(
             decision_id=decision_id,
-            identical=not diffs,
-            replayed_decision_id=again.decision_id,
-            differences=diffs,
-            reason=not_replayable_reason(s.decision, replayed) if diffs else None,
+            identical=outcome.identical,
+            replayed_decision_id=outcome.replayed.decision_id,
+            differences=outcome.differences,
+            reason=outcome.reason,
         )
 
     def _review(
@@ -250,26 +257,8 @@ class DecisionController(Controller):
         reason: str,
         changes: dict,
     ) -> ReviewResult:
-        s = self._get(store, principal, decision_id)
-        if s.mode == "shadow":
-            raise ClientException(
-                f"decision {decision_id!r} was made in shadow mode: it is never executed, so it cannot be "
-                f"{'approved' if kind == 'approve' else 'overridden'}",
-                status_code=HTTP_409_CONFLICT,
-            )
-        previous = store.reviews_of(principal.tenant, decision_id)
-        if kind == "approve" and review_state(previous) == "approved":
-            raise ClientException(f"decision {decision_id!r} is already approved", status_code=HTTP_409_CONFLICT)
-        added = store.add_review(principal.tenant, decision_id, kind, reason, changes, principal.key_prefix)
-        store.audit(
-            principal.tenant,
-            principal.key_prefix,
-            f"decision.{kind}",
-            f"decision:{decision_id}",
-            {"reason": reason, "changes": changes},
-        )
-        reviews = [*previous, added]
-        return ReviewResult(decision_id=decision_id, review=review_state(reviews), reviews=reviews)
+        state, reviews = review(store, principal.tenant, principal.key_prefix, decision_id, kind, reason, changes)
+        return ReviewResult(decision_id=decision_id, review=state, reviews=reviews)
 
     @post(
         "/{decision_id:str}/approve",

@@ -7,7 +7,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from engine.policy import check_policy_text
-from service.planner import named_policy, policy_names
+from service.named_files import named_policy, policy_names
 from service.schemas import PolicyInfo, ValidateRequest, ValidateResult
 from service.security import requires
 

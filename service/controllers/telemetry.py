@@ -15,7 +15,6 @@ from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 
 from engine.telemetry.state import StateView
 from service.auth import Principal
-from service.planner import shipped_tariff
 from service.schemas import IngestRequest, IngestResult, QuarantinePage, ReleaseRequest
 from service.security import provide_principal, requires
 from service.telemetry_store import Outcome, TelemetryStore
@@ -28,9 +27,7 @@ async def plan_triggered(app: Litestar, tenant: str, replans: list[Replan]) -> N
     """Plan and store the triggered decisions on the solver pool (after the ingest answered)."""
     for r in replans:
         try:
-            decision = await app.state.planner.decide(
-                r.problem, r.policy, shipped_tariff(r.problem.tariff), r.based_on.strategy, datetime.now(UTC)
-            )
+            decision = await app.state.planner.decide(r.problem, r.policy, r.based_on.strategy, datetime.now(UTC))
             app.state.triggers.record(tenant, r, decision)
         except Exception as exc:  # a failed re-plan must not vanish: audit it
             log.exception("triggered re-plan failed for %s", r.trigger.key)

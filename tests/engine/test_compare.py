@@ -4,6 +4,7 @@ import pytest
 
 from engine.compare import compare_decisions, summary_diff
 from engine.decision import decide
+from engine.results import RuleFired
 from engine.schedule import ObjectiveWeights
 from tests.engine.schedule.factory import problem, trip, two_level_tariff, vehicle
 
@@ -39,8 +40,8 @@ def test_identical_decisions_change_nothing(pair) -> None:
 
 def test_rules_that_start_or_stop_applying_are_named(pair) -> None:
     _p, before, _after = pair
-    fired = [{"rule": "night-only", "entity": "v1/t1", "directive": {}}]
-    with_rule = before.model_copy(update={"trace": {**before.trace, "rules_fired": fired}})
+    fired = [RuleFired(rule="night-only", entity="v1/t1", directive={})]
+    with_rule = before.model_copy(update={"trace": before.trace.model_copy(update={"rules_fired": fired})})
     shifted = with_rule.model_copy(
         update={
             "plan": before.plan.model_copy(
@@ -65,5 +66,5 @@ def test_summary_rows_and_change(pair) -> None:
     assert list(s.index) == ["before", "after", "change"]
     # energy: 20 kWh at 0.10 either way (two chargers, one cheap hour each is enough)
     assert s.loc["before", "energy_usd"] == pytest.approx(2.0) and s.loc["after", "energy_usd"] == pytest.approx(2.0)
-    assert s.loc["change", "total_usd"] == pytest.approx(after.cost.total_usd - before.cost.total_usd)
+    assert s.loc["change", "bill_usd"] == pytest.approx(after.cost.bill_usd - before.cost.bill_usd)
     assert s.loc["after", "ready"] == s.loc["after", "departures"] == 2

@@ -117,7 +117,7 @@ def test_dashboard_shows_the_plan_and_approves_through_the_api(browser, service:
     key_box = page.locator("input[type=password]")
     key_box.fill(seeded_store.key)
     key_box.press("Enter")
-    cost = f"${seeded_store.decision['cost']['total_usd']:,.2f}"
+    cost = f"${seeded_store.decision['cost']['bill_usd']:,.2f}"
     page.wait_for_selector(f"text={cost}", timeout=60_000)  # the plan's cost figure, as the API stored it
     # the Gantt chart and the site load: on a busy machine the second is drawn a moment after the first
     page.locator(".vega-embed").nth(1).wait_for(timeout=60_000)  # locators see into marimo's shadow roots
@@ -168,7 +168,7 @@ def test_dashboard_runs_headless_against_the_served_api(service: str, seeded_sto
     monkeypatch.setenv("FLEETCHARGE_KEY", seeded_store.key)
     defs = run_notebook("dashboard")
     assert defs["decision_id"] == seeded_store.decision_id
-    assert defs["decision"].cost.total_usd == seeded_store.decision["cost"]["total_usd"]
+    assert defs["decision"].cost.bill_usd == seeded_store.decision["cost"]["bill_usd"]
     assert list(defs["per_depot"]["depot"]) == ["lax-1"]
 
 

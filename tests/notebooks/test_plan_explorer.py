@@ -19,8 +19,8 @@ def test_total_cost_equals_engine_decide_on_the_same_input(explored: dict) -> No
     direct = decide(problem, "optimal", tariff=load_tariff(resolve_tariff_path(problem.tariff, DEMO)))
     shown = explored["decision"]
     assert shown.decision_id == direct.decision_id
-    assert shown.cost.total_usd == pytest.approx(direct.cost.total_usd, abs=1e-6)
-    assert explored["costs"].loc["optimal", "total_usd"] == pytest.approx(direct.cost.total_usd, abs=1e-6)
+    assert shown.cost.bill_usd == pytest.approx(direct.cost.bill_usd, abs=1e-6)
+    assert explored["costs"].loc["optimal", "bill_usd"] == pytest.approx(direct.cost.bill_usd, abs=1e-6)
 
 
 def test_baselines_side_by_side_and_the_optimum_saves_a_third(explored: dict) -> None:

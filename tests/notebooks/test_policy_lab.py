@@ -35,9 +35,9 @@ def test_lower_demand_weight_changes_plans_not_readiness(seeded_store: SeededSto
     assert defs["messages"] == []
     summary, changes, trial = defs["summary"], defs["changes"], defs["trial"]
     stored = seeded_store.decision
-    assert summary.loc["before", "total_usd"] == pytest.approx(stored["cost"]["total_usd"], abs=1e-6)
-    assert summary.loc["after", "total_usd"] == pytest.approx(trial.cost.total_usd, abs=1e-6)
-    assert summary.loc["change", "total_usd"] == pytest.approx(trial.cost.total_usd - stored["cost"]["total_usd"])
+    assert summary.loc["before", "bill_usd"] == pytest.approx(stored["cost"]["bill_usd"], abs=1e-6)
+    assert summary.loc["after", "bill_usd"] == pytest.approx(trial.cost.bill_usd, abs=1e-6)
+    assert summary.loc["change", "bill_usd"] == pytest.approx(trial.cost.bill_usd - stored["cost"]["bill_usd"])
     # demand no longer weighs in the objective: the peak can only rise, every departure stays ready
     assert summary.loc["after", "peak_kw"] >= summary.loc["before", "peak_kw"] - 1e-6
     assert summary.loc["after", "ready"] == summary.loc["before", "ready"] == 68

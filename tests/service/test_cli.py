@@ -123,7 +123,20 @@ def test_plan_json_contract(capsys) -> None:
     assert {"status", "plan", "cost", "violations", "solver"} <= set(d)
     assert {"vehicle_id", "charger_id", "sessions", "soc_at_departure"} <= set(d["plan"]["vehicles"][0])
     assert len(d["plan"]["site_load_kw"]) == 80
-    assert set(d["cost"]) == {"energy_usd", "demand_usd", "wear_usd", "penalty_usd", "total_usd"}
+    assert set(d["cost"]) == {
+        "energy_usd",
+        "demand_usd",
+        "fees_usd",
+        "bill_usd",
+        "wear_usd",
+        "penalty_usd",
+        "change_usd",
+        "prefer_usd",
+        "timing_usd",
+        "end_usd",
+        "lateness_usd",
+        "objective_usd",
+    }
     assert {"status", "gap", "seconds"} <= set(d["solver"])
 
 

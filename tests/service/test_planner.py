@@ -14,7 +14,8 @@ import pytest
 
 from engine.decision import decide
 from engine.replay import json_differences
-from service.planner import Planner, named_policy, shipped_tariff
+from service.named_files import named_policy, shipped_tariff
+from service.planner import Planner
 from tests.engine.decision.test_depots import depot, together
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def test_policy_is_parsed_once_per_file_version(tmp_path: Path) -> None:
 
 def test_planner_on_a_dask_cluster_gives_the_engines_decision() -> None:
     distributed = pytest.importorskip("distributed")
-    p = together(depot("a", [20.0, 30.0]), depot("b", [25.0]))
+    p = together(depot("a", [20.0, 30.0]), depot("b", [25.0])).model_copy(update={"tariff": "sce_tou_8_d"})
     policy = named_policy(ROOT / "policies", "courier")
     tariff = shipped_tariff("sce_tou_8_d")
     created = datetime(2026, 1, 1, tzinfo=UTC)
@@ -44,11 +45,11 @@ def test_planner_on_a_dask_cluster_gives_the_engines_decision() -> None:
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         planner = Planner(1, 60.0, cluster.scheduler_address)
         try:
-            there = asyncio.run(planner.decide(p, policy, tariff, "optimal", created))
+            there = asyncio.run(planner.decide(p, policy, "optimal", created))
         finally:
             planner.close()
     assert json_differences(here.model_dump(mode="json"), there.model_dump(mode="json")) == []
-    assert [g["depots"] for g in there.trace["depot_groups"]] == [["a"], ["b"]]
+    assert [g.depots for g in there.trace.depot_groups] == [["a"], ["b"]]
 
 
 def test_planner_names_a_dask_scheduler_that_does_not_answer() -> None:

@@ -55,7 +55,7 @@ def row(decision_id: str, created: datetime, status: str = "optimal", depots=("d
         "policy_hash": "h",
         "problem_hash": "p",
         "engine_version": "0",
-        "total_usd": 12.5,
+        "bill_usd": 12.5,
         "problem": {"id": "x"},
         "policy": {},
         "decision": {"decision_id": decision_id},
@@ -126,6 +126,6 @@ def test_summaries_are_the_listing_without_the_stored_json(store: Store) -> None
     full, n = store.list_decisions(t)
     light, m = store.decision_summaries(t)
     assert n == m == 2 and [r.decision_id for r in light] == [r.decision_id for r in full] == ["d2", "d1"]
-    assert [(r.status, r.total_usd, r.depots) for r in light] == [(r.status, r.total_usd, r.depots) for r in full]
+    assert [(r.status, r.bill_usd, r.depots) for r in light] == [(r.status, r.bill_usd, r.depots) for r in full]
     assert all(r.decision == {} and r.problem == {} for r in light)
     assert store.decision_summaries(t, status="fallback")[1] == 1

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.domain import Decision
+from engine.results import Decision
 from engine.telemetry.triggers import planned_soc_at
 from service.telemetry_store import TelemetryStore
 from service.triggers import TriggerWatch

@@ -83,7 +83,7 @@ def test_merged_decision_adds_up_the_depots_each_planned_alone():
     merged = run(together(a, b))
     alone = [run(a), run(b)]
     assert merged.cost.energy_usd == pytest.approx(5.00, abs=1e-6)
-    assert merged.cost.total_usd == pytest.approx(sum(d.cost.total_usd for d in alone), abs=1e-9)
+    assert merged.cost.bill_usd == pytest.approx(sum(d.cost.bill_usd for d in alone), abs=1e-9)
     assert [v.vehicle_id for v in merged.plan.vehicles] == ["a-v0", "b-v0"]
     for d in alone:
         for vp in d.plan.vehicles:
@@ -94,7 +94,7 @@ def test_merged_decision_adds_up_the_depots_each_planned_alone():
         [x + y for x, y in zip(alone[0].plan.site_load_kw, alone[1].plan.site_load_kw, strict=True)]
     )
     assert merged.solver.bound == pytest.approx(sum(d.solver.bound for d in alone))
-    assert [g["depots"] for g in merged.trace["depot_groups"]] == [["a"], ["b"]]
+    assert [g.depots for g in merged.trace.depot_groups] == [["a"], ["b"]]
     assert merged.decision_id not in {d.decision_id for d in alone}  # the whole problem's id
 
 
@@ -136,5 +136,5 @@ def test_previous_plan_is_split_with_its_depots():
     first = run(p)
     later = p.model_copy(update={"now": NOW + timedelta(minutes=15)})
     again = run(later, previous=first.plan)
-    assert again.trace["previous_plan_hash"] is not None
-    assert [g["depots"] for g in again.trace["depot_groups"]] == [["a"], ["b"]]
+    assert again.trace.previous_plan_hash is not None
+    assert [g.depots for g in again.trace.depot_groups] == [["a"], ["b"]]

@@ -45,7 +45,7 @@ def test_max_soc_caps_the_battery_below_a_soft_target() -> None:
     d = decide(van(), tariff=TARIFF, policy=policy([READY, cap]))
     soc = np.array(d.plan.vehicles[0].soc)
     assert soc.max() == pytest.approx(0.6, abs=1e-6)  # 30 kWh, not 45
-    assert d.trace["constraint_status"]["v1"]["max_soc:v1:health"] == "binding"
+    assert d.trace.constraint_status["v1"]["max_soc:v1:health"] == "binding"
 
 
 def test_forbid_in_a_window_moves_charging_to_dear_hours() -> None:
@@ -89,7 +89,7 @@ def test_policy_wide_directives_are_in_the_trace() -> None:
         }
     )
     d = decide(van(), tariff=TARIFF, policy=pol)
-    assert d.trace["policy_directives"] == [
+    assert d.trace.policy_directives == [
         {"type": "Penalty", "priority": 3, "shortfall_usd_per_kwh": 1.0, "late_usd_per_min": 0.0},
         {"type": "Penalty", "priority": 5, "shortfall_usd_per_kwh": 9.0, "late_usd_per_min": 2.0},
         {"type": "Fallback", "event": "infeasible", "actions": ["relax_to_penalty", "manual_review"]},
@@ -106,8 +106,8 @@ def test_hard_targets_from_p90_soft_from_p50() -> None:
     pol = policy([{"id": "floor", "when": 'vehicle.id == "v2"', "min_soc": 0.2, "hard": True}])
     pol = pol.model_copy(update={"objective": pol.objective.model_copy(update={"trip_energy": "p50"})})
     d = decide(p, tariff=TARIFF, policy=pol)
-    assert d.trace["departure_targets"] == {"v1": {"t1": pytest.approx(0.3)}, "v2": {"t2": pytest.approx(0.5)}}
+    assert d.trace.departure_targets == {"v1": {"t1": pytest.approx(0.3)}, "v2": {"t2": pytest.approx(0.5)}}
     assert d.plan.vehicles[1].soc_at_departure["t2"] == pytest.approx(0.5, abs=1e-6)
     # with hard_trip_energy p50 the hard departure keeps the soft target (its floor 0.2 is below it)
     both_p50 = pol.model_copy(update={"objective": pol.objective.model_copy(update={"hard_trip_energy": "p50"})})
-    assert decide(p, tariff=TARIFF, policy=both_p50).trace["departure_targets"]["v2"]["t2"] == pytest.approx(0.3)
+    assert decide(p, tariff=TARIFF, policy=both_p50).trace.departure_targets["v2"]["t2"] == pytest.approx(0.3)

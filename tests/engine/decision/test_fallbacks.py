@@ -35,28 +35,28 @@ def short_van(**kw):
 
 def test_delay_then_relax_resolves_with_the_delay_priced() -> None:
     d = decide(short_van(), tariff=TARIFF, policy=policy(["delay_departure(60)", "relax_to_penalty", "manual_review"]))
-    steps = d.trace["fallbacks"]
+    steps = d.trace.fallbacks
     assert [s["action"] for s in steps] == ["delay_departure(60)", "relax_to_penalty"]
     # needs 20 kWh / 10 kW = 120 min, capped at 60 min: 10 kWh gained, 10 kWh still short
     assert steps[0]["hard_shortfall_kwh_before"] == pytest.approx(20.0, abs=1e-6)
     assert steps[0]["hard_shortfall_kwh_after"] == pytest.approx(10.0, abs=1e-6)
     assert steps[0]["result"] == "improved"
     assert steps[1]["result"] == "resolved"
-    assert d.trace["departure_delays_min"] == {"t1": 60.0}
-    assert d.status == "fallback" and not d.trace["manual_review"]
+    assert d.trace.departure_delays_min == {"t1": 60.0}
+    assert d.status == "fallback" and not d.trace.manual_review
     (v,) = d.violations
     assert v.vehicle_id == "v1" and v.shortfall_kwh == pytest.approx(10.0, abs=1e-6)
     assert d.plan.vehicles[0].soc_at_departure["t1"] == pytest.approx(35.0 / 50.0, abs=1e-6)
     # 60 min late at 0.5 $/min plus 10 kWh short at the soft penalty of 1 $/kWh
-    assert d.cost.penalty_usd == pytest.approx(30.0 + 10.0, abs=1e-4)
+    assert d.cost.lateness_usd == pytest.approx(30.0, abs=1e-4) and d.cost.penalty_usd == pytest.approx(10.0, abs=1e-4)
 
 
 def test_swap_gives_the_trip_to_the_charged_idle_vehicle() -> None:
     p = problem([vehicle(1), vehicle(2)], [trip(1, 1.0, 30.0)], [0.1, 0.95])
     d = decide(p, tariff=TARIFF, policy=policy(["swap_vehicle", "manual_review"]))
-    (step,) = d.trace["fallbacks"]
+    (step,) = d.trace.fallbacks
     assert step["result"] == "resolved"
-    assert d.trace["trip_vehicles"] == {"t1": "v2"}
+    assert d.trace.trip_vehicles == {"t1": "v2"}
     assert d.violations == []
     plans = {vp.vehicle_id: vp for vp in d.plan.vehicles}
     assert plans["v2"].trip_ids == ["t1"] and plans["v1"].trip_ids == []
@@ -64,8 +64,8 @@ def test_swap_gives_the_trip_to_the_charged_idle_vehicle() -> None:
 
 def test_manual_review_ends_the_chain_and_flags_the_decision() -> None:
     d = decide(short_van(), tariff=TARIFF, policy=policy(["manual_review"]))
-    assert d.status == "fallback" and d.trace["manual_review"]
-    assert [s["action"] for s in d.trace["fallbacks"]] == ["manual_review"]
+    assert d.status == "fallback" and d.trace.manual_review
+    assert [s["action"] for s in d.trace.fallbacks] == ["manual_review"]
     assert d.violations[0].shortfall_kwh == pytest.approx(20.0, abs=1e-6)
 
 
@@ -75,7 +75,7 @@ def test_allow_dc_fast_lifts_the_dc_forbid() -> None:
     blocked = decide(p, tariff=TARIFF, policy=policy([], forbid))
     assert blocked.violations[0].shortfall_kwh == pytest.approx(20.0, abs=1e-6)
     d = decide(p, tariff=TARIFF, policy=policy(["allow_dc_fast", "manual_review"], forbid))
-    (step,) = d.trace["fallbacks"]
+    (step,) = d.trace.fallbacks
     assert step["result"] == "resolved" and "no-dc" in step["change"]
     assert d.violations == []
     assert any(s.charger_id == "dc0" for s in d.plan.vehicles[0].sessions)
@@ -83,13 +83,13 @@ def test_allow_dc_fast_lifts_the_dc_forbid() -> None:
 
 def test_an_action_with_nothing_to_change_is_skipped() -> None:
     d = decide(short_van(), tariff=TARIFF, policy=policy(["allow_dc_fast", "swap_vehicle", "manual_review"]))
-    results = [s["result"] for s in d.trace["fallbacks"]]
-    assert results[:2] == ["skipped: nothing to change"] * 2 and d.trace["manual_review"]
+    results = [s["result"] for s in d.trace.fallbacks]
+    assert results[:2] == ["skipped: nothing to change"] * 2 and d.trace.manual_review
 
 
 def test_feasible_plans_walk_no_chain() -> None:
     d = decide(problem([vehicle(1)], [trip(1, 6.0, 30.0)], [0.1]), tariff=TARIFF, policy=policy(["manual_review"]))
-    assert d.trace["fallbacks"] == [] and d.status == "optimal"
+    assert d.trace.fallbacks == [] and d.status == "optimal"
 
 
 @pytest.mark.parametrize(("p10", "confidence", "assumed"), [(0.5, 1.0, 0.5), (None, 0.5, 0.4)])
@@ -101,26 +101,26 @@ def test_stale_soc_is_replaced_by_its_p10(p10, confidence, assumed) -> None:
     p = p.model_copy(update={"states": [old]})
     pol = policy([], stale_telemetry={"after_minutes": 60, "action": "assume_p10"})
     d = decide(p, tariff=TARIFF, policy=pol)
-    (step,) = d.trace["fallbacks"]
+    (step,) = d.trace.fallbacks
     assert step["event"] == "stale_telemetry" and step["soc_assumed"] == pytest.approx(assumed)
     assert d.plan.vehicles[0].soc[0] == pytest.approx(assumed)
     review = decide(
         p, tariff=TARIFF, policy=policy([], stale_telemetry={"after_minutes": 60, "action": "manual_review"})
     )
-    assert review.trace["manual_review"] and review.status == "fallback"
+    assert review.trace.manual_review and review.status == "fallback"
     assert review.plan.vehicles[0].soc[0] == pytest.approx(0.8)
 
 
 def test_the_trace_says_which_rule_bound_and_why() -> None:
     d = decide(short_van(), tariff=TARIFF, policy=policy(["manual_review"]))
-    assert d.trace["constraint_status"] == {"v1": {"min_soc:v1/t1:ready": "violated"}}
+    assert d.trace.constraint_status == {"v1": {"min_soc:v1/t1:ready": "violated"}}
     # the hard rule's shortfall costs 100x the priority-3 penalty of 1 $/kWh: 20 kWh x 100 $/kWh
-    assert d.trace["constraint_cost_usd"]["v1"]["min_soc:v1/t1:ready"] == pytest.approx(2000.0, abs=1e-3)
-    text = d.trace["explanations"]["v1"]
+    assert d.trace.constraint_cost_usd["v1"]["min_soc:v1/t1:ready"] == pytest.approx(2000.0, abs=1e-3)
+    text = d.trace.explanations["v1"]
     assert "Charger ac0" in text and "Rule ready applies (MinSoc)" in text and "20.0 kWh short" in text
     easy = decide(problem([vehicle(1)], [trip(1, 6.0, 10.0)], [0.1]), tariff=TARIFF, policy=policy([]))
     # 45 kWh needed by 06:00; the cheap window 00:00-04:00 delivers up to 40 kWh, so the target is exactly met
-    assert easy.trace["constraint_status"]["v1"]["min_soc:v1/t1:ready"] == "binding"
+    assert easy.trace.constraint_status["v1"]["min_soc:v1/t1:ready"] == "binding"
 
 
 def test_a_solver_failure_gives_a_flagged_edf_plan(monkeypatch) -> None:
@@ -134,7 +134,7 @@ def test_a_solver_failure_gives_a_flagged_edf_plan(monkeypatch) -> None:
     monkeypatch.setattr(decide_module, "plan_optimal", broken)
     d = decide(problem([vehicle(1)], [trip(1, 6.0, 10.0)], [0.1]), tariff=TARIFF)
     assert d.status == "fallback" and d.solver.status == "error"
-    assert d.trace["repair_steps"] == [
+    assert d.trace.repair_steps == [
         {"step": "solver_failed", "error": "solver returned error", "fallback_strategy": "edf"}
     ]
     # EDF charges at full power from the start: 10 kW in the first slots until the 13 kWh target (10 kWh + reserve)
@@ -151,8 +151,8 @@ def test_prefer_steers_between_equal_chargers(preferred) -> None:
     rule = [{"id": "pref", "prefer": {"charger": preferred}}]
     d = decide(p, tariff=TARIFF, policy=policy([], rule))
     assert {s.charger_id for s in d.plan.vehicles[0].sessions} == {preferred}
-    assert d.trace["constraint_status"]["v1"]["prefer:v1:pref"] == "followed"
-    assert d.trace["objective_terms"]["prefer"] == pytest.approx(0.0, abs=1e-9)
+    assert d.trace.constraint_status["v1"]["prefer:v1:pref"] == "followed"
+    assert d.trace.objective_terms["prefer"] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_a_bug_in_model_building_is_raised_not_turned_into_an_edf_plan(monkeypatch) -> None:

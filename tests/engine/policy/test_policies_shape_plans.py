@@ -44,7 +44,7 @@ def test_three_policies_give_different_plans(decisions) -> None:
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             assert not np.allclose(plans[a], plans[b]), (a, b)
-    assert len({round(d.cost.total_usd, 2) for d in decisions.values()}) == 3
+    assert len({round(d.cost.objective_usd, 2) for d in decisions.values()}) == 3
 
 
 def test_municipal_never_uses_dc_on_peak_and_says_so(decisions, small_depot) -> None:
@@ -84,15 +84,15 @@ def test_municipal_never_uses_dc_on_peak_and_says_so(decisions, small_depot) -> 
     assert dc_kwh(free, peak=True) > 50.0  # without a policy the DC charger serves the truck on peak
     ruled = decide(rushed, policy=load_policy(ROOT / "policies/municipal_saver.yaml"))
     assert dc_kwh(ruled, peak=True) == pytest.approx(0.0, abs=1e-6)
-    rules = {f["rule"] for f in d.trace["rules_fired"]}
+    rules = {f.rule for f in d.trace.rules_fired}
     assert {"no-dc-on-peak", "health-cap", "defer-when-dear"} <= rules
-    assert any(c.endswith(":no-dc-on-peak") for cs in d.trace["constraints"].values() for c in cs)
-    assert d.trace["policy"]["name"] == "municipal_saver"
+    assert any(c.endswith(":no-dc-on-peak") for cs in d.trace.constraints.values() for c in cs)
+    assert d.trace.policy.name == "municipal_saver"
 
 
 def test_courier_early_wave_is_ready_or_listed(decisions, small_depot) -> None:
     d = decisions["courier"]
-    early = {f["entity"] for f in d.trace["rules_fired"] if f["rule"] == "early-wave-ready"}
+    early = {f.entity for f in d.trace.rules_fired if f.rule == "early-wave-ready"}
     assert early
     short = {v.target: v.shortfall_kwh for v in d.violations}
     battery = {v.id: v.battery_kwh for v in small_depot.vehicles}

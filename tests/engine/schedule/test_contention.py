@@ -88,7 +88,7 @@ def test_three_vans_one_charger_take_the_cheap_window_in_deadline_order() -> Non
     assert first[2] == "v1" and first[:2] == (0, 4)  # slots 0-3: the first hour
     assert max(b for _a, b, _v in sessions) == 12  # everything inside the cheap 3 h
     assert d.solver.gap == pytest.approx(0.0, abs=1e-9)
-    assert d.trace["repair_steps"][0]["step"] == "session_rounding"
+    assert d.trace.repair_steps[0]["step"] == "session_rounding"
 
 
 def test_two_pools_where_the_cheap_one_is_full() -> None:
@@ -153,7 +153,7 @@ def contention_depots():
 def test_contention_plans_are_physical(p, tariff) -> None:
     d = decide(p, tariff=tariff)
     check_physical(d, p)
-    assert d.trace["replayable"] is True
+    assert d.trace.replayable is True
 
 
 def _contended() -> PlanningProblem:
@@ -185,7 +185,7 @@ def test_a_safety_net_that_fires_is_named_and_makes_the_decision_not_replayable(
     p, tariff = _contended(), two_level_tariff((0, 3), demand_rate=10.0)
     d = decide(p, tariff=tariff, time_limit=1e-9)
     assert d.solver.status == "time_limit"
-    assert d.trace["replayable"] is False and "safety net" in d.trace["replayable_reason"]
+    assert d.trace.replayable is False and "safety net" in d.trace.replayable_reason
 
 
 def test_bound_and_gap_are_reported_for_lp_and_contention_cases() -> None:

@@ -21,7 +21,7 @@ def check_energy_balance(d, p) -> None:
     caps = {v.id: v for v in p.vehicles}
     soc0 = {s.vehicle_id: s.soc for s in p.states}
     dt = d.plan.slot_minutes / 60
-    targets = d.trace["departure_targets"]
+    targets = d.trace.departure_targets
     short = {
         x.target.rsplit(":", 1)[1]: x.shortfall_kwh for x in d.violations if x.target.startswith("departure_target:")
     }

@@ -211,3 +211,19 @@ def test_a_trip_longer_than_the_battery_is_short_under_every_strategy(strategy: 
     assert v.target == "departure_target:v1:t1"
     assert v.shortfall_kwh == pytest.approx(9_900.0, abs=1e-3)
     assert v.reason.startswith("the trip needs 10000.0 kWh but the battery holds at most 100.0 kWh")
+
+
+def test_switching_pools_within_one_dwell_needs_the_session_choice() -> None:
+    """A vehicle on an AC pool 00:00-01:00 and a DC pool 01:30-02:00 of the same dwell has two plug sessions: the
+    LP plan cannot stand as it is (one session per dwell), though the two never overlap."""
+    from engine.schedule.assign import Session
+    from engine.schedule.inputs import build_inputs
+    from engine.schedule.optimal import double_plugged
+
+    x = build_inputs(problem([vehicle(1, dc=50.0)], [trip(1, 4.0, 20.0)], [0.2], n_ac=1, n_dc=1), W, two_level_tariff())
+    (dwell,) = x.vehicles[0].dwells()
+    ac, dc = sorted(x.vehicles[0].pool_kw)
+    first, second = Session("v1", ac, 0, 4), Session("v1", dc, 6, 8)
+    assert dwell[0] <= 0 and dwell[1] >= 8
+    assert double_plugged([first, second], x) == [second]
+    assert double_plugged([first], x) == []

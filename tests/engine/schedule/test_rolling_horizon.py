@@ -23,7 +23,7 @@ def test_equal_cost_alternative_keeps_the_previous_plan() -> None:
     )
     kept = decide(p, weights=W, tariff=tariff, previous=previous)
     assert np.allclose(kept.plan.vehicles[0].power_kw, shifted)
-    assert kept.decision_id != fresh.decision_id and kept.trace["previous_plan_hash"]
+    assert kept.decision_id != fresh.decision_id and kept.trace.previous_plan_hash
 
 
 def test_change_happens_when_it_pays() -> None:

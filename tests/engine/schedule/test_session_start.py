@@ -14,10 +14,10 @@ from engine.optim.handover import HighsLP
 from engine.optim.solve import solve
 from engine.policy.schema import Policy
 from engine.schedule import ObjectiveWeights
+from engine.schedule.costs import TIE_BREAK
 from engine.schedule.extract import read_solution
 from engine.schedule.inputs import build_inputs
 from engine.schedule.model import create_model
-from engine.schedule.objective import TIE_BREAK
 from engine.schedule.session_start import _cheapest, _dive, session_start, start_arrays
 from engine.schedule.sessions import add_session_choice, needs_from, options_of
 from tests.engine.schedule.factory import problem, trip, two_level_tariff, vehicle
@@ -80,7 +80,7 @@ def _span(option: tuple[int, int]) -> tuple[int, int]:
 
 def test_demo_depot_trace_names_the_start_and_the_mip_is_no_worse() -> None:
     d = decide(load_problem(ROOT / "examples/demo_depot"), contention="session_mip")
-    step = next(s for s in d.trace["repair_steps"] if s["step"] == "session_choice")
+    step = next(s for s in d.trace.repair_steps if s["step"] == "session_choice")
     assert step["start_source"] in (
         "greedy_longest",
         "greedy_least_laxity",
@@ -146,7 +146,7 @@ def test_demo_depot_without_demand_weight_reaches_the_lp_bound() -> None:
     data = yaml.safe_load((ROOT / "policies/municipal_saver.yaml").read_text(encoding="utf-8"))
     data["objective"]["demand_weight"] = 0.0
     d = decide(load_problem(ROOT / "examples/demo_depot"), policy=Policy.model_validate(data))
-    step = next(s for s in d.trace["repair_steps"] if s["step"] == "session_choice")
+    step = next(s for s in d.trace.repair_steps if s["step"] == "session_choice")
     assert step["start_source"] == "kept_windows"
     assert step["start_objective"] == pytest.approx(step["rounding_objective"])
     assert step["sessions"] > 0 and step["sessions_kept"] > 0

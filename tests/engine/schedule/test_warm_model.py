@@ -24,7 +24,7 @@ def test_soc_update_is_warm_and_costs_what_a_cold_plan_costs() -> None:
     cold = decide(changed, weights=W, tariff=TARIFF)
     assert warm.history == ["cold", "warm"]
     assert hot.decision_id == cold.decision_id
-    assert hot.cost.total_usd == pytest.approx(cold.cost.total_usd, abs=1e-9)
+    assert hot.cost.bill_usd == pytest.approx(cold.cost.bill_usd, abs=1e-9)
     assert hot.plan.vehicles[0].soc_at_departure["t1"] == pytest.approx(0.4)  # 20 kWh of 50 reached either way
 
 
@@ -43,7 +43,7 @@ def test_session_choice_drops_the_kept_model() -> None:
     contended = problem([vehicle(1), vehicle(2)], [trip(1, 6.0, 20.0), trip(2, 6.0, 20.0)], [0.2, 0.2], n_ac=1)
     warm = WarmStart()
     d = decide(contended, weights=W, tariff=TARIFF, warm=warm)
-    assert any(s["step"] == "session_rounding" for s in d.trace["repair_steps"])
+    assert any(s["step"] == "session_rounding" for s in d.trace.repair_steps)
     assert warm.model is None
     decide(contended, weights=W, tariff=TARIFF, warm=warm)
     assert warm.history == ["cold", "cold"]

@@ -19,9 +19,6 @@ class ObjectiveWeights(BaseModel):
     dc_wear_extra_usd_per_kwh: float = Field(0.02, ge=0, description="Extra wear for DC fast charging [$/kWh].")
     end_value_usd_per_kwh: float = Field(0.0, ge=0, description="Value of energy left at horizon end [$/kWh].")
     over_limit_usd_per_kwh: float = Field(1000.0, gt=0, description="Import above the grid limit [$/kWh].")
-    plug_usd_per_hour: float = Field(
-        0.02, ge=0, description="Cost of holding a contended charger for an hour [$/h]: favours compact sessions."
-    )
     off_preference_usd_per_kwh: float = Field(
         0.01,
         ge=0,

@@ -1,0 +1,163 @@
+"""The service's decisions in one place: plan a problem with its shipped tariff, record it, replay a stored one,
+review (approve or override) it. The controllers, telemetry triggers, the notebooks' browse helper and the
+planner's solver processes all call these, so the rules live here once and the controllers stay thin."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from engine import __version__
+from engine.decision import decide
+from engine.domain import PlanningProblem
+from engine.errors import InputError, Problem
+from engine.policy.schema import Mode, Policy
+from engine.replay import json_differences, not_replayable_reason
+from engine.results import Decision
+from service.named_files import shipped_tariff
+from service.store import Store, StoredDecision, review_state
+
+MODE_ORDER = ("shadow", "assisted", "automated")  # most restrictive first
+
+
+class UnknownDecision(LookupError):
+    """No decision with this id for this tenant (the API answers 404)."""
+
+
+class ReviewRefused(ValueError):
+    """A review that the decision's state does not allow (the API answers 409)."""
+
+
+def effective_mode(policy: Policy, problem: PlanningProblem) -> Mode:
+    """The policy's mode for the problem's depots: a depot override wins; across depots the strictest holds."""
+    modes = [policy.mode.depots.get(d.id, policy.mode.default) for d in problem.depots]
+    return min(modes, key=MODE_ORDER.index)
+
+
+def check_size(problem: PlanningProblem, max_vehicle_slots: int) -> None:
+    """Refuse problems larger than the service is sized for (vehicles x slots)."""
+    slots = math.ceil(problem.horizon_hours * 60 / problem.slot_minutes)
+    size = max(len(problem.vehicles), 1) * slots
+    if size > max_vehicle_slots:
+        raise InputError(
+            [
+                Problem(
+                    f"problem too large for this service: {len(problem.vehicles)} vehicles x {slots} slots = "
+                    f"{size} > {max_vehicle_slots}; shorten the horizon, widen the slots or split the fleet",
+                    "problem",
+                )
+            ]
+        )
+
+
+def plan_here(
+    problem: PlanningProblem,
+    policy: Policy | None,
+    strategy: str,
+    time_limit_s: float | None,
+    created: datetime | None = None,
+    executor: Any = None,
+) -> Decision:
+    """Plan ``problem`` in this process with the shipped tariff its ``tariff`` names (what every path uses: the
+    API's solver processes, triggered re-plans, replays from a notebook)."""
+    return decide(
+        problem,
+        strategy,
+        tariff=shipped_tariff(problem.tariff),
+        time_limit=time_limit_s,
+        created=created or datetime.now(UTC),
+        policy=policy,
+        executor=executor,
+    )
+
+
+def stored_or_404(store: Store, tenant: str, decision_id: str) -> StoredDecision:
+    """The stored decision, or :class:`UnknownDecision` naming the tenant looked in."""
+    stored = store.get_decision(tenant, decision_id)
+    if stored is None:
+        raise UnknownDecision(f"no decision {decision_id!r} for tenant {tenant!r}")
+    return stored
+
+
+def stored_inputs(stored: StoredDecision) -> tuple[PlanningProblem, Policy, str]:
+    """The problem, policy and strategy a stored decision was made from."""
+    return PlanningProblem.model_validate(stored.problem), Policy.model_validate(stored.policy), stored.strategy
+
+
+def record_decision(
+    store: Store,
+    tenant: str,
+    actor: str,
+    decision: Decision,
+    problem: PlanningProblem,
+    policy: Policy,
+    policy_name: str,
+    strategy: str,
+) -> StoredDecision:
+    """Store ``decision`` (content-addressed: the same inputs return the stored one) under the policy's mode for
+    the problem's depots, and audit ``decision.create`` (with the trigger, if the trace has one)."""
+    stored = store.add_decision(
+        tenant,
+        {
+            "decision_id": decision.decision_id,
+            "created": decision.created,
+            "status": decision.status,
+            "mode": effective_mode(policy, problem),
+            "depots": [d.id for d in problem.depots],
+            "strategy": strategy,
+            "policy_name": policy_name,
+            "policy_version": policy.metadata.version,
+            "policy_hash": decision.trace.policy.hash,
+            "problem_hash": decision.trace.problem_hash,
+            "engine_version": __version__,
+            "bill_usd": decision.cost.bill_usd,
+            "problem": problem.model_dump(mode="json", by_alias=True),
+            "policy": policy.model_dump(mode="json"),
+            "decision": decision.model_dump(mode="json"),
+        },
+    )
+    detail = {"policy": policy_name, "strategy": strategy, "status": decision.status, "mode": stored.mode}
+    if decision.trace.trigger is not None:
+        detail["trigger"] = decision.trace.trigger.kind
+    store.audit(tenant, actor, "decision.create", f"decision:{decision.decision_id}", detail)
+    return stored
+
+
+class ReplayOutcome(BaseModel):
+    """A re-run of a stored decision's inputs."""
+
+    identical: bool
+    differences: list[str]
+    replayed: Decision | None = None
+    reason: str | None = None  # why the runs may differ (the wall-clock safety net fired in one of them)
+
+
+def compare_replay(stored: StoredDecision, again: Decision) -> ReplayOutcome:
+    """The stored decision against a re-run of its inputs (volatile fields ignored)."""
+    replayed = again.model_dump(mode="json")
+    diffs = json_differences(stored.decision, replayed)
+    reason = not_replayable_reason(stored.decision, replayed) if diffs else None
+    return ReplayOutcome(identical=not diffs, differences=diffs, replayed=again, reason=reason)
+
+
+def review(
+    store: Store, tenant: str, actor: str, decision_id: str, kind: str, reason: str, changes: dict
+) -> tuple[str, list[dict[str, Any]]]:
+    """Approve (``kind`` approve) or override a decision, audited; returns the review state and all reviews.
+    A shadow-mode decision is never executed, so it cannot be reviewed; an approved one is not approved twice."""
+    stored = stored_or_404(store, tenant, decision_id)
+    if stored.mode == "shadow":
+        raise ReviewRefused(
+            f"decision {decision_id!r} was made in shadow mode: it is never executed, so it cannot be "
+            f"{'approved' if kind == 'approve' else 'overridden'}"
+        )
+    previous = store.reviews_of(tenant, decision_id)
+    if kind == "approve" and review_state(previous) == "approved":
+        raise ReviewRefused(f"decision {decision_id!r} is already approved")
+    added = store.add_review(tenant, decision_id, kind, reason, changes, actor)
+    store.audit(tenant, actor, f"decision.{kind}", f"decision:{decision_id}", {"reason": reason, "changes": changes})
+    reviews = [*previous, added]
+    return review_state(reviews), reviews
