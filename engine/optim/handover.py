@@ -141,15 +141,24 @@ def _bound(value: float | None, const: float, default: float) -> float:
     return default if value is None else float(pyo.value(value)) - const
 
 
-def row_name(con: ConstraintData) -> str:
+def row_name(family: str, index: object) -> str:
     """``<family>:<entity>:<detail>``: the constraint's family (its Pyomo component), then its index (entity
     first, e.g. vehicle, depot or pool; then slots and pieces), e.g. ``site_limit:lax-1:72``."""
-    index = con.index()
-    family = con.parent_component().local_name
     if index is None:
         return family
-    parts = index if isinstance(index, tuple) else (index,)
-    return family + ":" + ":".join(map(str, parts))
+    if isinstance(index, tuple):
+        return family + ":" + ":".join(map(str, index))
+    return f"{family}:{index}"
+
+
+def _active_rows(model: pyo.ConcreteModel):
+    """(constraint, row name) of every active constraint, in declaration and index order (the order of
+    ``component_data_objects``), the index read from the component rather than asked of each constraint."""
+    for comp in model.component_objects(pyo.Constraint, active=True, descend_into=True, sort=False):
+        family = comp.local_name
+        for index, con in comp.items():
+            if con.active:
+                yield con, row_name(family, index)
 
 
 class HighsLP:
@@ -179,8 +188,10 @@ class HighsLP:
                 integer.append(j)
         starts, index, value, row_lo, row_hi = [0], [], [], [], []
         self.rows: list = []
-        for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True, sort=False):
+        names: list[str] = []
+        for con, name in _active_rows(model):
             self.rows.append(con)
+            names.append(name)
             lb, body, ub = con.to_bounded_expression(True)
             acc = _Linear()
             acc.add(body, 1.0, con)
@@ -213,7 +224,7 @@ class HighsLP:
         lp.row_lower_ = np.asarray(row_lo)
         lp.row_upper_ = np.asarray(row_hi)
         lp.offset_ = acc.const
-        lp.row_names_ = [row_name(c) for c in self.rows]
+        lp.row_names_ = names
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
         lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)

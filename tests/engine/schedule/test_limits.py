@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyomo.environ as pyo
 import pytest
 
 from engine.decision import decide
@@ -43,7 +44,9 @@ def test_the_dual_prices_a_real_change_of_the_limit() -> None:
 
 def test_every_row_carries_its_family_and_entity_into_highs() -> None:
     x = build_inputs(capped(), W, TARIFF)
-    lp = HighsLP(create_model(x))
+    m = create_model(x)
+    lp = HighsLP(m)
+    assert lp.rows == list(m.component_data_objects(pyo.Constraint, active=True, descend_into=True, sort=False))
     names = lp.highs.getLp().row_names_
     assert len(names) == len(lp.rows) and len(set(names)) == len(names)
     assert "energy_balance:v1:0" in names and "departure_target:v1:0" in names
