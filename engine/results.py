@@ -10,6 +10,8 @@ from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 from engine.domain import NonNegative, _Model
 from engine.weights import ObjectiveWeights
 
+STRATEGIES = ("optimal", "uncontrolled", "greedy", "balanced", "edf", "llf")  # what a plan can come from
+
 
 class ChargeSession(_Model):
     """One plug-in session of a plan."""
@@ -73,6 +75,7 @@ class CostSplit(_Model):
     end_usd: float = Field(0.0, description="Value of energy left at the horizon end (negative) [$], non-cash.")
     lateness_usd: float = Field(0.0, description="Delayed departures at the policy's $/min [$], non-cash.")
     objective_usd: float = Field(0.0, description="What the optimiser minimised (formula above) [$].")
+    currency: str = Field("USD", description="Currency of every amount here (the tariffs'; the names say usd).")
 
     @model_validator(mode="before")
     @classmethod

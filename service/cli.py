@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.results import STRATEGIES
 from service.cli_operations import add_operations_commands, flag_problem, strategy_comparison_table
 from service.shipped_paths import DEMO
 
@@ -186,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="plan charging for a problem and print the Decision")
     p.add_argument("problem", help="problem file (YAML/JSON) or CSV folder")
     p.add_argument("--json", action="store_true", help="print the Decision as JSON")
-    p.add_argument("--strategy", default="optimal", choices=["optimal", "uncontrolled", "edf", "llf"])
+    p.add_argument("--strategy", default="optimal", choices=list(STRATEGIES))
     p.add_argument("--time-limit", type=float, default=None, help="solver time limit [s]; best plan found is kept")
     p.add_argument("--policy", default=None, help="policy file: its rules shape the plan and show in trace.rules_fired")
     p.add_argument("--previous", default=None, help="last approved Decision JSON: penalise needless plan changes")

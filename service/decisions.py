@@ -61,12 +61,12 @@ def plan_here(
     created: datetime | None = None,
     executor: Any = None,
 ) -> Decision:
-    """Plan ``problem`` in this process with the shipped tariff its ``tariff`` names (what every path uses: the
+    """Plan ``problem`` in this process, each depot at the shipped tariff it (or else the problem) names (what every path uses: the
     API's solver processes, triggered re-plans, replays from a notebook)."""
     return decide(
         problem,
         strategy,
-        tariff=shipped_tariff(problem.tariff),
+        tariff={d.id: shipped_tariff(d.tariff or problem.tariff) for d in problem.depots},
         time_limit=time_limit_s,
         created=created or datetime.now(UTC),
         policy=policy,

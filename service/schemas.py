@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from engine.domain import LARGEST, Moment, PlanningProblem
 from engine.policy.schema import Policy
+from engine.results import STRATEGIES
 from engine.text import check_strings
 
 
@@ -28,7 +29,7 @@ class DecisionRequest(_Body):
 
     problem: PlanningProblem
     policy: str | Policy = Field(description="Name of a file in policies/ (e.g. 'courier') or an inline policy.")
-    strategy: Literal["optimal", "uncontrolled", "edf", "llf"] = "optimal"
+    strategy: Literal[STRATEGIES] = "optimal"
 
 
 class DecisionSummary(BaseModel):

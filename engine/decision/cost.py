@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from engine.domain import PlanningProblem
+from engine.errors import InputError, Problem
 from engine.policy.schema import Policy
 from engine.results import CostSplit
 from engine.schedule.costs import non_cash_terms
@@ -41,6 +42,11 @@ def plan_cost(x: ScheduleInputs, sol: Solution, lateness: float = 0.0) -> tuple[
             "demand_usd_above_mtd": above,
             "peak_kw": float(load.max()),
         }
+    currencies = {di.tariff.currency for di in x.depots.values()}
+    if len(currencies) > 1:
+        raise InputError(
+            [Problem(f"depots are billed in different currencies ({', '.join(sorted(currencies))})", "tariff")]
+        )
     terms = non_cash_terms(x, sol)
     objective = energy + x.weights.demand_weight * demand + sum(terms.values())
     return (
@@ -57,6 +63,7 @@ def plan_cost(x: ScheduleInputs, sol: Solution, lateness: float = 0.0) -> tuple[
             end_usd=terms["end"],
             lateness_usd=lateness,
             objective_usd=objective,
+            currency=currencies.pop() if currencies else "USD",
         ),
         bills,
     )

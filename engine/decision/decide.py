@@ -21,22 +21,19 @@ from engine.optim.solve import SafetyNetFired, SolverFailed
 from engine.optim.warm import WarmStart
 from engine.policy.directives import Forbid, Prefer, evaluate_policy, policy_weights
 from engine.policy.schema import Policy
-from engine.results import Decision, Plan, SolverInfo
+from engine.results import STRATEGIES, Decision, Plan, SolverInfo
 from engine.schedule.baselines import simulate
-from engine.schedule.inputs import build_inputs
+from engine.schedule.inputs import SiteTariffs, build_inputs
 from engine.schedule.optimal import plan_optimal
 from engine.schedule.stability import previous_power
-from engine.tariffs import Tariff
 from engine.weights import ObjectiveWeights
-
-STRATEGIES = ("optimal", "uncontrolled", "edf", "llf")
 
 
 def _attempt(
     problem: PlanningProblem,
     strategy: str,
     weights: ObjectiveWeights | None,
-    tariff: Tariff | None,
+    tariff: SiteTariffs,
     base: Path | None,
     previous: Plan | None,
     time_limit: float | None,
@@ -74,7 +71,7 @@ def decide(
     problem: PlanningProblem,
     strategy: str = "optimal",
     weights: ObjectiveWeights | None = None,
-    tariff: Tariff | None = None,
+    tariff: SiteTariffs = None,
     time_limit: float | None = None,
     base: Path | None = None,
     created: datetime | None = None,
@@ -89,6 +86,9 @@ def decide(
     With a policy: stale SOC readings are replaced as its ``stale_telemetry`` rule says, its rules become
     directives, and when hard targets cannot all hold its ``infeasible`` fallback chain is walked
     (:mod:`engine.decision.fallbacks`); every step is in ``trace.fallbacks``.
+
+    ``tariff``: a Tariff for the problem's ``tariff`` reference, or a mapping depot id -> Tariff; a depot that
+    names its own ``tariff`` is billed at it (:func:`engine.schedule.inputs.site_tariffs`).
 
     The decision id is the content hash of problem, strategy, weights, previous plan and policy, so the same input
     gives the same decision. ``created`` defaults to now (UTC) and is the only field that differs between replays.
@@ -122,7 +122,7 @@ def _decide(
     problem: PlanningProblem,
     strategy: str,
     weights: ObjectiveWeights | None,
-    tariff: Tariff | None,
+    tariff: SiteTariffs,
     time_limit: float | None,
     base: Path | None,
     created: datetime | None,

@@ -26,9 +26,10 @@ import numpy as np
 
 from engine.decision.identity import content_hash, decision_key, policy_directives_json, problem_hash
 from engine.domain import PlanningProblem
+from engine.errors import InputError, Problem
 from engine.policy.schema import Policy
 from engine.results import CostSplit, Decision, DepotGroup, Plan, SolverInfo, Trace
-from engine.tariffs import Tariff
+from engine.schedule.inputs import SiteTariffs
 from engine.weights import ObjectiveWeights
 
 STATUS_ORDER = ("optimal", "feasible", "fallback", "infeasible", "error")  # best first
@@ -144,8 +145,13 @@ def _merged_plan(problem: PlanningProblem, plans: list[Plan]) -> Plan:
 
 
 def _merged_cost(costs: list[CostSplit]) -> CostSplit:
-    fields = CostSplit.model_fields
-    return CostSplit(**{f: sum(getattr(c, f) for c in costs) for f in fields})
+    money = {f: sum(getattr(c, f) for c in costs) for f in CostSplit.model_fields if f != "currency"}
+    currencies = {c.currency for c in costs}
+    if len(currencies) > 1:
+        raise InputError(
+            [Problem(f"depots are billed in different currencies ({', '.join(sorted(currencies))})", "tariff")]
+        )
+    return CostSplit(**money, currency=currencies.pop())
 
 
 def _merged_trace(groups: list[tuple[str, ...]], parts: list[Decision]) -> Trace:
@@ -229,7 +235,7 @@ class DepotJob:
     problem: PlanningProblem
     strategy: str
     weights: ObjectiveWeights | None
-    tariff: Tariff | None
+    tariff: SiteTariffs
     time_limit: float | None
     base: Path | None
     created: datetime | None

@@ -2,6 +2,11 @@
 
 - ``uncontrolled``: a vehicle plugs into the first free compatible charger when it arrives and charges at full
   power until full (site limit ignored, as unmanaged depots do; any excess is reported).
+- ``greedy``: plugged vehicles, in order of arrival, charge at full power to their next departure's target (not
+  to full) while the site headroom lasts.
+- ``balanced``: plugged vehicles, in order of arrival, spread what their next departure needs evenly over the
+  slots left before it (the power that reaches the target just in time, capped by the charger), under the site
+  limit.
 - ``edf`` / ``llf``: plugged vehicles are served in order of earliest deadline / least laxity (time to departure
   minus time needed at full power), each at full power until the site headroom is used up, and charge only to
   their departure target.
@@ -34,7 +39,7 @@ def _shortfall(dep: Departure, energy_kwh: float) -> float:
 
 
 def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, str], list[Session]]:
-    """Run baseline ``strategy`` (uncontrolled, edf, llf) over the horizon."""
+    """Run baseline ``strategy`` (uncontrolled, greedy, balanced, edf, llf) over the horizon."""
     T, dt = x.n_slots, x.dt_h
     info = {vi.vehicle.id: vi for vi in x.vehicles}
     power: dict[str, dict[str, np.ndarray]] = {v: {} for v in info}
@@ -102,7 +107,12 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
                 return (deadline - t - (goal(v, t) - e[v]) / max(rate, EPS), v)
             return (deadline, v)
 
-        order = sorted(plugged, key=laxity) if strategy in ("edf", "llf") else sorted(plugged)
+        if strategy in ("edf", "llf"):
+            order = sorted(plugged, key=laxity)
+        elif strategy in ("greedy", "balanced"):
+            order = sorted(plugged, key=lambda v: (plugged[v][2], v))  # first plugged in, first served
+        else:
+            order = sorted(plugged)
         done = []
         for v in order:
             vi = info[v]
@@ -111,6 +121,10 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
             eta = vi.vehicle.charge_efficiency
             target = goal(v, t)
             kw = 0.0 if (g, t) in vi.blocked else min(vi.pool_kw[g], max(0.0, target - e[v]) / (eta * dt))
+            if strategy == "balanced":
+                dep = _next_departure(vi, t - 1)
+                left = max(1, (dep.slot if dep else T) - t)  # slots before it leaves, this one included
+                kw = min(kw, max(0.0, target - e[v]) / (eta * dt * left))
             if strategy != "uncontrolled":
                 kw = min(kw, max(0.0, x.depots[depot].grid_limit_kw - site[depot][t]))
             if kw > EPS:

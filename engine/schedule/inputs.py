@@ -10,6 +10,7 @@ power per pool, physical chargers are assigned afterwards.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -202,6 +203,31 @@ def charger_pools(problem: PlanningProblem, named: frozenset[str] = frozenset())
     return out
 
 
+def _beyond_horizon(
+    problem: PlanningProblem,
+    trip: Trip,
+    w: ObjectiveWeights,
+    cap: float,
+    e_max: float,
+    pool_kw: dict[str, float],
+    eta: float,
+    t_max: int,
+    dt: timedelta,
+) -> Departure | None:
+    """The first departure after the horizon as a target at the horizon's end (boundary ``t_max``, no consumption
+    inside the horizon): its own target less what the fastest charger can give between the horizon's end and
+    the departure, ``max(0, E_target - eta * P_max * h_after)``, so a rolling horizon never leaves a vehicle
+    unable to make its next trip. None when the time after the horizon suffices anyway."""
+    energy = trip.energy_kwh_p90 if w.use_p90 else trip.energy_kwh_p50
+    target = min(e_max, energy + w.target_reserve * cap)
+    after_h = (trip.departure.astimezone(UTC) - (problem.now.astimezone(UTC) + dt * t_max)).total_seconds() / 3600
+    needed = target - eta * max(pool_kw.values(), default=0.0) * max(0.0, after_h)
+    if needed <= 1e-9:
+        return None
+    penalty = w.shortfall_usd_per_kwh.get(trip.priority, max(w.shortfall_usd_per_kwh.values()))
+    return Departure(trip, t_max, t_max, needed, 0.0, penalty)
+
+
 def _vehicle_inputs(
     problem: PlanningProblem,
     v: Vehicle,
@@ -225,12 +251,31 @@ def _vehicle_inputs(
         elif not state.at_depot:
             notes.append("away with no expected arrival: cannot charge in this horizon")
             start = t_max
+    pool_kw = {}
+    vconn = {c.value for c in v.connectors}
+    for pool in pools:
+        if pool.depot_id != v.depot_id or not (pool.connectors & vconn):
+            continue
+        limit = v.max_dc_kw if pool.kind == "DC" else v.max_ac_kw
+        if limit > 0:
+            pool_kw[pool.id] = min(pool.max_kw, limit)
+    if not pool_kw:
+        notes.append("no compatible charger at its depot")
     cap = v.battery_kwh
     e_max = max(cap * w.max_soc, cap * soc0)
     departures, slots, cursor = [], [], start
     for trip in trips:
         dep = _slot_floor(problem.now, trip.departure, dt)
         if dep > t_max:  # a departure on the last boundary still has its target (consumption lies beyond)
+            if cursor <= t_max:  # at the depot when the horizon ends: the next departure is not forgotten
+                beyond = _beyond_horizon(problem, trip, w, cap, e_max, pool_kw, v.charge_efficiency, t_max, dt)
+                if beyond is not None:
+                    departures.append(beyond)
+                    notes.append(
+                        f"trip {trip.id} leaves after the horizon: at its end the plan holds "
+                        f"{beyond.target_kwh:.1f} kWh, what the trip needs less what the charger can still give "
+                        "before it leaves"
+                    )
             break
         ret = max(dep + 1, _slot_ceil(problem.now, trip.return_time, dt))
         if dep < 0:
@@ -243,31 +288,42 @@ def _vehicle_inputs(
         departures.append(Departure(trip, dep, min(ret, t_max), target, trip.energy_kwh_p50, penalty))
         cursor = ret
     slots += range(min(cursor, t_max), t_max)
-    pool_kw = {}
-    vconn = {c.value for c in v.connectors}
-    for pool in pools:
-        if pool.depot_id != v.depot_id or not (pool.connectors & vconn):
-            continue
-        limit = v.max_dc_kw if pool.kind == "DC" else v.max_ac_kw
-        if limit > 0:
-            pool_kw[pool.id] = min(pool.max_kw, limit)
-    if not pool_kw:
-        notes.append("no compatible charger at its depot")
     return VehicleInputs(v, cap * soc0, e_max, sorted(set(slots)), departures, pool_kw, t_max, notes)
+
+
+SiteTariffs = Tariff | Mapping[str, Tariff] | None
+
+
+def site_tariffs(problem: PlanningProblem, tariff: SiteTariffs, base: Path | None = None) -> dict[str, Tariff]:
+    """Each depot's tariff. ``tariff``: one Tariff standing in for the problem's ``tariff`` reference, or a
+    mapping depot id -> Tariff. A depot not in the mapping is billed at its own ``tariff`` reference if it names
+    one, else at the problem's (references looked up from ``base``, then among the shipped tariffs)."""
+    given: Mapping[str, Tariff] = tariff if isinstance(tariff, Mapping) else {}
+    default = tariff if isinstance(tariff, Tariff) else None
+    out = {}
+    for d in problem.depots:
+        if d.id in given:
+            out[d.id] = given[d.id]
+        elif d.tariff:
+            out[d.id] = load_tariff(resolve_tariff_path(d.tariff, base))
+        else:
+            default = default or load_tariff(resolve_tariff_path(problem.tariff, base))
+            out[d.id] = default
+    return out
 
 
 def build_inputs(
     problem: PlanningProblem,
     weights: ObjectiveWeights | None = None,
-    tariff: Tariff | None = None,
+    tariff: SiteTariffs = None,
     base: Path | None = None,
     named_chargers: frozenset[str] = frozenset(),
 ) -> ScheduleInputs:
-    """Derive the model inputs. ``tariff`` overrides the problem's tariff reference (looked up from ``base``);
-    ``named_chargers``: charger ids policy rules name (see :func:`charger_pools`)."""
+    """Derive the model inputs, each depot at its own tariff (:func:`site_tariffs`); ``named_chargers``: charger
+    ids policy rules name (see :func:`charger_pools`)."""
     w = weights or ObjectiveWeights()
     dt = problem.slot
-    tariff = tariff or load_tariff(resolve_tariff_path(problem.tariff, base))
+    tariffs = site_tariffs(problem, tariff, base)
     start = problem.now.astimezone(UTC)
     end = start + dt * problem.n_slots
     zone = problem.depots[0].timezone
@@ -280,6 +336,7 @@ def build_inputs(
     ]
     depots = {}
     for d in problem.depots:
+        tariff = tariffs[d.id]
         times = index.to_pydatetime()
         building = np.array([d.building_load_kw.at(t) if d.building_load_kw else 0.0 for t in times])
         pv = np.array([d.pv_kw.at(t) if d.pv_kw else 0.0 for t in times])

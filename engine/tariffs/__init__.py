@@ -2,7 +2,16 @@
 
 from engine.tariffs.bill import Bill, BillLine, bill, demand_windows, infer_step, price_series, slot_index
 from engine.tariffs.files import dump_tariff, load_tariff, resolve_tariff_path, tariff_to_dict
-from engine.tariffs.model import Charge, FixedCharge, PublicStationFees, Season, Tariff, Tier, Window
+from engine.tariffs.model import (
+    Charge,
+    FixedCharge,
+    PriceSeries,
+    PublicStationFees,
+    Season,
+    Tariff,
+    Tier,
+    Window,
+)
 from engine.tariffs.urdb import tariff_from_urdb
 
 __all__ = [
@@ -10,6 +19,7 @@ __all__ = [
     "BillLine",
     "Charge",
     "FixedCharge",
+    "PriceSeries",
     "PublicStationFees",
     "Season",
     "Tariff",

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from engine.errors import InputError, Problem
 from engine.tariffs.calendar import LocalCalendar
-from engine.tariffs.model import Charge, Tariff, Tier
+from engine.tariffs.model import Charge, PriceSeries, Tariff, Tier
 
 
 class BillLine(BaseModel):
@@ -143,6 +144,44 @@ def _energy_lines(
     return lines
 
 
+def market_prices(series: PriceSeries, index: pd.DatetimeIndex) -> np.ndarray:
+    """The market price in force at each interval start of ``index`` [currency/kWh]; an InputError naming the
+    first interval the series does not cover."""
+    starts = pd.DatetimeIndex(pd.to_datetime(series.starts, utc=True))
+    ends = starts[-1] + (starts[-1] - starts[-2])
+    at = pd.DatetimeIndex(index).tz_convert("UTC")
+    outside = (at < starts[0]) | (at >= ends)
+    if outside.any():
+        first = index[int(np.argmax(outside))]
+        message = f"price series {series.name!r} covers {starts[0].isoformat()} to {ends.isoformat()}, not {first}"
+        raise InputError([Problem(message, "tariff.price_series")])
+    where = starts.searchsorted(at, side="right") - 1
+    return np.asarray(series.prices, dtype=float)[where] * series.per_kwh
+
+
+def _market_lines(series: PriceSeries, kwh: np.ndarray, index: pd.DatetimeIndex, cal: LocalCalendar) -> list[BillLine]:
+    """One energy line per billing month: the month's energy at the market price of each interval."""
+    paid = kwh * market_prices(series, index)
+    lines = []
+    for m, label in enumerate(cal.billing_labels):
+        mine = cal.billing_month == m
+        if not mine.any():
+            continue
+        energy, amount = float(kwh[mine].sum()), float(paid[mine].sum())
+        lines.append(
+            BillLine(
+                name=series.name,
+                kind="energy",
+                quantity=energy,
+                unit="kWh",
+                rate=amount / energy if energy else 0.0,
+                amount_usd=amount,
+                period=label,
+            )
+        )
+    return lines
+
+
 def _demand_lines(charge: Charge, kw: np.ndarray, mask: np.ndarray, cal: LocalCalendar) -> list[BillLine]:
     lines = []
     months = cal.billing_month[mask]
@@ -188,6 +227,8 @@ def bill(load: pd.Series | pd.DataFrame, tariff: Tariff, step_minutes: float | N
     month_peak_kw = _monthly_peaks(demand_kw, cal)
     for charge in tariff.energy:
         lines += _energy_lines(charge, kwh, cal.charge_mask(tariff, charge), cal, month_peak_kw)
+    if tariff.price_series is not None:
+        lines += _market_lines(tariff.price_series, kwh, series.index, cal)
     for charge in tariff.demand:
         lines += _demand_lines(charge, demand_kw, cal.charge_mask(tariff, charge), cal)
     for fixed in tariff.fixed:
@@ -252,12 +293,15 @@ def slot_index(tariff: Tariff, start: datetime, end: datetime, step: timedelta) 
 
 
 def price_series(tariff: Tariff, start: datetime, end: datetime, step: timedelta) -> pd.Series:
-    """Marginal energy price per slot [$/kWh] (first tier of each active energy charge, summed)."""
+    """Marginal energy price per slot [$/kWh]: the first tier of each active energy charge, summed, plus the
+    market price in force at the slot's start."""
     index = slot_index(tariff, start, end, step)
     cal = LocalCalendar.of(index, tariff)
     price = np.zeros(len(index))
     for charge in tariff.energy:
         price += np.where(cal.charge_mask(tariff, charge), charge.blocks[0].rate, 0.0)
+    if tariff.price_series is not None:
+        price += market_prices(tariff.price_series, index)
     return pd.Series(price, index=index, name="price_usd_per_kwh")
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import math
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -46,11 +49,52 @@ def load_tariff(path: str | Path, timezone: str | None = None) -> Tariff:
             return tariff_from_acn(data, timezone or "America/Los_Angeles")
         if not isinstance(data, dict) or "items" in data or "energyratestructure" in data:
             return tariff_from_urdb(data, timezone or "UTC")
+        if isinstance(data.get("price_series"), dict) and "file" in data["price_series"]:
+            data = {**data, "price_series": _with_prices(data["price_series"], p.parent)}
         return Tariff.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(exc, str(p), locations) from None
+    except InputError:
+        raise
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
         raise InputError([Problem(f"cannot import tariff: {exc}", "", str(p))]) from None
+
+
+def _with_prices(spec: dict, folder: Path) -> dict:
+    """A ``price_series`` that names a CSV ``file`` (columns ``start``, ISO 8601 with its offset, and ``price``,
+    relative to the tariff file) with the file's starts and prices in place of the name."""
+    path = folder / str(spec["file"])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            [Problem(f"cannot read price series: {exc.strerror}", "price_series.file", str(path))]
+        ) from None
+    rows = list(csv.DictReader(text.splitlines()))
+    if not rows or not {"start", "price"} <= set(rows[0]):
+        raise InputError([Problem("needs columns start and price", "", str(path), 1)])
+    starts, prices, problems = [], [], []
+    for line, row in enumerate(rows, start=2):
+        try:
+            when = datetime.fromisoformat(row["start"].strip())
+            if when.tzinfo is None:
+                raise ValueError
+            starts.append(when)
+        except (ValueError, AttributeError):
+            problems.append(
+                Problem(f"not an ISO 8601 time with its offset: {row['start']!r}", "start", str(path), line)
+            )
+        try:
+            price = float(row["price"])
+            if not math.isfinite(price):
+                raise ValueError
+            prices.append(price)
+        except (TypeError, ValueError):
+            problems.append(Problem(f"not a finite number: {row['price']!r}", "price", str(path), line))
+    if problems:
+        raise InputError(problems)
+    rest = {k: v for k, v in spec.items() if k != "file"}
+    return {"source": str(spec["file"]), **rest, "starts": starts, "prices": prices}
 
 
 def tariff_to_dict(tariff: Tariff) -> dict:

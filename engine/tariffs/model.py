@@ -11,13 +11,16 @@ half-open local clock-hour ranges). Semantics, which the golden bills pin down:
 - Demand: each named demand charge is ``rate`` [$/kW] x the maximum load [kW] over the intervals inside *any*
   of its windows in the billing month; windows of one charge share one maximum. Tiers split that maximum
   (``up_to`` [kW]). A charge over all hours is a facility (non-coincident) demand charge.
+- Market price (``price_series``): a price per interval from a list of interval starts (any interval length, e.g.
+  a day-ahead market's hourly or 15-minute prices, per kWh or per MWh); each load interval pays the price in
+  force at its start, on top of the TOU energy charges. The series must cover every interval billed.
 - Fixed charges are charged once per billing month (or day) that the load touches, never prorated.
 - The billing period is the calendar month in local time.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -122,6 +125,32 @@ class PublicStationFees(_Strict):
     idle_grace_min: float = Field(0.0, ge=0, description="Idle minutes free of charge [min].")
 
 
+class PriceSeries(_Strict):
+    """A price per interval (a day-ahead market): ``starts[i]`` begins an interval that lasts until ``starts[i+1]``;
+    the last lasts as long as the one before it. Prices in the tariff's currency per ``unit``."""
+
+    name: str = Field("market", min_length=1)
+    unit: Literal["kWh", "MWh"] = Field("kWh", description="What one price buys: EUR/MWh for most markets.")
+    starts: list[datetime] = Field(min_length=2, description="Interval starts, with their UTC offsets, ascending.")
+    prices: list[float] = Field(min_length=2, description="Price of each interval [currency per unit].")
+    source: str = Field("", description="Where the prices come from (file, market, licence).")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PriceSeries:
+        if len(self.starts) != len(self.prices):
+            raise ValueError(f"{len(self.starts)} starts but {len(self.prices)} prices")
+        if any(t.tzinfo is None for t in self.starts):
+            raise ValueError("every interval start needs its UTC offset")
+        if any(b <= a for a, b in zip(self.starts, self.starts[1:], strict=False)):
+            raise ValueError("interval starts must be strictly ascending")
+        return self
+
+    @property
+    def per_kwh(self) -> float:
+        """Factor from the series' unit to per kWh."""
+        return 1.0 if self.unit == "kWh" else 1e-3
+
+
 class Season(_Strict):
     """A named set of months, referenced by windows."""
 
@@ -147,6 +176,7 @@ class Tariff(_Strict):
         None, gt=0, le=60, description="Average load over blocks of this length before taking maxima [min]."
     )
     public_fees: PublicStationFees | None = None
+    price_series: PriceSeries | None = Field(None, description="A market price per interval, on top of TOU energy.")
 
     @field_validator("timezone")
     @classmethod

@@ -136,6 +136,7 @@ def test_plan_json_contract(capsys) -> None:
         "end_usd",
         "lateness_usd",
         "objective_usd",
+        "currency",
     }
     assert {"status", "gap", "seconds"} <= set(d["solver"])
 
