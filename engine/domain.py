@@ -120,6 +120,15 @@ class Charger(_Input):
     connectors: list[Connector] = Field(min_length=1)
     status: ChargerStatus = ChargerStatus.AVAILABLE
     reliability: Fraction = Field(0.98, description="Probability a session on it completes [0-1].")
+    min_kw: NonNegative = Field(
+        0.0, description="Lowest power it delivers while charging [kW] (AC: about 6 A per phase); 0 = any."
+    )
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> Charger:
+        if self.min_kw > self.max_kw:
+            raise ValueError(f"min_kw {self.min_kw:g} is above max_kw {self.max_kw:g}")
+        return self
 
 
 class TimeSeries(_Input):
@@ -188,7 +197,8 @@ class Stop(_Input):
 
 
 class Trip(_Input):
-    """A trip leaving from and returning to a depot."""
+    """A trip leaving from a site and ending at one: back at the vehicle's home depot, or at ``to_site`` (a
+    terminal, another depot), where the vehicle dwells and may charge until its next trip (bus blocks, rotations)."""
 
     id: str = Field(min_length=1)
     depot_id: str
@@ -201,6 +211,9 @@ class Trip(_Input):
     energy_kwh_p90: NonNegative = Field(description="90th percentile energy use [kWh].")
     priority: Annotated[int, Field(ge=1, le=5)] = Field(3, description="1 = lowest, 5 = critical.")
     stops: list[Stop] = Field(default_factory=list)
+    to_site: str | None = Field(
+        None, description="Site (a depot id) where the trip ends and the vehicle dwells; None = its home depot."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Trip:
@@ -285,6 +298,8 @@ class PlanningProblem(_Input):
         for i, t in enumerate(self.trips):
             if t.vehicle_id is not None and t.vehicle_id not in vehicles:
                 problems.append(f"trips[{i}].vehicle_id: unknown vehicle {t.vehicle_id!r}")
+            if t.to_site is not None and t.to_site not in depots:
+                problems.append(f"trips[{i}].to_site: unknown site {t.to_site!r}")
         seen_states: set[str] = set()
         for i, s in enumerate(self.states):
             if s.vehicle_id not in vehicles:

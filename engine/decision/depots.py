@@ -2,8 +2,9 @@
 Decisions planned for them into one.
 
 Two depots are coupled, and planned together, when a trip leaves from one with a vehicle homed at the other, a
-vehicle's state names a charger at another depot, or a shift covers trips of both. Everything else in the
-model is per depot: a vehicle charges only at its home depot's chargers, each depot has its own grid limit,
+trip ends at one (``to_site``: a terminal layover) with a vehicle homed at the other, a vehicle's state places it
+at or names a charger at another depot, or a shift covers trips of both. Everything else in the model is per
+depot: a vehicle charges only at the sites where it dwells, each depot has its own grid limit,
 tariff bill and demand peaks, policy rules judge one vehicle, trip or charger at a time, and fallback actions
 (delay a departure, give a trip to an idle vehicle of its depot) stay inside the depot. So the objective is a sum
 over groups and each group can be solved on its own: in this process, in a process pool or on a Dask cluster.
@@ -65,9 +66,13 @@ def depot_groups(problem: PlanningProblem) -> list[tuple[str, ...]]:
     for t in problem.trips:
         if t.vehicle_id is not None:
             join(t.depot_id, home[t.vehicle_id])
+            if t.to_site is not None:  # it dwells and charges there: the sites share the vehicle
+                join(t.to_site, home[t.vehicle_id])
     for s in problem.states:
         if s.charger_id is not None:
             join(home[s.vehicle_id], charger_depot[s.charger_id])
+        if s.at_depot and s.depot_id:
+            join(home[s.vehicle_id], s.depot_id)
     for sh in problem.shifts:
         for tid in sh.trip_ids:
             if tid in trip_depot:

@@ -18,7 +18,7 @@ import math
 from dataclasses import replace
 
 from engine.policy.directives import Defer, Directive, Forbid, MaxSoc, MinSoc, Prefer
-from engine.schedule.inputs import Pool, ScheduleInputs
+from engine.schedule.inputs import Pool, ScheduleInputs, dwell_prices
 
 HARD_FACTOR = 100.0
 
@@ -86,7 +86,7 @@ def apply_directives(x: ScheduleInputs, directives: list[Directive]) -> dict[str
             dep = next((dp for dp in vi.departures if dp.trip.id == d.trip_id), None)
             if dep is None:
                 continue
-            price = x.depots[vi.vehicle.depot_id].price
+            price = dwell_prices(x, vi)  # where it is parked in each slot
             dear = {t for t in vi.charge_slots if t < dep.slot and price[t] > d.above_usd_per_kwh}
             vi.blocked |= {(g, t) for g in vi.pool_kw for t in dear}
             named.setdefault(vi.vehicle.id, []).append(f"defer:{vi.vehicle.id}/{d.trip_id}:{d.rule}")

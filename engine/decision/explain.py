@@ -18,7 +18,7 @@ import pandas as pd
 
 from engine.results import Plan, VehiclePlan, Violation
 from engine.schedule.extract import Solution
-from engine.schedule.inputs import Departure, ScheduleInputs, VehicleInputs, slot_runs
+from engine.schedule.inputs import Departure, ScheduleInputs, VehicleInputs, dwell_prices, slot_runs
 
 TOL_KWH = 1e-3
 
@@ -100,7 +100,7 @@ def _vehicle_text(
 ) -> str:
     v = vi.vehicle.id
     kw = np.asarray(vp.power_kw)
-    price = x.depots[vi.vehicle.depot_id].price
+    price = dwell_prices(x, vi)
     charging = np.flatnonzero(kw > 1e-6).tolist()
     lines = [f"{v} ({vi.vehicle.vehicle_class}, {vi.vehicle.battery_kwh:g} kWh) starts at {vi.e0_kwh:.1f} kWh."]
     if not vp.sessions:
@@ -116,7 +116,7 @@ def _vehicle_text(
         paid = float((price[charging] * drawn).sum() / drawn.sum())
         avail = sorted(set(vi.charge_slots))
         lines.append(
-            f"It draws power {_hours(x, charging, starts)} at {paid:.3f} $/kWh on average; while it is at the depot the "
+            f"It draws power {_hours(x, charging, starts)} at {paid:.3f} $/kWh on average; while it is parked the "
             f"price ranges {price[avail].min():.3f}-{price[avail].max():.3f} $/kWh, so it charges in the cheaper "
             "slots that the site limit, the charger count and its departures leave."
         )

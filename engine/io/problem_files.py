@@ -33,7 +33,7 @@ TABLES: dict[str, list[str]] = {
         "charge_efficiency",
         "charge_curve",
     ],
-    "chargers": ["id", "depot_id", "kind", "max_kw", "connectors", "status", "reliability"],
+    "chargers": ["id", "depot_id", "kind", "max_kw", "connectors", "status", "reliability", "min_kw"],
     "trips": [
         "id",
         "depot_id",
@@ -45,6 +45,7 @@ TABLES: dict[str, list[str]] = {
         "energy_kwh_p50",
         "energy_kwh_p90",
         "priority",
+        "to_site",
     ],
     "states": [
         "vehicle_id",

@@ -284,6 +284,18 @@ class HighsLP:
             )
         self.is_mip = False
 
+    def make_semicontinuous(self, variables: list, lows: list[float]) -> None:
+        """These columns become semi-continuous in HiGHS: 0 or between ``lows`` and their upper bound (the model
+        is a MIP from here on)."""
+        cols = self.columns(variables)
+        lp = self.highs.getLp()
+        upper = np.asarray(lp.col_upper_)[cols]
+        self.highs.changeColsIntegrality(
+            len(cols), cols, np.asarray([highspy.HighsVarType.kSemiContinuous] * len(cols))
+        )
+        self.highs.changeColsBounds(len(cols), cols, np.asarray(lows, dtype=float), upper)
+        self.is_mip = True
+
     def set_start(self, variables: list, values: list[float]) -> None:
         """A (partial) starting solution for a MIP: HiGHS fixes these integer columns at ``values``, solves for
         the rest and, if that is feasible, starts from it as its first incumbent."""

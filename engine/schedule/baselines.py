@@ -10,7 +10,8 @@
 - ``edf`` / ``llf``: plugged vehicles are served in order of earliest deadline / least laxity (time to departure
   minus time needed at full power), each at full power until the site headroom is used up, and charge only to
   their departure target.
-A vehicle leaves its charger when it departs or once its goal is met; waiting vehicles take free chargers in
+A charger with a minimum power gives 0 or at least that minimum (the minimum when less is wanted and the site has
+room for it). A vehicle leaves its charger when it departs or once its goal is met; waiting vehicles take free chargers in
 order of arrival (then id). The simulation visits only vehicles present at the depot: O(slots x present).
 """
 
@@ -46,6 +47,7 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
     short: dict[tuple[str, int], float] = {}
     e = {v: vi.e0_kwh for v, vi in info.items()}
     rank = {c: i for p in x.pools for i, c in enumerate(p.chargers)}
+    site_of = {p.id: p.depot_id for p in x.pools}
     free = {p.id: [(rank[c], c) for c in p.chargers] for p in x.pools}  # heaps: lowest-numbered charger first
     plugged: dict[str, tuple[str, str, int]] = {}  # vehicle -> (pool, charger, plug-in slot)
     sessions: dict[Session, str] = {}
@@ -93,7 +95,7 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
                 continue
             vi = info[v]
             for g in sorted(vi.pool_kw, key=lambda g: (-vi.pool_kw[g], g)):
-                if free[g]:
+                if free[g] and (g, t) not in vi.blocked:  # not a pool closed now (or at another site)
                     plugged[v] = (g, heapq.heappop(free[g])[1], t)
                     del waiting[v]
                     break
@@ -117,7 +119,7 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
         for v in order:
             vi = info[v]
             g = plugged[v][0]
-            depot = vi.vehicle.depot_id
+            depot = site_of[g]  # the pool's site: at home or where it lays over
             eta = vi.vehicle.charge_efficiency
             target = goal(v, t)
             kw = 0.0 if (g, t) in vi.blocked else min(vi.pool_kw[g], max(0.0, target - e[v]) / (eta * dt))
@@ -125,8 +127,11 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
                 dep = _next_departure(vi, t - 1)
                 left = max(1, (dep.slot if dep else T) - t)  # slots before it leaves, this one included
                 kw = min(kw, max(0.0, target - e[v]) / (eta * dt * left))
-            if strategy != "uncontrolled":
-                kw = min(kw, max(0.0, x.depots[depot].grid_limit_kw - site[depot][t]))
+            room = np.inf if strategy == "uncontrolled" else max(0.0, x.depots[depot].grid_limit_kw - site[depot][t])
+            kw = min(kw, room)
+            low = x.min_kw.get((v, g), 0.0)
+            if EPS < kw < low:  # the charger cannot go this low: its minimum if there is room for it, else off
+                kw = low if low <= room else 0.0
             if kw > EPS:
                 power[v].setdefault(g, np.zeros(T))[t] += kw
                 e[v] += eta * kw * dt

@@ -36,6 +36,7 @@ class Pool:
     max_kw: float
     chargers: tuple[str, ...]
     connectors: frozenset[str]
+    min_kw: float = 0.0  # lowest power its chargers deliver while charging [kW] (0: any)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,13 @@ class ScheduleInputs:
         return len(self.slot_starts)
 
     @cached_property
+    def min_kw(self) -> dict[tuple[str, str], float]:
+        """(vehicle, pool) -> the lowest power it may draw there while charging [kW], for pools whose chargers
+        have a minimum (capped by what the vehicle can draw at all)."""
+        low = {p.id: p.min_kw for p in self.pools if p.min_kw > 0}
+        return {(vi.vehicle.id, g): min(low[g], kw) for vi in self.vehicles for g, kw in vi.pool_kw.items() if g in low}
+
+    @cached_property
     def dc_pools(self) -> frozenset[str]:
         """Ids of the DC pools (extra wear, SOC taper)."""
         return frozenset(p.id for p in self.pools if p.kind == "DC")
@@ -188,18 +196,19 @@ def charger_pools(problem: PlanningProblem, named: frozenset[str] = frozenset())
                         _effective_kw(v, c.kind.value, c.max_kw, conns) for v in at_depot.get(c.depot_id, [])
                     )
                 seen = signatures[key]
-            groups.setdefault((c.depot_id, c.kind.value, seen), []).append(c)
+            groups.setdefault((c.depot_id, c.kind.value, c.min_kw, seen), []).append(c)
     pools = []
-    for (depot, kind, _seen), members in groups.items():
+    for (depot, kind, low, _seen), members in groups.items():
         kws = sorted({c.max_kw for c in members})
         conns = frozenset().union(*(frozenset(x.value for x in c.connectors) for c in members))
-        pools.append((depot, kind, kws, conns, members))
+        pools.append((depot, kind, kws, conns, members, low))
     pools.sort(key=lambda p: (p[0], p[1], p[2], sorted(p[3]), p[4][0].id))
     out = []
-    for depot, kind, kws, conns, members in pools:
+    for depot, kind, kws, conns, members, low in pools:
         rating = "+".join(f"{kw:g}" for kw in kws)
         pid = f"{depot}/{kind}-{rating}kW" + ("" if len(pools) < 2 else f"-{'+'.join(sorted(conns))}")
-        out.append(Pool(pid, depot, kind, kws[0], tuple(c.id for c in members), conns))
+        pid += f"-min{low:g}kW" if low > 0 else ""
+        out.append(Pool(pid, depot, kind, kws[0], tuple(c.id for c in members), conns, low))
     return out
 
 
@@ -251,10 +260,14 @@ def _vehicle_inputs(
         elif not state.at_depot:
             notes.append("away with no expected arrival: cannot charge in this horizon")
             start = t_max
+    sites = {v.depot_id, *(t.to_site for t in trips if t.to_site)}
+    if state is not None and state.at_depot and state.depot_id:
+        sites.add(state.depot_id)
     pool_kw = {}
+    pool_site = {pool.id: pool.depot_id for pool in pools}
     vconn = {c.value for c in v.connectors}
     for pool in pools:
-        if pool.depot_id != v.depot_id or not (pool.connectors & vconn):
+        if pool.depot_id not in sites or not (pool.connectors & vconn):
             continue
         limit = v.max_dc_kw if pool.kind == "DC" else v.max_ac_kw
         if limit > 0:
@@ -264,11 +277,14 @@ def _vehicle_inputs(
     cap = v.battery_kwh
     e_max = max(cap * w.max_soc, cap * soc0)
     departures, slots, cursor = [], [], start
+    site = v.depot_id if state is None or not state.at_depot or not state.depot_id else state.depot_id
+    site_of: dict[int, str] = {}  # charge slot -> where the vehicle dwells then (set only away from home)
     for trip in trips:
         dep = _slot_floor(problem.now, trip.departure, dt)
         if dep > t_max:  # a departure on the last boundary still has its target (consumption lies beyond)
             if cursor <= t_max:  # at the depot when the horizon ends: the next departure is not forgotten
-                beyond = _beyond_horizon(problem, trip, w, cap, e_max, pool_kw, v.charge_efficiency, t_max, dt)
+                here = {g: kw for g, kw in pool_kw.items() if pool_site[g] == site}
+                beyond = _beyond_horizon(problem, trip, w, cap, e_max, here, v.charge_efficiency, t_max, dt)
                 if beyond is not None:
                     departures.append(beyond)
                     notes.append(
@@ -281,14 +297,43 @@ def _vehicle_inputs(
         if dep < 0:
             notes.append(f"trip {trip.id} departed before now: ignored")
             continue
-        slots += range(max(cursor, 0), max(dep, 0))
+        dwell = range(max(cursor, 0), max(dep, 0))
+        slots += dwell
+        if site != v.depot_id:
+            site_of.update(dict.fromkeys(dwell, site))
+        site = trip.to_site or v.depot_id
         energy = trip.energy_kwh_p90 if w.use_p90 else trip.energy_kwh_p50
         target = min(e_max, energy + w.target_reserve * cap)
         penalty = w.shortfall_usd_per_kwh.get(trip.priority, max(w.shortfall_usd_per_kwh.values()))
         departures.append(Departure(trip, dep, min(ret, t_max), target, trip.energy_kwh_p50, penalty))
         cursor = ret
-    slots += range(min(cursor, t_max), t_max)
-    return VehicleInputs(v, cap * soc0, e_max, sorted(set(slots)), departures, pool_kw, t_max, notes)
+    tail = range(min(cursor, t_max), t_max)
+    slots += tail
+    if site != v.depot_id:
+        site_of.update(dict.fromkeys(tail, site))
+    charge_slots = sorted(set(slots))
+    # away from home a vehicle charges only on the pools of the site where it dwells, at home only on home pools
+    blocked = (
+        {(g, t) for t in charge_slots for g in pool_kw if pool_site[g] != site_of.get(t, v.depot_id)}
+        if len(sites) > 1
+        else set()
+    )
+    return VehicleInputs(v, cap * soc0, e_max, charge_slots, departures, pool_kw, t_max, notes, blocked)
+
+
+def dwell_prices(x: ScheduleInputs, vi: VehicleInputs) -> np.ndarray:
+    """Energy price per slot where the vehicle is parked [$/kWh]: its home depot's, or in a slot it lays over at
+    another site (only that site's pools open), that site's."""
+    price = x.depots[vi.vehicle.depot_id].price
+    if not vi.blocked:
+        return price
+    site = {p.id: p.depot_id for p in x.pools}
+    out = price.copy()
+    for t in vi.charge_slots:
+        open_here = [g for g in sorted(vi.pool_kw) if (g, t) not in vi.blocked]
+        if open_here and site[open_here[0]] != vi.vehicle.depot_id:
+            out[t] = x.depots[site[open_here[0]]].price[t]
+    return out
 
 
 SiteTariffs = Tariff | Mapping[str, Tariff] | None

@@ -20,7 +20,7 @@ from engine.optim.warm import WarmStart
 from engine.results import SolverInfo
 from engine.schedule.assign import Session, assign_chargers
 from engine.schedule.contention import Contention
-from engine.schedule.extract import Solution, read_solution, sessions_of
+from engine.schedule.extract import EPS_KW, Solution, read_solution, sessions_of
 from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.limits import binding_limits
 from engine.schedule.model import create_model
@@ -92,6 +92,38 @@ def _gap(objective: float | None, bound: float | None) -> float | None:
     return max(0.0, objective - bound) / max(1.0, abs(objective))
 
 
+def _min_power(
+    m: pyo.ConcreteModel, lp: HighsLP, x: ScheduleInputs, time_limit: float | None, steps: list[dict]
+) -> SolverInfo | None:
+    """Chargers with a minimum power (``x.min_kw``): when the plan draws less than the minimum but more than nothing
+    anywhere, their power columns become semi-continuous (0, or between the minimum and the maximum) and HiGHS
+    re-solves the same model, node-limited (``MIP_NODES``), values loaded. None when nothing was below a minimum
+    (only the chargers that need it are ever made semi-continuous)."""
+    low = x.min_kw
+    if not low:
+        return None
+    cols = [(var, low[v, g]) for (v, g, _t), var in m.p.items() if (v, g) in low and not var.fixed]
+    below = sum(EPS_KW < (var.value or 0.0) < lo - 1e-6 for var, lo in cols)
+    if not below:
+        return None
+    lp.make_semicontinuous([var for var, _lo in cols], [lo for _var, lo in cols])
+    lp.highs.setOptionValue("mip_max_nodes", MIP_NODES)
+    info = solve(m, time_limit, lp=lp)
+    steps.append(
+        {
+            "step": "min_power",
+            "columns": len(cols),
+            "below_minimum": int(below),
+            "status": info.status,
+            "objective": info.objective,
+            "seconds": info.seconds,
+        }
+    )
+    if info.status not in ("optimal", "feasible"):
+        raise SolverFailed(f"solver returned {info.status} with the chargers' minimum power")
+    return info
+
+
 def plan_optimal(
     x: ScheduleInputs,
     time_limit: float | None = None,
@@ -128,7 +160,18 @@ def plan_optimal(
     if not conflicts and not doubles:
         status = "time_limit" if clock else info.status
         sol.limits = binding_limits(m, lp, x)
-        return sol, assigned, conflicts, info.model_copy(update={"status": status, "bound": bound, "gap": 0.0}), steps
+        gap = 0.0
+        floor = _min_power(m, lp, x, time_limit, steps)
+        if floor is not None:  # the LP's duals priced a plan below the chargers' minimum: none are kept
+            if warm is not None:
+                warm.forget()
+            sol = read_solution(m, x)
+            assigned, conflicts = assign_chargers(sessions_of(sol, x), x.pools)
+            gap = _gap(floor.objective, bound)
+            clock = clock or lp.stopped_by_clock
+            status = "time_limit" if clock else ("optimal" if gap is not None and gap <= 1e-9 else "feasible")
+            info = info.model_copy(update={"seconds": info.seconds + floor.seconds, "objective": floor.objective})
+        return sol, assigned, conflicts, info.model_copy(update={"status": status, "bound": bound, "gap": gap}), steps
     if warm is not None:
         warm.forget()  # the session choice below changes the model's bounds or adds binaries
     if contention == "session_mip":
@@ -193,10 +236,16 @@ def plan_optimal(
             "short_departures": _short_count(rounded),
         }
     )
+    objective = found.objective
+    floor = _min_power(m, lp, x, time_limit, steps)
+    if floor is not None:  # inside the chosen windows, each slot 0 or at least the charger's minimum
+        rounded = read_solution(m, x)
+        objective, seconds = floor.objective, seconds + floor.seconds
+        clock = clock or lp.stopped_by_clock
     assigned, conflicts = assign_chargers(sessions_of(rounded, x), x.pools)
-    gap = _gap(found.objective, bound)
+    gap = _gap(objective, bound)
     status = "time_limit" if clock else ("optimal" if gap is not None and gap <= 1e-9 else "feasible")
-    info = SolverInfo(status=status, gap=gap, seconds=info.seconds + seconds, objective=found.objective, bound=bound)
+    info = SolverInfo(status=status, gap=gap, seconds=info.seconds + seconds, objective=objective, bound=bound)
     return rounded, assigned, conflicts, info, steps
 
 
@@ -221,6 +270,9 @@ def _session_mip(
     start = session_start(m, x, needs, sol, SESSION_GAP, occupied(fixed or {}))
     mip_lp = HighsLP(m)
     mip_lp.highs.setOptionValue("mip_max_nodes", MIP_NODES)
+    low = [(var, x.min_kw[v, g]) for (v, g, _t), var in m.p.items() if (v, g) in x.min_kw and not var.fixed]
+    if low:  # a MIP already: the chargers' minimum power joins it as semi-continuous columns
+        mip_lp.make_semicontinuous([var for var, _lo in low], [lo for _var, lo in low])
     mip = solve(
         m,
         time_limit,

@@ -47,10 +47,10 @@ def add_storage(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
 def add_site_limit(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     """Constraints ``site_import:<depot>:<slot>`` (definition) and ``site_limit:<depot>:<slot>`` (a bound on
     ``imp`` in slots where the fixed load fits under the limit, a penalised row where it does not)."""
-    depot_of = {vi.vehicle.id: vi.vehicle.depot_id for vi in x.vehicles}
+    depot_of = {p.id: p.depot_id for p in x.pools}  # power drawn on a pool loads the pool's site
     terms: dict[tuple[str, int], list] = {}
-    for (v, _g, t), p in m.p.items():
-        terms.setdefault((depot_of[v], t), []).append(p)
+    for (_v, g, t), p in m.p.items():
+        terms.setdefault((depot_of[g], t), []).append(p)
 
     sunny = [(d, t) for d in sorted(x.depots) for t in range(x.n_slots) if x.depots[d].pv_kw[t] > 0]
     m.PV = pyo.Set(dimen=2, ordered=True, initialize=sunny)

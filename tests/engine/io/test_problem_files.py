@@ -27,6 +27,21 @@ def test_folder_and_json_round_trip_losslessly(tmp_path: Path) -> None:
     assert load_problem(tmp_path / "p.json") == p
 
 
+def test_new_fields_survive_json_csv_json(tmp_path: Path) -> None:
+    """Charger minimum power and a depot's own tariff: JSON -> CSV folder -> JSON unchanged."""
+    p = load_problem(DEMO)
+    p = p.model_copy(
+        update={
+            "chargers": [p.chargers[0].model_copy(update={"min_kw": 4.2}), *p.chargers[1:]],
+            "depots": [p.depots[0].model_copy(update={"tariff": "pge_a10"})],
+        }
+    )
+    (tmp_path / "a.json").write_text(problem_to_json(p))
+    write_problem_folder(load_problem(tmp_path / "a.json"), tmp_path / "folder")
+    again = load_problem(tmp_path / "folder")
+    assert again == p and again.chargers[0].min_kw == 4.2 and again.depots[0].tariff == "pge_a10"
+
+
 def test_stops_csv_joins_trips(tmp_path: Path) -> None:
     folder = tmp_path / "d"
     shutil.copytree(DEMO, folder)
