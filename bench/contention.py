@@ -2,11 +2,13 @@
 
 Cases: the demo depot (68 vehicles, 34 chargers) under every shipped policy, with the session MIP of
 ``engine.schedule.sessions`` as the reference (``contention="session_mip"``, its 60 s limit and 0.5 % gap); the
-synthetic depots of ``contention_depots.py`` at 200/100, 500/250, 1000/500 and 2000/1000 vehicles/chargers.
+synthetic depots of ``contention_depots.py`` at 200/100, 500/250, 1000/500 and 2000/1000 vehicles/chargers; an
+e-bus line (``bus_line_problem``: buses charging at the garage and at two terminals' pantographs during layovers)
+at 5- and 1-minute slots.
 Per case: seconds end to end (median of ``--runs``, each in a fresh process for honest peak memory), solver
 status, gap to the LP relaxation's bound, departures short in the plan and in the relaxation, LP prices the
 session search spent, peak RSS.
-Run: ``python bench/contention.py [--sizes 200,500] [--runs 3] [--no-demo] [--reference-sizes 200] [--fleet 20x250]``.
+Run: ``python bench/contention.py [--sizes 200,500] [--runs 3] [--no-demo] [--reference-sizes 200] [--fleet 20x250] [--bus 60]``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from contention_depots import contention_problem  # noqa: E402
+from contention_depots import bus_line_problem, contention_problem  # noqa: E402
 
 from engine.decision import decide  # noqa: E402
 from engine.io.problem_files import load_problem  # noqa: E402
@@ -53,6 +55,9 @@ def one(case: str, contention: str, workers: int = 0, time_limit: float | None =
         problem = load_problem(ROOT / "examples/demo_depot")
         name = case.split(":", 1)[1]
         policy = None if name == "none" else load_policy(ROOT / "policies" / f"{name}.yaml")
+    elif case.startswith("bus:"):
+        n, slot = (int(k) for k in case.split(":")[1:])
+        problem = bus_line_problem(n, slot)
     elif case.startswith("fleet:"):
         depots, n = (int(k) for k in case.split(":", 1)[1].split("x"))
         problem = contention_problem(n, n // 2, depots=depots)
@@ -128,6 +133,7 @@ def main() -> None:
     ap.add_argument("--warm", action="store_true", help="--one with --workers: pool warmed before the timing")
     ap.add_argument("--reference-sizes", default="200", help="synthetic sizes that get the session MIP reference")
     ap.add_argument("--fleet", default="20x250", help="DEPOTSxVEHICLES for the many-depot case ('' to skip)")
+    ap.add_argument("--bus", default="60", help="buses of the e-bus line with terminal chargers ('' to skip)")
     args = ap.parse_args()
     if args.one:
         print(json.dumps(one(args.one, args.contention, args.workers, args.time_limit, args.warm)))
@@ -147,6 +153,9 @@ def main() -> None:
         case = f"synthetic:{n}"
         ref = run(case, "session_mip", 1, time_limit=REFERENCE_LIMIT) if n in references else None
         print(row(f"synthetic {n}/{SIZES[n]}", run(case, "rounding", args.runs if n <= 500 else 1), ref), flush=True)
+    for slot in (5, 1) if args.bus else ():
+        r = run(f"bus:{args.bus}:{slot}", "rounding", args.runs)
+        print(row(f"e-bus line, {args.bus} buses, terminal pantographs, {slot}-minute slots", r), flush=True)
     if args.fleet:
         case = f"fleet:{args.fleet}"
         depots, n = args.fleet.split("x")

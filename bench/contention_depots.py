@@ -121,3 +121,85 @@ def contention_problem(n: int, chargers: int, depots: int = 1, seed: int = 7) ->
         trips=[t for p in parts for t in p[3]],
         states=[s for p in parts for s in p[4]],
     )
+
+
+def bus_line_problem(n: int = 60, slot_minutes: int = 5, seed: int = 7) -> PlanningProblem:
+    """An e-bus line over a service day, 05:00-23:00 at ``slot_minutes`` slots (no real timetable: generated,
+    seeded). ``n`` buses (400 kWh, DC 300 kW, 85-95 % at pull-out) leave the garage 3 minutes apart from 05:00,
+    run terminal A <-> terminal B legs of 40-50 minutes using 36-46 kWh (P90 5 % more) with 12-16 minute layovers
+    at each terminal until 21:00-22:00, then return to the garage.
+    A block's energy (about 600 kWh) is more than the battery holds, so buses must charge at the terminals' pantographs
+    (8 x 450 kW each, 2 MW grid each) as well as at the garage (30 x 150 kW DC, 3 MW)."""
+    rng = np.random.default_rng(seed)
+    start = datetime(2025, 7, 15, 5, 0, tzinfo=TZ)
+    sites = ("garage", "term-a", "term-b")
+    depots = [
+        Depot(id=s, timezone="America/Los_Angeles", grid_limit_kw=3000.0 if s == "garage" else 2000.0) for s in sites
+    ]
+    chargers = [
+        Charger(id=f"G-{i:02d}", depot_id="garage", kind="DC", max_kw=150.0, connectors=["CCS1"]) for i in range(30)
+    ]
+    for s in sites[1:]:
+        chargers += [
+            Charger(id=f"{s}-P{i}", depot_id=s, kind="DC", max_kw=450.0, connectors=["CCS1"]) for i in range(8)
+        ]
+    vehicles, trips, states = [], [], []
+    for b in range(n):
+        vid = f"bus-{b:02d}"
+        vehicles.append(
+            Vehicle(
+                id=vid,
+                vehicle_class="bus",
+                depot_id="garage",
+                battery_kwh=400.0,
+                max_ac_kw=0.0,
+                max_dc_kw=300.0,
+                connectors=["CCS1"],
+                charge_efficiency=0.93,
+            )
+        )
+        states.append(
+            VehicleState(
+                vehicle_id=vid, soc=float(rng.uniform(0.85, 0.95)), last_seen=start, at_depot=True, depot_id="garage"
+            )
+        )
+        t = start + timedelta(minutes=3 * b)
+        end_of_service = start + timedelta(hours=float(rng.uniform(16.0, 17.0)))
+        legs = [("pull-out", "term-a", 20.0, 10.0)]
+        here = "term-a"
+        while t < end_of_service:
+            there = "term-b" if here == "term-a" else "term-a"
+            legs.append(("leg", there, float(rng.uniform(40, 50)), float(rng.uniform(36, 46))))
+            here = there
+            t += timedelta(minutes=legs[-1][2] + float(rng.uniform(12, 16)))
+        legs.append(("pull-in", None, 20.0, 10.0))
+        t = start + timedelta(minutes=3 * b)
+        for k, (_kind, to_site, minutes, kwh) in enumerate(legs):
+            back = t + timedelta(minutes=minutes)
+            trips.append(
+                Trip(
+                    id=f"{vid}-{k:02d}",
+                    depot_id="garage",
+                    vehicle_id=vid,
+                    departure=t,
+                    return_time=back,
+                    distance_km=kwh / 1.3,
+                    energy_kwh_p50=kwh,
+                    energy_kwh_p90=kwh * 1.05,
+                    priority=4,
+                    to_site=to_site,
+                )
+            )
+            t = back + timedelta(minutes=float(rng.uniform(12, 16)))
+    return PlanningProblem(
+        id=f"bus-line-{n}",
+        now=start,
+        horizon_hours=18.0,
+        slot_minutes=slot_minutes,
+        tariff="sce_tou_8_d",
+        depots=depots,
+        vehicles=vehicles,
+        chargers=chargers,
+        trips=trips,
+        states=states,
+    )
