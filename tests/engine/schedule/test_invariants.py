@@ -75,7 +75,36 @@ def test_replay_is_identical(p) -> None:
     assert a.decision_id == b.decision_id
 
 
-@pytest.mark.parametrize("strategy", ["uncontrolled", "edf", "llf", "optimal"])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    p=random_depots(),
+    low=st.sampled_from([4.0, 6.0, 9.0]),
+    strategy=st.sampled_from(["optimal", "greedy", "balanced", "edf"]),
+)
+def test_a_charger_minimum_always_holds_and_so_does_the_site_limit(p, low, strategy) -> None:
+    """AC chargers with a minimum power: every slot 0 or at least the minimum (capped by what the vehicle can draw),
+    the site limit and the energy balance as for any plan."""
+    p = p.model_copy(
+        update={"chargers": [c.model_copy(update={"min_kw": low}) if c.kind == "AC" else c for c in p.chargers]}
+    )
+    d = decide(p, strategy=strategy, weights=W, tariff=two_level_tariff(demand_rate=5.0))
+    assert max(d.plan.site_load_kw) <= p.depots[0].grid_limit_kw + 1e-6
+    check_energy_balance(d, p)
+    kind = {c.id: c.kind for c in p.chargers}
+    caps = {v.id: v for v in p.vehicles}
+    for vp in d.plan.vehicles:
+        floor = min(low, caps[vp.vehicle_id].max_ac_kw)
+        t0, dt = d.plan.slot_starts[0], d.plan.slot_minutes
+        for s in vp.sessions:
+            if kind[s.charger_id] != "AC":
+                continue
+            a = int((s.plug_in - t0).total_seconds() // (dt * 60))
+            b = int((s.plug_out - t0).total_seconds() // (dt * 60))
+            for kw in vp.power_kw[a:b]:
+                assert kw <= 1e-5 or kw >= floor - 1e-5, (vp.vehicle_id, s.charger_id, kw, floor)
+
+
+@pytest.mark.parametrize("strategy", ["uncontrolled", "greedy", "balanced", "edf", "llf", "optimal"])
 def test_all_strategies_share_the_plan_type(strategy) -> None:
     p = problem([vehicle(1), vehicle(2)], [trip(1, 6.0, 20.0), trip(2, 5.0, 10.0)], [0.2, 0.5], n_ac=1)
     d = decide(p, strategy=strategy, weights=W, tariff=two_level_tariff())
