@@ -6,6 +6,7 @@ fixing a file sees all of its mistakes at once, each as ``PATH:LINE:COL: field.p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +79,21 @@ def _describe(error: Mapping[str, Any]) -> str:
     return f"{error.get('msg', 'invalid value')[0].lower()}{error.get('msg', '')[1:]}{got}"
 
 
+_STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
+
+
+def _path_key(path: str) -> PathKey | None:
+    """``trips[2].to_site`` as ("trips", 2, "to_site"); None if ``path`` is not such a field path."""
+    key: list[str | int] = []
+    for step in path.split("."):
+        m = _STEP.fullmatch(step)
+        if m is None:
+            return None
+        key.append(m.group(1))
+        key += [int(i) for i in re.findall(r"\[(\d+)\]", m.group(2))]
+    return tuple(key) if key else None
+
+
 def from_validation_error(
     exc: ValidationError,
     source: str = "",
@@ -92,10 +108,9 @@ def from_validation_error(
     missing (e.g. a missing key is reported at its parent mapping). ``sources`` maps path prefixes to the file
     they came from, for inputs assembled from several files (a CSV folder).
     """
-    problems = []
-    for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        full = (*prefix, *loc)
+
+    def place(full: PathKey) -> tuple[str, int | None, int | None]:
+        """(file, line, column) of the nearest enclosing path the inputs know."""
         line = col = None
         if locations:
             probe = full
@@ -109,10 +124,23 @@ def from_validation_error(
             while probe and probe not in sources:
                 probe = probe[:-1]
             origin = sources.get(probe, source)
-        if err.get("type") == "value_error" and "\n" in _describe(err):  # several checks, each with its path
-            for part in _describe(err).split("\n"):
-                path, _, message = part.partition(": ")
-                problems.append(Problem(message or part, path if message else "", origin, line, col))
-            continue
+        return origin, line, col
+
+    problems = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        full = (*prefix, *loc)
+        origin, line, col = place(full)
+        if err.get("type") == "value_error":  # a model check: each line may name its own path ("trips[2].x: ...")
+            parts = _describe(err).split("\n")
+            named = [(part, *part.partition(": ")[::2]) for part in parts]
+            if len(parts) > 1 or _path_key(named[0][1]) is not None:
+                for part, path, message in named:
+                    key = _path_key(path) if message else None
+                    if key is None:
+                        problems.append(Problem(part, field_path(full), origin, line, col))
+                    else:
+                        problems.append(Problem(message, field_path((*full, *key)), *place((*full, *key))))
+                continue
         problems.append(Problem(_describe(err), field_path(full), origin, line, col))
     return InputError(problems)

@@ -97,3 +97,17 @@ def test_yaml_control_characters_are_an_input_error_with_position() -> None:
     assert [str(p) for p in info.value.problems] == [
         "p.yaml:2:5: invalid YAML: control character U+000B is not allowed"
     ]
+
+
+def test_model_check_names_the_row_of_its_own_file(tmp_path: Path) -> None:
+    """A check across tables (a trip's unknown to_site) points at that trip's line in trips.csv, not at the folder."""
+    folder = tmp_path / "d"
+    shutil.copytree(DEMO, folder)
+    lines = (folder / "trips.csv").read_text().splitlines()
+    assert "to_site" not in lines[0]  # the demo's trips all return home: add the column, one trip going elsewhere
+    lines = [f"{lines[0]},to_site", *(f"{row}," for row in lines[1:])]
+    lines[3] += "nowhere"
+    (folder / "trips.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as info:
+        load_problem(folder)
+    assert str(info.value) == f"{folder / 'trips.csv'}:4: trips[2].to_site: unknown site 'nowhere'"
