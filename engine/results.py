@@ -165,6 +165,17 @@ class BindingLimit(_Model):
     text: str = Field(description="The limit and its worth in words.")
 
 
+class TripChoice(_Model):
+    """Which vehicle covers one trip, and why (vehicle-to-trip assignment, :mod:`engine.decision.trip_assignment`)."""
+
+    vehicle_id: str | None = Field(description="The vehicle taking the trip; None = nobody (see reason).")
+    pinned: bool = Field(description="The input named the vehicle.")
+    candidates: list[str] = Field(default_factory=list, description="Vehicles the planner could choose from.")
+    energy_at_departure_kwh: float | None = Field(None, description="Battery energy when it leaves, planned [kWh].")
+    target_kwh: float | None = Field(None, description="Energy it should leave with [kWh].")
+    reason: str
+
+
 class Trace(_Model):
     """How a plan came about, every field with its units; JSON as the API returns it under ``trace``."""
 
@@ -210,6 +221,11 @@ class Trace(_Model):
     departure_delays_min: dict[str, float] = Field(default_factory=dict, description="Trip id -> delay [min].")
     trip_vehicles: dict[str, str | None] = Field(
         default_factory=dict, description="Trip id -> vehicle, when a fallback reassigned trips."
+    )
+    trip_assignment: dict[str, TripChoice] = Field(
+        default_factory=dict,
+        exclude_if=lambda v: not v,
+        description="Trip id -> vehicle covering it and why, when the input leaves trips unpinned.",
     )
     manual_review: bool = False
     replayable: bool = True

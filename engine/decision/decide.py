@@ -15,6 +15,7 @@ from engine.decision.identity import content_hash, decision_key, problem_hash
 from engine.decision.plan import build_plan
 from engine.decision.stale_telemetry import apply_stale_telemetry
 from engine.decision.tracing import build_trace
+from engine.decision.trip_assignment import assign_trips, uncovered_trips, with_planned_energy
 from engine.decision.violations import plan_violations
 from engine.domain import PlanningProblem
 from engine.optim.solve import SafetyNetFired, SolverFailed
@@ -138,6 +139,7 @@ def _decide(
     if policy is not None:
         weights = policy_weights(policy, weights)
         planned, fallbacks, review = apply_stale_telemetry(problem, policy.stale_telemetry)
+    planned, choices, assignment = assign_trips(planned, policy, weights, tariff, base)
 
     def attempt(p: PlanningProblem, relax: Relaxations) -> Attempt:
         return _attempt(p, strategy, weights, tariff, base, previous, time_limit, policy, relax, None, contention)
@@ -153,7 +155,10 @@ def _decide(
     a = chain.attempt
     x, sol = a.x, a.sol
     cost, bills = plan_cost(x, sol, lateness_usd(a.problem, chain.delays_min, policy))
-    violations = plan_violations(x, sol, a.conflicts)
+    violations = plan_violations(x, sol, a.conflicts) + uncovered_trips(a.problem, choices)
+    choices = with_planned_energy(choices, x, sol)
+    if assignment is not None:
+        a.steps.insert(0, assignment)
     solver = a.solver
     solver_failed = any(step.get("step") == "solver_failed" for step in a.steps)  # an EDF plan stands in
     if solver_failed or a is not first or review:
@@ -180,6 +185,7 @@ def _decide(
         delays_min=chain.delays_min,
         review=review,
         time_limit=time_limit,
+        trip_assignment=choices,
     )
     return Decision(
         decision_id=decision_key(phash, strategy, content_hash(x.weights), prev_hash, pol),

@@ -11,7 +11,7 @@ from engine.decision.fallbacks import Attempt
 from engine.decision.identity import policy_directives_json
 from engine.domain import PlanningProblem
 from engine.policy.schema import Policy
-from engine.results import BindingLimit, Plan, PolicyRef, SolverInfo, Trace, Violation
+from engine.results import BindingLimit, Plan, PolicyRef, SolverInfo, Trace, TripChoice, Violation
 from engine.schedule.extract import Solution
 from engine.schedule.inputs import ScheduleInputs
 from engine.schedule.limits import Limit
@@ -35,6 +35,7 @@ def build_trace(
     delays_min: dict[str, float],
     review: bool,
     time_limit: float | None,
+    trip_assignment: dict[str, TripChoice] | None = None,
 ) -> Trace:
     """The trace of the attempt a decision keeps. ``reassigned``: a fallback gave trips to other vehicles."""
     x, sol, solver = attempt.x, attempt.sol, attempt.solver
@@ -66,6 +67,7 @@ def build_trace(
         departure_targets=departure_targets(x),
         departure_delays_min=delays_min,
         trip_vehicles={t.id: t.vehicle_id for t in attempt.problem.trips} if reassigned else {},
+        trip_assignment=trip_assignment or {},
         manual_review=review,
         replayable=solver.status != "time_limit",
         replayable_reason=not_replayable(solver, time_limit),

@@ -140,6 +140,20 @@ class StaleTelemetry(_Strict):
     action: Literal["assume_p10", "manual_review"] = "assume_p10"
 
 
+class TripAssignment(_Strict):
+    """Which vehicle covers each trip the input leaves unpinned (``vehicle_id`` empty), chosen jointly with charging
+    (:mod:`engine.decision.trip_assignment`). Off by default: unpinned trips are then reported, not planned."""
+
+    enabled: bool = False
+    turnaround_minutes: float = Field(
+        15, ge=0, le=24 * 60, description="Least time at the depot between two trips of one vehicle [min]."
+    )
+    keep_shifts: bool = Field(True, description="Trips of one shift (shifts.csv) go on one vehicle.")
+    max_candidates: int = Field(
+        24, ge=1, le=1000, description="Vehicles considered per trip, those holding the most energy first [-]."
+    )
+
+
 class Policy(_Strict):
     """A complete policy file."""
 
@@ -150,6 +164,7 @@ class Policy(_Strict):
     charger_rules: list[ChargerRule] = Field(default_factory=list)
     price_rules: list[PriceRule] = Field(default_factory=list)
     stale_telemetry: StaleTelemetry = StaleTelemetry()
+    assignment: TripAssignment = TripAssignment()
     fallbacks: dict[Literal["infeasible", "charger_unavailable", "price_spike", "stale_telemetry"], list[str]] = Field(
         default_factory=dict
     )

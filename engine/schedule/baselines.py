@@ -45,6 +45,7 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
     info = {vi.vehicle.id: vi for vi in x.vehicles}
     power: dict[str, dict[str, np.ndarray]] = {v: {} for v in info}
     short: dict[tuple[str, int], float] = {}
+    lack: dict[tuple[str, int], float] = {}
     e = {v: vi.e0_kwh for v, vi in info.items()}
     rank = {c: i for p in x.pools for i, c in enumerate(p.chargers)}
     site_of = {p.id: p.depot_id for p in x.pools}
@@ -83,7 +84,11 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
                 unplug(v, t)
             waiting.pop(v, None)
             short[v, k] = _shortfall(dep, e[v])
-            e[v] += short[v, k] - dep.use_kwh  # as in the LP: the shortfall is counted, the trip still runs
+            if not info[v].departs_again(dep.slot):
+                e[v] += short[v, k] - dep.use_kwh  # as in the LP: the shortfall is counted, the trip still runs
+            else:  # as in the LP: only what the trip itself lacks is added back (engine.schedule.energy)
+                lack[v, k] = max(0.0, dep.use_kwh - e[v])
+                e[v] += lack[v, k] - dep.use_kwh
         for v in arrivals.get(t, []):
             waiting[v] = dwell_end[v, t]
             arrived_at[v] = t
@@ -144,6 +149,6 @@ def simulate(x: ScheduleInputs, strategy: str) -> tuple[Solution, dict[Session, 
         unplug(v, T)
     for v, k, dep in leaving.get(T, []):  # departures on the last boundary: judged at the horizon's end
         short[v, k] = _shortfall(dep, e[v])
-    energy = {v: energy_trajectory(info[v], power[v], short, x) for v in info}
+    energy = {v: energy_trajectory(info[v], power[v], short, x, lack) for v in info}
     over = {d: np.maximum(0.0, site[d] - x.depots[d].grid_limit_kw) for d in site}
-    return Solution(power, energy, short, site, {}, over, {}), sessions, []
+    return Solution(power, energy, short, site, {}, over, {}, lack=lack), sessions, []

@@ -7,7 +7,8 @@ With p[v,g,t] the power of vehicle v from pool g in slot t [kW], dt the slot len
     energy  = sum_{d,t} energy[d][t] * imp[d,t]             energy[d][t] = price[d,t] * dt       [$/kW]
     demand  = sum_{d,c,m} demand[d,c] * (peak[d,c,m] - MTD)  demand[d,c] = w_D * rate_c            [$/kW]
     wear    = sum_{v,g,t} wear[g] * p[v,g,t]                 wear[g] = (w_kWh + w_DC [g is DC]) * dt
-    penalty = sum_k short[k] * s_k + over * sum over[d,t]    short[k] by trip priority [$/kWh]; over = w_over * dt
+    penalty = sum_k short[k] * s_k + lack[k] * l             short[k] by trip priority [$/kWh]; l the highest s
+              + over * sum over[d,t]                          (energy.py); over = w_over * dt
     change  = change * sum |p[v,t] - p_prev[v,t]|            change = w_change * dt               [$/kW]
     prefer  = prefer * sum_{(v,g) off preference} p[v,g,t]   prefer = w_pref * dt                 [$/kW]
     timing  = sum_{v,g,t} timing[v,t] * p[v,g,t]             timing[v,t] = (w_early + 1e-4) dt t/T
@@ -40,6 +41,7 @@ class CostRates:
     demand: dict[tuple[str, int], float]  # (depot, demand charge index) -> [$ per kW of new peak]
     wear: dict[str, float]  # pool -> [$ per kW drawn for one slot]
     short: dict[tuple[str, int], float]  # (vehicle, departure index) -> [$ per kWh short]
+    lack: dict[tuple[str, int], float]  # (vehicle, departure index) -> [$ per kWh the trip itself lacks]
     over: float  # [$ per kW above the grid limit for one slot]
     change: float  # [$ per kW moved against the previous plan for one slot]
     prefer: float  # [$ per kW drawn off preference for one slot]
@@ -72,6 +74,12 @@ def cost_rates(x: ScheduleInputs) -> CostRates:
             for p in x.pools
         },
         short={(vi.vehicle.id, k): d.penalty_usd_per_kwh for vi in x.vehicles for k, d in enumerate(vi.departures)},
+        lack={
+            (vi.vehicle.id, k): x.lack_usd_per_kwh
+            for vi in x.vehicles
+            for k, d in enumerate(vi.departures)
+            if vi.departs_again(d.slot)
+        },
         over=w.over_limit_usd_per_kwh * dt,
         change=w.plan_change_usd_per_kwh * dt,
         prefer=w.off_preference_usd_per_kwh * dt,
@@ -100,5 +108,6 @@ def non_cash_terms(x: ScheduleInputs, sol: Solution, rates: CostRates | None = N
             change += r.change * float(np.abs(drawn[covered] - q[covered]).sum())
         end += r.end * float(sol.energy[v][vi.span[1]])
     penalty = sum(r.short[k] * s for k, s in sol.short.items())
+    penalty += sum(r.lack[k] * a for k, a in sol.lack.items())
     penalty += r.over * sum(float(o.sum()) for o in sol.over_kw.values())
     return {"wear": wear, "penalty": penalty, "change": change, "prefer": prefer, "timing": timing, "end": end}

@@ -26,12 +26,18 @@ class Solution:
     over_kw: dict[str, np.ndarray]
     terms: dict[str, float]
     limits: list = field(default_factory=list)  # binding limits of an LP plan (engine.schedule.limits.Limit)
+    lack: dict[tuple[str, int], float] = field(default_factory=dict)  # (vehicle, departure) -> kWh the trip lacks
 
 
 def energy_trajectory(
-    vi: VehicleInputs, power: dict[str, np.ndarray], short: dict[tuple[str, int], float], x: ScheduleInputs
+    vi: VehicleInputs,
+    power: dict[str, np.ndarray],
+    short: dict[tuple[str, int], float],
+    x: ScheduleInputs,
+    lack: dict[tuple[str, int], float] | None = None,
 ) -> np.ndarray:
-    """Battery energy at every boundary [kWh], rebuilt from power exactly as the energy balance defines it."""
+    """Battery energy at every boundary [kWh], rebuilt from power exactly as the energy balance defines it (a
+    departure adds back its ``lack`` where it has one, else its ``short``)."""
     T = x.n_slots
     v = vi.vehicle.id
     drawn = np.zeros(T)
@@ -40,7 +46,8 @@ def energy_trajectory(
     step = vi.vehicle.charge_efficiency * x.dt_h * drawn
     for k, dep in enumerate(vi.departures):
         if dep.slot < T:
-            step[dep.slot] += short.get((v, k), 0.0) - dep.use_kwh
+            back = lack[v, k] if lack and (v, k) in lack else short.get((v, k), 0.0)
+            step[dep.slot] += back - dep.use_kwh
     return np.concatenate([[vi.e0_kwh], vi.e0_kwh + np.cumsum(step)])
 
 
@@ -51,7 +58,8 @@ def read_solution(m: pyo.ConcreteModel, x: ScheduleInputs) -> Solution:
     for (v, g, t), var in m.p.items():
         power[v].setdefault(g, np.zeros(T))[t] = max(0.0, var.value or 0.0)
     short = {k: float(m.short[k].value or 0.0) for k in m.K}
-    energy = {vi.vehicle.id: energy_trajectory(vi, power[vi.vehicle.id], short, x) for vi in x.vehicles}
+    lack = {k: float(m.lack[k].value or 0.0) for k in m.KL}
+    energy = {vi.vehicle.id: energy_trajectory(vi, power[vi.vehicle.id], short, x, lack) for vi in x.vehicles}
     site = {d: np.array([m.imp[d, t].value for t in m.T], dtype=float) for d in m.D}
     over = {d: np.zeros(T) for d in m.D}
     for (d, t), var in m.over.items():
@@ -61,7 +69,7 @@ def read_solution(m: pyo.ConcreteModel, x: ScheduleInputs) -> Solution:
         n: linear_value(getattr(m, f"cost_{n}"))
         for n in ("energy", "demand", "wear", "penalty", "end", "change", "prefer", "timing")
     }
-    return Solution(power, energy, short, site, storage, over, terms)
+    return Solution(power, energy, short, site, storage, over, terms, lack=lack)
 
 
 def sessions_of(sol: Solution, x: ScheduleInputs) -> list[Session]:

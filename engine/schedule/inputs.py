@@ -77,6 +77,12 @@ class VehicleInputs:
     notes: list[str] = field(default_factory=list)
     blocked: set[tuple[str, int]] = field(default_factory=set)  # (pool, slot) closed by policy directives
     off_preference: set[str] = field(default_factory=set)  # pools a Prefer directive does not prefer
+    candidates: list[Departure] = field(default_factory=list)  # unpinned trips it may take (trip_cover.py)
+
+    def departs_again(self, slot: int, candidates: bool = True) -> bool:
+        """Whether a departure (or, with ``candidates``, a candidate trip) of the vehicle leaves after boundary
+        ``slot`` (energy.py: the energy a short trip lacks is then paid for)."""
+        return any(d.slot > slot for d in (*self.departures, *(self.candidates if candidates else ())))
 
     def dwells(self) -> list[tuple[int, int]]:
         """Maximal runs of consecutive charge slots, as [start, end)."""
@@ -90,7 +96,7 @@ class VehicleInputs:
         if dense:
             return list(range(b0, b1 + 1))
         marks = {b0, b1}
-        for d in self.departures:
+        for d in (*self.departures, *self.candidates):
             marks |= {d.slot, min(d.slot + 1, b1)}
         return sorted(m for m in marks if b0 <= m <= b1)
 
@@ -130,6 +136,8 @@ class ScheduleInputs:
     pools: list[Pool]
     depots: dict[str, DepotInputs]
     previous: dict[str, np.ndarray] | None = None  # last approved plan's kW per vehicle on these slots (NaN: none)
+    turnaround: timedelta = timedelta(0)  # least time at the depot between a vehicle's trips (trip_cover.py)
+    shift_trips: dict[str, tuple[str, ...]] = field(default_factory=dict)  # shift -> trips on one vehicle
 
     @property
     def n_slots(self) -> int:
@@ -143,17 +151,25 @@ class ScheduleInputs:
         low = {p.id: p.min_kw for p in self.pools if p.min_kw > 0}
         return {(vi.vehicle.id, g): min(low[g], kw) for vi in self.vehicles for g, kw in vi.pool_kw.items() if g in low}
 
+    @property
+    def lack_usd_per_kwh(self) -> float:
+        """What a kWh a trip lacks costs when the vehicle leaves again later [$/kWh]: the highest shortfall penalty
+        of any departure or candidate trip, so no shortfall ever pays for energy used by a later one."""
+        return max(
+            (d.penalty_usd_per_kwh for vi in self.vehicles for d in (*vi.departures, *vi.candidates)), default=0.0
+        )
+
     @cached_property
     def dc_pools(self) -> frozenset[str]:
         """Ids of the DC pools (extra wear, SOC taper)."""
         return frozenset(p.id for p in self.pools if p.kind == "DC")
 
 
-def _slot_floor(now: datetime, when: datetime, dt: timedelta) -> int:
+def slot_floor(now: datetime, when: datetime, dt: timedelta) -> int:
     return math.floor((when.astimezone(UTC) - now.astimezone(UTC)) / dt)
 
 
-def _slot_ceil(now: datetime, when: datetime, dt: timedelta) -> int:
+def slot_ceil(now: datetime, when: datetime, dt: timedelta) -> int:
     return math.ceil((when.astimezone(UTC) - now.astimezone(UTC)) / dt)
 
 
@@ -212,6 +228,16 @@ def charger_pools(problem: PlanningProblem, named: frozenset[str] = frozenset())
     return out
 
 
+def trip_departure(trip: Trip, slot: int, return_slot: int, cap: float, e_max: float, w: ObjectiveWeights) -> Departure:
+    """A trip of a vehicle with battery ``cap`` [kWh] (ceiling ``e_max`` [kWh]) leaving at boundary ``slot``: its
+    target ``min(E_max, E_trip + reserve * cap)`` (P90 or P50 energy as the weights say), the P50 energy it uses
+    and the penalty of its priority."""
+    energy = trip.energy_kwh_p90 if w.use_p90 else trip.energy_kwh_p50
+    target = min(e_max, energy + w.target_reserve * cap)
+    penalty = w.shortfall_usd_per_kwh.get(trip.priority, max(w.shortfall_usd_per_kwh.values()))
+    return Departure(trip, slot, return_slot, target, trip.energy_kwh_p50, penalty)
+
+
 def _beyond_horizon(
     problem: PlanningProblem,
     trip: Trip,
@@ -227,14 +253,12 @@ def _beyond_horizon(
     inside the horizon): its own target less what the fastest charger can give between the horizon's end and
     the departure, ``max(0, E_target - eta * P_max * h_after)``, so a rolling horizon never leaves a vehicle
     unable to make its next trip. None when the time after the horizon suffices anyway."""
-    energy = trip.energy_kwh_p90 if w.use_p90 else trip.energy_kwh_p50
-    target = min(e_max, energy + w.target_reserve * cap)
+    full = trip_departure(trip, t_max, t_max, cap, e_max, w)
     after_h = (trip.departure.astimezone(UTC) - (problem.now.astimezone(UTC) + dt * t_max)).total_seconds() / 3600
-    needed = target - eta * max(pool_kw.values(), default=0.0) * max(0.0, after_h)
+    needed = full.target_kwh - eta * max(pool_kw.values(), default=0.0) * max(0.0, after_h)
     if needed <= 1e-9:
         return None
-    penalty = w.shortfall_usd_per_kwh.get(trip.priority, max(w.shortfall_usd_per_kwh.values()))
-    return Departure(trip, t_max, t_max, needed, 0.0, penalty)
+    return Departure(trip, t_max, t_max, needed, 0.0, full.penalty_usd_per_kwh)
 
 
 def _vehicle_inputs(
@@ -256,7 +280,7 @@ def _vehicle_inputs(
         soc0 = state.soc
         start = 0
         if not state.at_depot and state.available_from is not None:
-            start = max(0, _slot_ceil(problem.now, state.available_from, dt))
+            start = max(0, slot_ceil(problem.now, state.available_from, dt))
         elif not state.at_depot:
             notes.append("away with no expected arrival: cannot charge in this horizon")
             start = t_max
@@ -280,7 +304,7 @@ def _vehicle_inputs(
     site = v.depot_id if state is None or not state.at_depot or not state.depot_id else state.depot_id
     site_of: dict[int, str] = {}  # charge slot -> where the vehicle dwells then (set only away from home)
     for trip in trips:
-        dep = _slot_floor(problem.now, trip.departure, dt)
+        dep = slot_floor(problem.now, trip.departure, dt)
         if dep > t_max:  # a departure on the last boundary still has its target (consumption lies beyond)
             if cursor <= t_max:  # at the depot when the horizon ends: the next departure is not forgotten
                 here = {g: kw for g, kw in pool_kw.items() if pool_site[g] == site}
@@ -293,7 +317,7 @@ def _vehicle_inputs(
                         "before it leaves"
                     )
             break
-        ret = max(dep + 1, _slot_ceil(problem.now, trip.return_time, dt))
+        ret = max(dep + 1, slot_ceil(problem.now, trip.return_time, dt))
         if dep < 0:
             notes.append(f"trip {trip.id} departed before now: ignored")
             continue
@@ -302,10 +326,7 @@ def _vehicle_inputs(
         if site != v.depot_id:
             site_of.update(dict.fromkeys(dwell, site))
         site = trip.to_site or v.depot_id
-        energy = trip.energy_kwh_p90 if w.use_p90 else trip.energy_kwh_p50
-        target = min(e_max, energy + w.target_reserve * cap)
-        penalty = w.shortfall_usd_per_kwh.get(trip.priority, max(w.shortfall_usd_per_kwh.values()))
-        departures.append(Departure(trip, dep, min(ret, t_max), target, trip.energy_kwh_p50, penalty))
+        departures.append(trip_departure(trip, dep, min(ret, t_max), cap, e_max, w))
         cursor = ret
     tail = range(min(cursor, t_max), t_max)
     slots += tail

@@ -13,6 +13,7 @@ from engine.schedule.objective import add_demand_peaks, add_objective
 from engine.schedule.site import add_site_limit, add_storage
 from engine.schedule.stability import add_plan_change
 from engine.schedule.targets import add_departure_targets
+from engine.schedule.trip_cover import add_cover_variables, add_trip_cover
 from engine.schedule.variables import add_variables
 
 
@@ -21,8 +22,10 @@ def create_model(x: ScheduleInputs) -> pyo.ConcreteModel:
     with PauseGC():  # hundreds of thousands of new objects, none garbage yet: no cyclic collections meanwhile
         m = pyo.ConcreteModel(name=f"fleetcharge:{x.problem.id}")
         add_variables(m, x)
+        add_cover_variables(m, x)
         add_energy_balance(m, x)
         add_departure_targets(m, x)
+        add_trip_cover(m, x)
         add_charger_pools(m, x)
         add_soc_taper(m, x)
         add_storage(m, x)

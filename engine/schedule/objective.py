@@ -1,7 +1,7 @@
 """The objective, in money, split into named terms: each an Expression ``cost_<term>`` the trace reports, each
 rate from :mod:`engine.schedule.costs` (the same rates price the reported cost of a plan).
 
-energy + demand + wear + penalty + change + prefer + timing + end, with
+energy + demand + wear + penalty + change + prefer + timing + end (+ cover: unpinned trips, trip_cover.py), with
     peak[d,c,m] >= imp[d,t] for t in window c of month m, and peak[d,c,m] >= MTD[d,c]   demand_peak rows
 (rolling-horizon plan changes: :mod:`engine.schedule.stability`).
 """
@@ -48,7 +48,9 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs, r: CostRates) -> None
     # one coefficient times one sum per pool (per slot below): far fewer expression objects than a term per p
     m.cost_wear = pyo.Expression(expr=sum(r.wear[g] * linear(ps) for g, ps in sorted(by_pool.items()) if r.wear[g]))
     m.cost_penalty = pyo.Expression(
-        expr=sum(r.short[k] * m.short[k] for k in m.K) + r.over * sum(m.over[k] for k in m.OV)
+        expr=sum(r.short[k] * m.short[k] for k in m.K)
+        + sum(r.lack[k] * m.lack[k] for k in m.KL)
+        + r.over * sum(m.over[k] for k in m.OV)
     )
     m.cost_end = pyo.Expression(expr=r.end * sum(m.e[vi.vehicle.id, vi.span[1]] for vi in x.vehicles))
     off = {(vi.vehicle.id, g) for vi in x.vehicles for g in vi.off_preference}
@@ -67,6 +69,7 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs, r: CostRates) -> None
         + m.cost_end
         + m.cost_change
         + m.cost_prefer
-        + m.cost_timing,
+        + m.cost_timing
+        + m.cost_cover,
         sense=pyo.minimize,
     )

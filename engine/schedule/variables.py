@@ -2,8 +2,9 @@
 
 Sets: ``A = {(v, g, t)}``: vehicle v may draw from pool g in slot t (at the depot, compatible pool).
 Variables: ``p[v,g,t] in [0, P(v,g)]`` grid-side power [kW]; ``e[v,b] in [0, E_max(v)]`` battery energy at
-boundary b [kWh], only at the vehicle's event boundaries (every boundary of its span if it has an SOC taper); ``short[v,k] >= 0`` energy short of departure k's target [kWh]; ``imp[d,t]`` grid import
-[kW]; ``over[d,t] >= 0`` import above the grid limit [kW] (penalised, reported), only in slots where the
+boundary b [kWh], only at the vehicle's event boundaries (every boundary of its span if it has an SOC taper);
+``short[v,k] >= 0`` energy short of departure k's target [kWh]; ``lack[v,k] >= 0`` the part of it the trip itself
+lacks, only for departures followed by another (energy.py) [kWh]; ``imp[d,t]`` grid import [kW]; ``over[d,t] >= 0`` import above the grid limit [kW] (penalised, reported), only in slots where the
 fixed load alone (building minus PV) exceeds the limit: elsewhere charging can always yield.
 """
 
@@ -52,6 +53,26 @@ def add_variables(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
         dimen=2, ordered=True, initialize=[(vi.vehicle.id, k) for vi in x.vehicles for k in range(len(vi.departures))]
     )
     m.short = pyo.Var(m.K, within=pyo.NonNegativeReals)
+    m.KL = pyo.Set(
+        dimen=2,
+        ordered=True,
+        initialize=[
+            (vi.vehicle.id, k) for vi in x.vehicles for k, d in enumerate(vi.departures) if vi.departs_again(d.slot)
+        ],
+    )
+    m.lack = pyo.Var(m.KL, within=pyo.NonNegativeReals)
+    # departures whose only later trips are candidates: lack is free (as for a last departure) if none is taken
+    m.KF = pyo.Set(
+        dimen=2,
+        ordered=True,
+        initialize=[
+            (vi.vehicle.id, k)
+            for vi in x.vehicles
+            for k, d in enumerate(vi.departures)
+            if vi.departs_again(d.slot) and not vi.departs_again(d.slot, candidates=False)
+        ],
+    )
+    m.lfree = pyo.Var(m.KF, within=pyo.NonNegativeReals)
     m.D = pyo.Set(initialize=sorted(x.depots), ordered=True)
     m.imp = pyo.Var(m.D, m.T)
     m.OV = pyo.Set(
