@@ -4,11 +4,12 @@ Cases: the demo depot (68 vehicles, 34 chargers) under every shipped policy, wit
 ``engine.schedule.sessions`` as the reference (``contention="session_mip"``, its 60 s limit and 0.5 % gap); the
 synthetic depots of ``contention_depots.py`` at 200/100, 500/250, 1000/500 and 2000/1000 vehicles/chargers; an
 e-bus line (``bus_line_problem``: buses charging at the garage and at two terminals' pantographs during layovers)
-at 5- and 1-minute slots.
+at 5- and 1-minute slots; a delivery depot whose trips are not given to vehicles (``assignment_problem``: 200
+vans, 220 unpinned trips, 120 plugs, courier policy with ``assignment.enabled``).
 Per case: seconds end to end (median of ``--runs``, each in a fresh process for honest peak memory), solver
 status, gap to the LP relaxation's bound, departures short in the plan and in the relaxation, LP prices the
 session search spent, peak RSS.
-Run: ``python bench/contention.py [--sizes 200,500] [--runs 3] [--no-demo] [--reference-sizes 200] [--fleet 20x250] [--bus 60]``.
+Run: ``python bench/contention.py [--sizes 200,500] [--runs 3] [--no-demo] [--reference-sizes 200] [--fleet 20x250] [--bus 60] [--assign 200x220]``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from contention_depots import bus_line_problem, contention_problem  # noqa: E402
+from contention_depots import assignment_problem, bus_line_problem, contention_problem  # noqa: E402
 
 from engine.decision import decide  # noqa: E402
 from engine.io.problem_files import load_problem  # noqa: E402
@@ -58,6 +59,11 @@ def one(case: str, contention: str, workers: int = 0, time_limit: float | None =
     elif case.startswith("bus:"):
         n, slot = (int(k) for k in case.split(":")[1:])
         problem = bus_line_problem(n, slot)
+    elif case.startswith("assign:"):
+        vans, trips = (int(k) for k in case.split(":")[1:])
+        problem = assignment_problem(vans, trips, chargers=round(0.6 * vans))
+        courier = load_policy(ROOT / "policies/courier.yaml")
+        policy = courier.model_copy(update={"assignment": courier.assignment.model_copy(update={"enabled": True})})
     elif case.startswith("fleet:"):
         depots, n = (int(k) for k in case.split(":", 1)[1].split("x"))
         problem = contention_problem(n, n // 2, depots=depots)
@@ -75,6 +81,7 @@ def one(case: str, contention: str, workers: int = 0, time_limit: float | None =
         d = decide(problem, tariff=tariff, policy=policy, contention=contention, time_limit=time_limit)
     seconds = time.perf_counter() - t0
     steps = [s for s in d.trace.repair_steps if s["step"] in ("session_rounding", "session_choice")]
+    chosen = next((s for s in d.trace.repair_steps if s["step"] == "trip_assignment"), None)
     step = steps[0] if steps else {}
     relaxation_short = [s.get("relaxation_short_departures") for s in steps]
     return {
@@ -88,6 +95,14 @@ def one(case: str, contention: str, workers: int = 0, time_limit: float | None =
         "groups": len(d.trace.depot_groups) or 1,
         "source": step.get("source") or step.get("start_source"),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "assignment": None
+        if chosen is None
+        else {
+            "method": chosen["method"],
+            "seconds": chosen["seconds"],
+            "candidates": chosen["candidates"],
+            "uncovered": sum(c.vehicle_id is None for c in d.trace.trip_assignment.values()),
+        },
     }
 
 
@@ -134,6 +149,7 @@ def main() -> None:
     ap.add_argument("--reference-sizes", default="200", help="synthetic sizes that get the session MIP reference")
     ap.add_argument("--fleet", default="20x250", help="DEPOTSxVEHICLES for the many-depot case ('' to skip)")
     ap.add_argument("--bus", default="60", help="buses of the e-bus line with terminal chargers ('' to skip)")
+    ap.add_argument("--assign", default="200x220", help="VANSxTRIPS of the assignment case ('' to skip)")
     args = ap.parse_args()
     if args.one:
         print(json.dumps(one(args.one, args.contention, args.workers, args.time_limit, args.warm)))
@@ -156,6 +172,16 @@ def main() -> None:
     for slot in (5, 1) if args.bus else ():
         r = run(f"bus:{args.bus}:{slot}", "rounding", args.runs)
         print(row(f"e-bus line, {args.bus} buses, terminal pantographs, {slot}-minute slots", r), flush=True)
+    if args.assign:
+        vans, trips = args.assign.split("x")
+        r = run(f"assign:{vans}:{trips}", "rounding", args.runs)
+        a = r["assignment"]
+        print(row(f"assignment, {vans} vans / {trips} unpinned trips / {round(0.6 * int(vans))} plugs", r), flush=True)
+        print(
+            f"\nassignment: {a['method']} model, {a['candidates']} candidate pairs, {a['seconds']:.2f} s to choose, "
+            f"{a['uncovered']} trips uncovered",
+            flush=True,
+        )
     if args.fleet:
         case = f"fleet:{args.fleet}"
         depots, n = args.fleet.split("x")

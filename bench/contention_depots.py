@@ -203,3 +203,94 @@ def bus_line_problem(n: int = 60, slot_minutes: int = 5, seed: int = 7) -> Plann
         trips=trips,
         states=states,
     )
+
+
+def assignment_problem(vans: int = 200, trips: int = 220, chargers: int = 120, seed: int = 11) -> PlanningProblem:
+    """A delivery depot whose trips are not yet given to vehicles (vehicle-to-trip assignment; generated, seeded).
+    ``vans`` vehicles, 10 % of them box trucks (150 kWh, 19.2 kW AC), the rest vans (60-120 kWh, 11 kW AC);
+    70 % at the depot now at 15-60 % SOC, 30 % back from their own (pinned) afternoon runs 14:00-19:00 at
+    10-35 %. ``trips`` unpinned trips: 82 % morning routes leaving 05:00-09:00 tomorrow for 8-10 h (25-70 kWh,
+    12 % of them box-truck only), the rest short afternoon and evening runs 13:00-20:00 of 1.5-3 h (8-25 kWh);
+    priorities 2-4. ``chargers`` AC chargers (80 % 11 kW, 20 % 19.2 kW) under a grid limit of 70 % of their rated
+    total plus the building load, 24 h from 12:00 on SCE TOU-8-D."""
+    rng = np.random.default_rng(seed)
+    depot_id = "d"
+    plugs = [
+        Charger(id=f"c{i:04d}", depot_id=depot_id, kind="AC", max_kw=19.2 if i % 5 == 4 else 11.0, connectors=["J1772"])
+        for i in range(chargers)
+    ]
+    fleet, states, pinned = [], [], []
+    for i in range(vans):
+        truck = i % 10 == 9
+        vid = f"v{i:04d}"
+        fleet.append(
+            Vehicle(
+                id=vid,
+                vehicle_class="box_truck" if truck else "van",
+                depot_id=depot_id,
+                battery_kwh=150.0 if truck else float(rng.uniform(60, 120)),
+                max_ac_kw=19.2 if truck else 11.0,
+                connectors=["J1772"],
+            )
+        )
+        away = rng.random() < 0.3
+        back = _at(rng, 2, 7) if away else NOW
+        if away:  # out on a run of its own now: pinned, back this afternoon
+            pinned.append(
+                Trip(
+                    id=f"{vid}-run",
+                    depot_id=depot_id,
+                    vehicle_id=vid,
+                    departure=NOW - timedelta(hours=3),
+                    return_time=back,
+                    distance_km=60.0,
+                    energy_kwh_p50=20.0,
+                    energy_kwh_p90=23.0,
+                )
+            )
+        soc = float(rng.uniform(0.10, 0.35) if away else rng.uniform(0.15, 0.6))
+        states.append(
+            VehicleState(
+                vehicle_id=vid, soc=soc, last_seen=NOW, at_depot=not away, depot_id=depot_id, available_from=back
+            )
+        )
+    routes = []
+    for k in range(trips):
+        if k < round(0.82 * trips):
+            dep, hours, need = _at(rng, 17, 21), float(rng.uniform(8, 10)), float(rng.uniform(25, 70))
+        else:
+            dep, hours, need = _at(rng, 1, 8), float(rng.uniform(1.5, 3)), float(rng.uniform(8, 25))
+        box = k < round(0.82 * trips) and rng.random() < 0.12
+        routes.append(
+            Trip(
+                id=f"r{k:04d}",
+                depot_id=depot_id,
+                vehicle_classes=["box_truck"] if box else [],
+                vehicle_id=None,
+                departure=dep,
+                return_time=dep + timedelta(hours=hours),
+                distance_km=need * 3,
+                energy_kwh_p50=need,
+                energy_kwh_p90=need * 1.15,
+                priority=int(rng.integers(2, 5)),
+            )
+        )
+    day = 60 + 0.3 * vans
+    hours_of = [(NOW + timedelta(minutes=15 * t)).hour for t in range(96)]
+    building = TimeSeries(start=NOW, step_minutes=15, values_kw=[day if 7 <= h < 19 else day / 2 for h in hours_of])
+    rated = sum(c.max_kw for c in plugs)
+    depot = Depot(
+        id=depot_id, timezone="America/Los_Angeles", grid_limit_kw=round(0.7 * rated + day), building_load_kw=building
+    )
+    return PlanningProblem(
+        id=f"assignment-{vans}-{trips}",
+        now=NOW,
+        horizon_hours=24,
+        slot_minutes=15,
+        tariff="sce_tou_8_d",
+        depots=[depot],
+        vehicles=fleet,
+        chargers=plugs,
+        trips=[*pinned, *routes],
+        states=states,
+    )

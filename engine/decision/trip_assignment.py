@@ -11,7 +11,11 @@ Every trip gets a :class:`engine.results.TripChoice` in ``trace.trip_assignment`
 ones name the candidates and why the others at the depot were not, uncovered ones say why. With assignment off,
 unpinned trips are listed there as not planned (and as violations), never dropped silently.
 
-On the problem with the assignment pinned, the first plan is the assignment model's own optimum, so the plan is
+Up to ``JOINT_MAX_BINARIES`` candidate pairs the joint model chooses (exact, slow beyond that: 85 pairs took 9 s);
+above it the slot-free energy-chain model (:mod:`engine.schedule.trip_chain`), which knows each vehicle's charging
+time and battery but not the site limit slot by slot or the tariff. ``step["method"]`` says which.
+
+On the joint path, with the assignment pinned the first plan is the assignment model's own optimum, so the plan is
 never worse than any pinned assignment of the same trips to the candidates (to HiGHS' gap ``ASSIGNMENT_GAP``),
 where charging needs no session choice (plugs at least vehicles) and no per-trip SOC rule applies: the policy's
 rules are evaluated on the pinned trips while choosing, and on all trips once they are assigned.
@@ -24,7 +28,6 @@ from pathlib import Path
 
 from engine.decision.directives import apply_directives
 from engine.domain import PlanningProblem
-from engine.optim.handover import linear_value
 from engine.optim.solve import SolverFailed, solve
 from engine.policy.directives import Forbid, Prefer, evaluate_policy
 from engine.policy.schema import Policy
@@ -32,10 +35,13 @@ from engine.results import TripChoice, Violation
 from engine.schedule.extract import Solution
 from engine.schedule.inputs import ScheduleInputs, SiteTariffs, build_inputs
 from engine.schedule.model import create_model
-from engine.schedule.trip_cover import CoverRules, TripOptions, add_candidates
+from engine.schedule.trip_chain import chain_model
+from engine.schedule.trip_cover import CoverRules, TripOptions, add_candidates, cover_sets
 from engine.weights import ObjectiveWeights
 
-ASSIGNMENT_GAP = 1e-6  # relative MIP gap the assignment is solved to [-]
+ASSIGNMENT_GAP = 1e-6  # relative MIP gap the joint assignment is solved to [-]
+JOINT_MAX_BINARIES = 60  # above this many candidate pairs the energy-chain model chooses (trip_chain.py) [-]
+CHAIN_GAP = 1e-4  # relative MIP gap of the energy-chain model [-]
 
 
 def _excluded(options: TripOptions) -> str:
@@ -80,18 +86,27 @@ def assign_trips(
     options = add_candidates(
         x, unpinned, CoverRules(timedelta(minutes=rules.turnaround_minutes), rules.max_candidates, together)
     )
-    m = create_model(x)
-    info = solve(m, mip_gap=ASSIGNMENT_GAP)
+    binaries = sum(len(vi.candidates) for vi in x.vehicles)
+    joint = binaries <= JOINT_MAX_BINARIES
+    sets = cover_sets(x)
+    if joint:
+        m = create_model(x)
+        y, gap = m.y, ASSIGNMENT_GAP
+    else:
+        m = chain_model(x, sets)
+        y, gap = m.x, CHAIN_GAP
+    info = solve(m, mip_gap=gap)
     if info.status not in ("optimal", "feasible"):
         raise SolverFailed(f"the assignment model returned {info.status}")
     step = {
         "step": "trip_assignment",
+        "method": "joint" if joint else "energy_chain",
         **info.model_dump(),
-        "uncovered_usd": linear_value(m.cost_unserved),
-        "candidates": len(m.Y),
+        "uncovered_usd": sum(sets.whole_usd(k) * (u.value or 0.0) for k, u in m.unserved.items()),
+        "candidates": binaries,
         "trips": len(unpinned),
     }
-    chosen = {k: v for (v, k), y in m.y.items() if (y.value or 0.0) > 0.5}
+    chosen = {k: v for (v, k), var in y.items() if (var.value or 0.0) > 0.5}
     out: dict[str, TripChoice] = {
         t.id: TripChoice(vehicle_id=t.vehicle_id, pinned=True, reason="named in the input") for t in pinned.trips
     }

@@ -150,7 +150,7 @@ class TripAssignment(_Strict):
     )
     keep_shifts: bool = Field(True, description="Trips of one shift (shifts.csv) go on one vehicle.")
     max_candidates: int = Field(
-        24, ge=1, le=1000, description="Vehicles considered per trip, those holding the most energy first [-]."
+        24, ge=1, le=1000, description="Vehicles considered per trip, the best fits by reachable energy first [-]."
     )
 
 

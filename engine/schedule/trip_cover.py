@@ -6,8 +6,7 @@ needs target T_k [kWh] (the same target a pinned trip of v would have) and uses 
 
     sum_v y[v,k] + unserved[k] = 1                                          trip_cover:<trip>
     sum_{j of v, d_j <= d_k < r_j + turn} y[v,j] <= 1                        vehicle_busy:<vehicle>:<trip>
-    sum_{t in [d_k, r_k)} sum_g p[v,g,t] <= sum of those p's bounds * (1 - y[v,k])
-                                                                            on_trip:<vehicle>:<trip>
+    sum_g p[v,g,t] <= max_g P(v,g) * (1 - sum_{k out during t} y[v,k])   on_trip:<vehicle>:<slot>
     e[v,d_k] + cshort[v,k] >= T_k y[v,k]                                    trip_target:<vehicle>:<trip>
     cshort[v,k] <= T_k y[v,k]                                               trip_short:<vehicle>:<trip>
     clack[v,k] + cfree[v,k] <= cshort[v,k]                                  candidate_lack:<vehicle>:<trip>
@@ -37,7 +36,7 @@ import pyomo.environ as pyo
 
 from engine.domain import Trip
 from engine.optim.linear import linear
-from engine.schedule.inputs import ScheduleInputs, VehicleInputs, slot_ceil, slot_floor, trip_departure
+from engine.schedule.inputs import Departure, ScheduleInputs, VehicleInputs, slot_ceil, slot_floor, trip_departure
 
 UNSERVED_FACTOR = 2.0  # an uncovered trip costs this many times its whole target's shortfall [-]
 
@@ -70,15 +69,42 @@ def _busy(vi: VehicleInputs, trip: Trip, turn: timedelta) -> bool:
     )
 
 
+def charge_rate_kwh_per_h(x: ScheduleInputs) -> dict[str, float]:
+    """Vehicle -> the rate its battery can expect to gain at its home depot [kWh/h]: efficiency times its fastest
+    charger there, times the depot's share ``min(1, (grid limit - mean building load) / sum of the vehicles'
+    powers, plugs / vehicles)`` (a uniform estimate of what the site and the plugs leave each vehicle)."""
+    out: dict[str, float] = {}
+    for d, di in x.depots.items():
+        here = [vi for vi in x.vehicles if vi.vehicle.depot_id == d]
+        top = {vi.vehicle.id: max(vi.pool_kw.values(), default=0.0) for vi in here}
+        total = sum(top.values())
+        plugs = sum(len(p.chargers) for p in x.pools if p.depot_id == d)
+        headroom = di.grid_limit_kw - float(di.building_kw.mean() - di.pv_kw.mean())
+        share = min(1.0, max(0.0, headroom) / total if total else 1.0, plugs / len(here) if here else 1.0)
+        out |= {vi.vehicle.id: vi.vehicle.charge_efficiency * top[vi.vehicle.id] * share for vi in here}
+    return out
+
+
+def reachable_kwh(vi: VehicleInputs, slot: int, rate: float, dt_h: float) -> float:
+    """Energy the vehicle can hold at boundary ``slot`` charging at ``rate`` [kWh/h] whenever it is at the depot
+    before it, with no other trip [kWh]."""
+    return min(vi.e_max_kwh, vi.e0_kwh + rate * dt_h * sum(1 for t in vi.charge_slots if t < slot))
+
+
 def add_candidates(x: ScheduleInputs, trips: Iterable[Trip], rules: CoverRules) -> list[TripOptions]:
     """Attach each unpinned trip to its candidate vehicles' ``candidates`` and return the options per trip.
     A vehicle is a candidate when it is based at the trip's depot, its class is allowed, it has no terminal
     layover among its pinned trips, it is at the depot for every slot of the trip (available by then, not on a
-    pinned trip within the turnaround) and it is among the ``max_candidates`` holding the most energy now.
+    pinned trip within the turnaround) and it is among the ``max_candidates`` first of: vehicles that can reach
+    the trip's target (:func:`reachable_kwh` at :func:`charge_rate_kwh_per_h`) before those that cannot, then
+    those candidates of the fewest trips so far (trips taken in departure order), then the least spare (or
+    missing) energy: so a fleet of alike vehicles is spread over the trips and every trip keeps a partner.
     A trip that departed before now or leaves after the horizon gets no candidates and a note."""
     dt = x.problem.slot
     now, T = x.problem.now, x.n_slots
     x.turnaround, x.shift_trips = rules.turnaround, dict(rules.together)
+    rate = charge_rate_kwh_per_h(x)
+    picks: dict[str, int] = {}  # vehicle -> trips it is a candidate of so far
     out = []
     for trip in sorted(trips, key=lambda t: (t.departure, t.id)):
         d = slot_floor(now, trip.departure, dt)
@@ -106,13 +132,26 @@ def add_candidates(x: ScheduleInputs, trips: Iterable[Trip], rules: CoverRules) 
                 fit.append(vi)
                 continue
             excluded.setdefault(why, []).append(v.id)
-        fit.sort(key=lambda vi: (-vi.e0_kwh, vi.vehicle.id))
+        need = {
+            vi.vehicle.id: trip_departure(trip, d, r, vi.vehicle.battery_kwh, vi.e_max_kwh, x.weights).target_kwh
+            - reachable_kwh(vi, d, rate[vi.vehicle.id], x.dt_h)
+            for vi in fit
+        }
+        fit.sort(
+            key=lambda vi: (
+                need[vi.vehicle.id] > 0,
+                picks.get(vi.vehicle.id, 0),
+                abs(need[vi.vehicle.id]),
+                vi.vehicle.id,
+            )
+        )
         if len(fit) > rules.max_candidates:
-            excluded[f"beyond the {rules.max_candidates} holding the most energy"] = sorted(
+            excluded[f"beyond the {rules.max_candidates} best fits by reachable energy"] = sorted(
                 vi.vehicle.id for vi in fit[rules.max_candidates :]
             )
             fit = fit[: rules.max_candidates]
         for vi in fit:
+            picks[vi.vehicle.id] = picks.get(vi.vehicle.id, 0) + 1
             vi.candidates.append(trip_departure(trip, d, min(r, T), vi.vehicle.battery_kwh, vi.e_max_kwh, x.weights))
         out.append(TripOptions(trip, sorted(vi.vehicle.id for vi in fit), excluded))
     return out
@@ -144,28 +183,90 @@ def candidate_energy(m: pyo.ConcreteModel, vi: VehicleInputs, a: int, b: int):
     return sum(c.use_kwh * m.y[v, c.trip.id] - m.clack[v, c.trip.id] - free.get((v, c.trip.id), 0.0) for c in leaving)
 
 
-def add_trip_cover(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
-    """The rows of the module docstring and the Expression ``cost_cover`` [$] (0 without candidates)."""
-    info = {vi.vehicle.id: vi for vi in x.vehicles}
+@dataclass
+class CoverSets:
+    """Index sets shared by the assignment models: candidates, who may take each trip, the overlapping candidates
+    of a vehicle at each candidate's departure, and the shift pairs that must share a vehicle."""
+
+    cand: dict[tuple[str, str], Departure]  # (vehicle, trip) -> the trip as that vehicle's departure
+    takers: dict[str, list[str]]  # trip -> candidate vehicles
+    busy: dict[tuple[str, str], list[str]]  # (vehicle, trip) -> its candidates out at that trip's departure
+    first_of: dict[tuple[str, str, str], str]  # (shift, vehicle, trip) -> the shift's first open trip
+
+    def whole_usd(self, trip: str) -> float:
+        """What trip ``trip`` uncovered costs [$]: twice its largest target at its priority's penalty."""
+        vs = self.takers[trip]
+        return (
+            UNSERVED_FACTOR
+            * max(self.cand[v, trip].target_kwh for v in vs)
+            * self.cand[vs[0], trip].penalty_usd_per_kwh
+        )
+
+
+def cover_sets(x: ScheduleInputs) -> CoverSets:
+    """The :class:`CoverSets` of ``x``'s candidates (turnaround and shifts from ``x``)."""
     cand = {(vi.vehicle.id, c.trip.id): c for vi in x.vehicles for c in vi.candidates}
     takers: dict[str, list[str]] = {}
     for v, k in cand:
         takers.setdefault(k, []).append(v)
+    busy: dict[tuple[str, str], list[str]] = {}
+    for vi in x.vehicles:
+        for c in vi.candidates:
+            out = [
+                o.trip.id
+                for o in vi.candidates
+                if o.trip.departure <= c.trip.departure < o.trip.return_time + x.turnaround
+            ]
+            if len(out) > 1:
+                busy[vi.vehicle.id, c.trip.id] = out
+    first_of: dict[tuple[str, str, str], str] = {}
+    for shift, trip_ids in sorted(x.shift_trips.items()):
+        open_ids = [k for k in trip_ids if k in takers]
+        for k in open_ids[1:]:
+            for v in sorted(set(takers[open_ids[0]]) | set(takers[k])):
+                first_of[shift, v, k] = open_ids[0]
+    return CoverSets(cand, takers, busy, first_of)
+
+
+def add_cover_rows(m: pyo.ConcreteModel, sets: CoverSets, y, unserved) -> None:
+    """``trip_cover``, ``vehicle_busy`` and ``shift_together`` rows on binaries ``y[v,k]`` (module docstring)."""
+    takers = sets.takers
     m.trip_cover = pyo.Constraint(
-        sorted(takers), rule=lambda _m, k: linear([m.y[v, k] for v in takers[k]]) + m.unserved[k] == 1
+        sorted(takers), rule=lambda _m, k: linear([y[v, k] for v in takers[k]]) + unserved[k] == 1
     )
+    m.vehicle_busy = pyo.Constraint(
+        list(sets.busy), rule=lambda _m, v, k: linear([y[v, j] for j in sets.busy[v, k]]) <= 1
+    )
+
+    def pair(v: str, k: str):
+        return y[v, k] if (v, k) in sets.cand else 0.0
+
+    m.shift_together = pyo.Constraint(
+        list(sets.first_of), rule=lambda _m, s, v, k: pair(v, k) == pair(v, sets.first_of[s, v, k])
+    )
+
+
+def add_trip_cover(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
+    """The rows of the module docstring and the Expression ``cost_cover`` [$] (0 without candidates)."""
+    info = {vi.vehicle.id: vi for vi in x.vehicles}
+    sets = cover_sets(x)
+    cand, takers = sets.cand, sets.takers
+    add_cover_rows(m, sets, m.y, m.unserved)
     power: dict[tuple[str, int], list] = {}
     for (v, _g, t), p in m.p.items():
         power.setdefault((v, t), []).append(p)
 
-    def on_trip(_m: pyo.ConcreteModel, v: str, k: str):
-        c = cand[v, k]
-        ps = [p for t in range(c.slot, c.return_slot) for p in power.get((v, t), ())]
-        if not ps:
-            return pyo.Constraint.Skip
-        return linear(ps) <= sum(p.ub for p in ps) * (1 - m.y[v, k])
+    covering: dict[tuple[str, int], list[str]] = {}  # (vehicle, slot) -> candidate trips out during the slot
+    for (v, k), c in cand.items():
+        for t in range(c.slot, c.return_slot):
+            if (v, t) in power:
+                covering.setdefault((v, t), []).append(k)
 
-    m.on_trip = pyo.Constraint(list(cand), rule=on_trip)
+    def on_trip(_m: pyo.ConcreteModel, v: str, t: int):
+        ps = power[v, t]
+        return linear(ps) <= max(p.ub for p in ps) * (1 - linear([m.y[v, k] for k in covering[v, t]]))
+
+    m.on_trip = pyo.Constraint(sorted(covering), rule=on_trip)
     m.trip_target = pyo.Constraint(
         list(cand), rule=lambda _m, v, k: m.e[v, cand[v, k].slot] + m.cshort[v, k] >= cand[v, k].target_kwh * m.y[v, k]
     )
@@ -192,38 +293,8 @@ def add_trip_cover(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
 
     m.free_lack = pyo.Constraint(rows, rule=free_lack)
     paid = x.lack_usd_per_kwh
-    busy_rows = []
-    busy_sets: dict[tuple[str, str], list[str]] = {}
-    for v, vi in info.items():
-        for c in vi.candidates:
-            overlapping = [
-                o.trip.id
-                for o in vi.candidates
-                if o.trip.departure <= c.trip.departure < o.trip.return_time + x.turnaround
-            ]
-            if len(overlapping) > 1:
-                busy_rows.append((v, c.trip.id))
-                busy_sets[v, c.trip.id] = overlapping
-    m.vehicle_busy = pyo.Constraint(busy_rows, rule=lambda _m, v, k: linear([m.y[v, j] for j in busy_sets[v, k]]) <= 1)
-    first_of: dict[tuple[str, str, str], str] = {}  # (shift, vehicle, trip) -> the shift's first open trip
-    for shift, trip_ids in sorted(x.shift_trips.items()):
-        open_ids = [k for k in trip_ids if k in takers]
-        for k in open_ids[1:]:
-            for v in sorted(set(takers[open_ids[0]]) | set(takers[k])):
-                first_of[shift, v, k] = open_ids[0]
-    m.shift_together = pyo.Constraint(
-        list(first_of), rule=lambda _m, s, v, k: _pair(m, v, k) == _pair(m, v, first_of[s, v, k])
-    )
-    whole = {k: max(cand[v, k].target_kwh for v in vs) * cand[vs[0], k].penalty_usd_per_kwh for k, vs in takers.items()}
-    m.cost_unserved = pyo.Expression(
-        expr=linear([]) + sum(UNSERVED_FACTOR * whole[k] * m.unserved[k] for k in sorted(takers))
-    )
+    m.cost_unserved = pyo.Expression(expr=linear([]) + sum(sets.whole_usd(k) * m.unserved[k] for k in sorted(takers)))
     m.cost_cover = pyo.Expression(
         expr=m.cost_unserved
         + sum(cand[v, k].penalty_usd_per_kwh * m.cshort[v, k] + paid * m.clack[v, k] for v, k in cand)
     )
-
-
-def _pair(m: pyo.ConcreteModel, v: str, k: str):
-    """``y[v,k]``, or 0 when v is no candidate for k."""
-    return m.y[v, k] if (v, k) in m.Y else 0.0

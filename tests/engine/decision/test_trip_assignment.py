@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.decision import decide
+from engine.decision import decide, trip_assignment
 from engine.domain import Trip
 from engine.policy.schema import Policy
 from tests.engine.schedule.factory import NOW, problem, two_level_tariff, vehicle
@@ -205,3 +205,24 @@ def test_assignment_is_never_worse_than_the_pinned_input(p) -> None:
     assert free.cost.objective_usd + chosen["uncovered_usd"] == pytest.approx(chosen["objective"], rel=1e-5, abs=1e-5)
     uncovered = [k for k, c in free.trace.trip_assignment.items() if c.vehicle_id is None]
     assert (chosen["uncovered_usd"] > 0) == bool(uncovered)
+
+
+def test_the_energy_chain_model_finds_the_same_assignment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the joint model's size the slot-free chain model chooses; with no site limit binding its energy
+    estimate is exact here, so it finds the one feasible assignment too."""
+    monkeypatch.setattr(trip_assignment, "JOINT_MAX_BINARIES", 0)
+    d = decide(three_trips_two_vans(), tariff=TARIFF, policy=assigning())
+    assert d.trace.repair_steps[0]["method"] == "energy_chain"
+    assert {k: c.vehicle_id for k, c in d.trace.trip_assignment.items()} == {"t1": "v2", "t2": "v1", "t3": "v2"}
+    assert d.violations == []
+
+
+def test_alike_vehicles_are_spread_over_alike_trips() -> None:
+    """30 alike vans, 30 alike overlapping trips, 3 candidates per trip: every trip keeps a van of its own (the
+    same 3 'best' vans for every trip would leave 27 uncovered)."""
+    vans = [vehicle(i, battery=60.0) for i in range(1, 31)]
+    trips = [open_trip(f"r{i:02d}", 2.0, 7.0, 20.0) for i in range(30)]
+    d = decide(problem(vans, trips, [0.6] * 30, n_ac=30), tariff=TARIFF, policy=assigning(max_candidates=3))
+    taken = [c.vehicle_id for c in d.trace.trip_assignment.values()]
+    assert None not in taken and len(set(taken)) == 30
+    assert all(len(c.candidates) == 3 for c in d.trace.trip_assignment.values())
