@@ -175,6 +175,11 @@ class Depot(_Input):
     storage: Storage | None = None
     allow_export: bool = Field(False, description="Whether net export to the grid is allowed.")
     tariff: str | None = Field(None, description="Tariff reference overriding the problem's.")
+    availability: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        1.0,
+        description="Probability a charger here is free when a vehicle comes (a public station) [-]; plans count on "
+        "that share of its power, the expected energy.",
+    )
     month_to_date_peak_kw: dict[str, NonNegative] = Field(
         default_factory=dict, description="Peak already set this billing month per demand charge name [kW]."
     )

@@ -16,7 +16,7 @@ from engine.results import Decision, Plan
 from engine.tariffs import Tariff, price_series
 from engine.tariffs.bill import demand_windows
 
-BILL_COLUMNS = ("energy_usd", "demand_usd", "fees_usd")  # money on the utility's invoice [$]
+BILL_COLUMNS = ("energy_usd", "demand_usd", "fees_usd", "public_usd")  # money on the invoices (utility, stations) [$]
 NON_CASH_COLUMNS = ("wear_usd", "penalty_usd", "change_usd", "prefer_usd", "timing_usd", "end_usd", "lateness_usd")
 COST_COLUMNS = (*BILL_COLUMNS, "bill_usd", *NON_CASH_COLUMNS, "objective_usd")
 

@@ -61,12 +61,16 @@ class CostSplit(_Model):
     """What a plan costs [$]: bill money (what the utility invoices for the horizon) apart from the objective's
     non-cash terms (what the optimiser weighed besides money). Each ``<term>_usd`` is the objective's term of the
     same name (``trace.objective_terms``), priced by the rates of :mod:`engine.schedule.costs`:
-    ``objective_usd = energy + demand_weight * demand + wear + penalty + change + prefer + timing + end``."""
+    ``objective_usd = energy + demand_weight * demand + public per-minute fees + wear + penalty + change + prefer
+    + timing + end``."""
 
     energy_usd: float = Field(0.0, description="Energy charges of the horizon's grid import [$].")
     demand_usd: float = Field(0.0, description="Demand charges above the month-to-date peaks [$].")
     fees_usd: float = Field(0.0, description="Daily fixed charges of the days the horizon touches [$].")
-    bill_usd: float = Field(0.0, description="Bill money: energy + demand + fees [$].")
+    public_usd: float = Field(
+        0.0, description="Public stations' per-minute fees (weighed by the plan) and session fees (billed) [$]."
+    )
+    bill_usd: float = Field(0.0, description="Bill money: energy + demand + fees + public [$].")
     wear_usd: float = Field(0.0, description="Battery wear (extra for DC) [$], non-cash.")
     penalty_usd: float = Field(0.0, description="Shortfall and over-limit penalties [$], non-cash.")
     change_usd: float = Field(0.0, description="Plan changes against the previous plan [$], non-cash.")

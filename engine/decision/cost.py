@@ -10,8 +10,8 @@ from engine.domain import PlanningProblem
 from engine.errors import InputError, Problem
 from engine.policy.schema import Policy
 from engine.results import CostSplit
-from engine.schedule.costs import non_cash_terms
-from engine.schedule.extract import Solution
+from engine.schedule.costs import non_cash_terms, public_time_usd
+from engine.schedule.extract import Solution, sessions_of
 from engine.schedule.inputs import ScheduleInputs
 from engine.tariffs import bill
 
@@ -48,13 +48,16 @@ def plan_cost(x: ScheduleInputs, sol: Solution, lateness: float = 0.0) -> tuple[
             [Problem(f"depots are billed in different currencies ({', '.join(sorted(currencies))})", "tariff")]
         )
     terms = non_cash_terms(x, sol)
-    objective = energy + x.weights.demand_weight * demand + sum(terms.values())
+    per_minute = public_time_usd(x, sol)
+    sessions = public_sessions(x, sol)
+    objective = energy + x.weights.demand_weight * demand + per_minute + sum(terms.values())
     return (
         CostSplit(
             energy_usd=energy,
             demand_usd=demand,
             fees_usd=fees,
-            bill_usd=energy + demand + fees,
+            public_usd=per_minute + sessions,
+            bill_usd=energy + demand + fees + per_minute + sessions,
             wear_usd=terms["wear"],
             penalty_usd=terms["penalty"],
             change_usd=terms["change"],
@@ -67,6 +70,14 @@ def plan_cost(x: ScheduleInputs, sol: Solution, lateness: float = 0.0) -> tuple[
         ),
         bills,
     )
+
+
+def public_sessions(x: ScheduleInputs, sol: Solution) -> float:
+    """Session fees at public stations [$]: each plug-in session of the plan on a pool there costs the station's
+    ``public_fees.session_fee`` (a fixed cost per plug-in: billed, not weighed by the plan)."""
+    fee = {d: di.tariff.public_fees.session_fee for d, di in x.depots.items() if di.tariff.public_fees}
+    site = {p.id: p.depot_id for p in x.pools}
+    return sum(fee.get(site[s.pool], 0.0) for s in sessions_of(sol, x))
 
 
 def lateness_usd(problem: PlanningProblem, delays_min: dict[str, float], policy: Policy | None) -> float:

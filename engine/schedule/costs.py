@@ -7,6 +7,8 @@ With p[v,g,t] the power of vehicle v from pool g in slot t [kW], dt the slot len
     energy  = sum_{d,t} energy[d][t] * imp[d,t]             energy[d][t] = price[d,t] * dt       [$/kW]
     demand  = sum_{d,c,m} demand[d,c] * (peak[d,c,m] - MTD)  demand[d,c] = w_D * rate_c            [$/kW]
     wear    = sum_{v,g,t} wear[g] * p[v,g,t]                 wear[g] = (w_kWh + w_DC [g is DC]) * dt
+    public  = sum_{v,g,t} public[v,g] * p[v,g,t]             public[v,g] = fee_min * 60 dt / P_full(v,g): a
+              public station's per-minute fee, as minutes at the vehicle's full power there   [$/kW]
     penalty = sum_k short[k] * s_k + lack[k] * l             short[k] by trip priority [$/kWh]; l the highest s
               + over * sum over[d,t]                          (energy.py); over = w_over * dt
     change  = change * sum |p[v,t] - p_prev[v,t]|            change = w_change * dt               [$/kW]
@@ -15,8 +17,9 @@ With p[v,g,t] the power of vehicle v from pool g in slot t [kW], dt the slot len
                                                                  + w_urgent dt (t - a)/(b - a) in dwell [a, b)
     end     = end * sum_v e[v, b1]                           end = -v_end                         [$/kWh]
 
-Energy and demand are bill money (the bill of :mod:`engine.tariffs` prices them the same way); the others are
-the objective's non-cash terms (wear, penalties, plan changes and steering).
+Energy, demand and public are bill money (the bill of :mod:`engine.tariffs` prices energy and demand the same
+way; a public station's session fees are billed per session by :mod:`engine.decision.cost`, not weighed here);
+the others are the objective's non-cash terms (wear, penalties, plan changes and steering).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class CostRates:
     energy: dict[str, np.ndarray]  # depot -> [$ per kW imported for one slot], per slot
     demand: dict[tuple[str, int], float]  # (depot, demand charge index) -> [$ per kW of new peak]
     wear: dict[str, float]  # pool -> [$ per kW drawn for one slot]
+    public: dict[tuple[str, str], float]  # (vehicle, pool at a public station) -> [$ per kW drawn for one slot]
     short: dict[tuple[str, int], float]  # (vehicle, departure index) -> [$ per kWh short]
     lack: dict[tuple[str, int], float]  # (vehicle, departure index) -> [$ per kWh the trip itself lacks]
     over: float  # [$ per kW above the grid limit for one slot]
@@ -80,6 +84,7 @@ def cost_rates(x: ScheduleInputs) -> CostRates:
             for k, d in enumerate(vi.departures)
             if vi.departs_again(d.slot)
         },
+        public=public_rates(x),
         over=w.over_limit_usd_per_kwh * dt,
         change=w.plan_change_usd_per_kwh * dt,
         prefer=w.off_preference_usd_per_kwh * dt,
@@ -87,6 +92,25 @@ def cost_rates(x: ScheduleInputs) -> CostRates:
         urgent=urgent,
         end=-w.end_value_usd_per_kwh,
     )
+
+
+def public_rates(x: ScheduleInputs) -> dict[tuple[str, str], float]:
+    """(vehicle, pool) -> a public station's per-minute fee per kW drawn for one slot [$/kW]: ``fee * 60 dt``
+    for the slot at full power ``P_full`` (the vehicle's power there before availability), over ``P_full``."""
+    fee = {d: di.tariff.public_fees.per_minute for d, di in x.depots.items() if di.tariff.public_fees}
+    pools = {p.id: p for p in x.pools}
+    return {
+        (vi.vehicle.id, g): fee[pools[g].depot_id] * 60 * x.dt_h / (kw / pools[g].availability)
+        for vi in x.vehicles
+        for g, kw in vi.pool_kw.items()
+        if fee.get(pools[g].depot_id) and kw > 0
+    }
+
+
+def public_time_usd(x: ScheduleInputs, sol: Solution, rates: CostRates | None = None) -> float:
+    """The per-minute fees of a solved plan at public stations [$], from the objective's rates."""
+    r = rates or cost_rates(x)
+    return sum(rate * float(sol.power[v][g].sum()) for (v, g), rate in r.public.items() if g in sol.power[v])
 
 
 def non_cash_terms(x: ScheduleInputs, sol: Solution, rates: CostRates | None = None) -> dict[str, float]:

@@ -67,7 +67,7 @@ def read_solution(m: pyo.ConcreteModel, x: ScheduleInputs) -> Solution:
     storage = {d: np.array([m.ch[d, t].value - m.dis[d, t].value for t in m.T], dtype=float) for d in m.S}
     terms = {
         n: linear_value(getattr(m, f"cost_{n}"))
-        for n in ("energy", "demand", "wear", "penalty", "end", "change", "prefer", "timing")
+        for n in ("energy", "demand", "public", "wear", "penalty", "end", "change", "prefer", "timing")
     }
     return Solution(power, energy, short, site, storage, over, terms, lack=lack)
 

@@ -37,6 +37,7 @@ class Pool:
     chargers: tuple[str, ...]
     connectors: frozenset[str]
     min_kw: float = 0.0  # lowest power its chargers deliver while charging [kW] (0: any)
+    availability: float = 1.0  # share of its power plans count on (the site's availability) [-]
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,8 @@ def charger_pools(problem: PlanningProblem, named: frozenset[str] = frozenset())
         rating = "+".join(f"{kw:g}" for kw in kws)
         pid = f"{depot}/{kind}-{rating}kW" + ("" if len(pools) < 2 else f"-{'+'.join(sorted(conns))}")
         pid += f"-min{low:g}kW" if low > 0 else ""
-        out.append(Pool(pid, depot, kind, kws[0], tuple(c.id for c in members), conns, low))
+        share = next((d.availability for d in problem.depots if d.id == depot), 1.0)
+        out.append(Pool(pid, depot, kind, kws[0], tuple(c.id for c in members), conns, low, share))
     return out
 
 
@@ -294,8 +296,8 @@ def _vehicle_inputs(
         if pool.depot_id not in sites or not (pool.connectors & vconn):
             continue
         limit = v.max_dc_kw if pool.kind == "DC" else v.max_ac_kw
-        if limit > 0:
-            pool_kw[pool.id] = min(pool.max_kw, limit)
+        if limit > 0:  # a station free only part of the time gives that part of its power, as expected energy
+            pool_kw[pool.id] = min(pool.max_kw, limit) * pool.availability
     if not pool_kw:
         notes.append("no compatible charger at its depot")
     cap = v.battery_kwh

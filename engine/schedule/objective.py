@@ -1,7 +1,8 @@
 """The objective, in money, split into named terms: each an Expression ``cost_<term>`` the trace reports, each
 rate from :mod:`engine.schedule.costs` (the same rates price the reported cost of a plan).
 
-energy + demand + wear + penalty + change + prefer + timing + end (+ cover: unpinned trips, trip_cover.py), with
+energy + demand + public + wear + penalty + change + prefer + timing + end (+ cover: unpinned trips,
+trip_cover.py), with
     peak[d,c,m] >= imp[d,t] for t in window c of month m, and peak[d,c,m] >= MTD[d,c]   demand_peak rows
 (rolling-horizon plan changes: :mod:`engine.schedule.stability`).
 """
@@ -61,6 +62,11 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs, r: CostRates) -> None
             [MonomialTermExpression((float(r.urgent[v][t]), p)) for (v, _g, t), p in m.p.items() if r.urgent[v][t]]
         )
     m.cost_timing = pyo.Expression(expr=timing)
+    m.cost_public = pyo.Expression(
+        expr=linear(
+            [MonomialTermExpression((r.public[v, g], p)) for (v, g, _t), p in m.p.items() if (v, g) in r.public]
+        )
+    )
     m.objective = pyo.Objective(
         expr=m.cost_energy
         + m.cost_demand
@@ -70,6 +76,7 @@ def add_objective(m: pyo.ConcreteModel, x: ScheduleInputs, r: CostRates) -> None
         + m.cost_change
         + m.cost_prefer
         + m.cost_timing
+        + m.cost_public
         + m.cost_cover,
         sense=pyo.minimize,
     )

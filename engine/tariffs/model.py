@@ -121,6 +121,7 @@ class PublicStationFees(_Strict):
     """Fees of a public charging station, billed per session on top of energy."""
 
     session_fee: float = Field(0.0, ge=0, description="Per plug-in session [$].")
+    per_minute: float = Field(0.0, ge=0, description="Per minute charging [$/min].")
     idle_fee_per_min: float = Field(0.0, ge=0, description="Per minute plugged in but not charging [$/min].")
     idle_grace_min: float = Field(0.0, ge=0, description="Idle minutes free of charge [min].")
 

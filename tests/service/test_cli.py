@@ -127,6 +127,7 @@ def test_plan_json_contract(capsys) -> None:
         "energy_usd",
         "demand_usd",
         "fees_usd",
+        "public_usd",
         "bill_usd",
         "wear_usd",
         "penalty_usd",

@@ -28,18 +28,19 @@ def test_folder_and_json_round_trip_losslessly(tmp_path: Path) -> None:
 
 
 def test_new_fields_survive_json_csv_json(tmp_path: Path) -> None:
-    """Charger minimum power and a depot's own tariff: JSON -> CSV folder -> JSON unchanged."""
+    """Charger minimum power, a depot's own tariff and availability: JSON -> CSV folder -> JSON unchanged."""
     p = load_problem(DEMO)
     p = p.model_copy(
         update={
             "chargers": [p.chargers[0].model_copy(update={"min_kw": 4.2}), *p.chargers[1:]],
-            "depots": [p.depots[0].model_copy(update={"tariff": "pge_a10"})],
+            "depots": [p.depots[0].model_copy(update={"tariff": "pge_a10", "availability": 0.7})],
         }
     )
     (tmp_path / "a.json").write_text(problem_to_json(p))
     write_problem_folder(load_problem(tmp_path / "a.json"), tmp_path / "folder")
     again = load_problem(tmp_path / "folder")
     assert again == p and again.chargers[0].min_kw == 4.2 and again.depots[0].tariff == "pge_a10"
+    assert again.depots[0].availability == 0.7
 
 
 def test_stops_csv_joins_trips(tmp_path: Path) -> None:
