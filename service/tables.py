@@ -38,7 +38,7 @@ from sqlalchemy import (
     update,
 )
 
-SCHEMA_VERSION = 2  # 2: api_keys.label, expires, revoked, last_used
+SCHEMA_VERSION = 3  # 2: api_keys.label, expires, revoked, last_used; 3: index decisions_by_tenant_time
 APPEND_ONLY = (
     "decisions",
     "reviews",
@@ -90,6 +90,9 @@ decisions = Table(
     Column("policy_json", Text, nullable=False),
     Column("decision_json", Text, nullable=False),
     UniqueConstraint("tenant", "decision_id", name="one_decision_per_tenant_and_id"),
+    # a listing walks this index newest first and stops at the page: without it the store sorts every decision of
+    # the tenant, visiting each row's page (a row is tens of kB of JSON), 6.5 ms at 2,200 decisions vs 0.8 ms
+    Index("decisions_by_tenant_time", "tenant", "created", "id"),
 )
 
 reviews = Table(
@@ -211,6 +214,8 @@ def create_schema(engine: Engine) -> None:
     """Create missing tables, append-only triggers and the schema version row; bring an older store's tables to
     this version (columns added, the version row raised)."""
     metadata.create_all(engine)
+    for index in decisions.indexes:  # an older store's table has not got the indexes added since
+        index.create(engine, checkfirst=True)
     dialect = engine.dialect.name
     present = {c["name"] for c in inspect(engine).get_columns("api_keys")}
     with engine.begin() as conn:

@@ -18,6 +18,7 @@ from service.demo import seed_demo
 from service.rate_limit import RateLimiter
 from service.settings import Settings
 from service.store import Store
+from service.tables import SCHEMA_VERSION
 from tests.service.conftest import bearer
 
 
@@ -49,7 +50,7 @@ def test_a_version_1_store_gets_the_key_columns_and_its_keys_keep_working(tmp_pa
     store = Store(f"sqlite:///{db}")
     assert store.principal(key).tenant == "acme"
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version FROM schema_version")).scalar_one() == 2
+        assert conn.execute(text("SELECT version FROM schema_version")).scalar_one() == SCHEMA_VERSION
     assert store.revoke_key(prefix_of(key)) and store.principal(key) is None
 
 
