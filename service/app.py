@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         middleware=[metrics_middleware],
         before_request=check_request,
         request_max_body_size=settings.max_body_bytes,
+        on_startup=[planner.open],
         on_shutdown=[shutdown],
         debug=False,
     )

@@ -5,6 +5,10 @@ that refuses extra keys.
 Litestar documents the success and validation codes of each handler; the codes that come from the layers around
 the handlers (authentication 401, scopes 403, rate limits 429, request checks 400, body size 413, a missing
 resource 404, a crashed or overlong solve 503) are added here, once, from what those layers do.
+
+Links say where a decision's id leads (OpenAPI 3.1 ``links``): from a created decision and from the first row of
+a listing to the decision, its trace, its explanation, its replay, approval and override. Clients and stateful
+testers follow them.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import inspect
 
 from litestar import Litestar
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, Schema
+from litestar.openapi.spec import Link, OpenAPIMediaType, OpenAPIResponse, Operation, Reference, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from pydantic import BaseModel
 
@@ -34,6 +38,31 @@ WHY = {
     "429": "Over the key's (or the client's bad-key) request rate; see Retry-After",
     "503": "The solve process crashed or ran past the hard limit; see Retry-After",
 }
+
+
+# operations that take a decision id, and where a response holds one
+BY_DECISION_ID = (
+    "getDecision",
+    "getDecisionTrace",
+    "explainDecision",
+    "replayDecision",
+    "approveDecision",
+    "overrideDecision",
+)
+DECISION_ID_IN = {
+    "createDecision": ("201", "$response.body#/decision_id"),
+    "listDecisions": ("200", "$response.body#/items/0/decision_id"),
+}
+
+
+def _link_decisions(op: Operation) -> None:
+    """Links from ``op``'s success response to every operation on the decision id it returns."""
+    code, where = DECISION_ID_IN[op.operation_id]
+    response = op.responses[code]
+    response.links = {
+        target: Link(operation_id=target, parameters={"decision_id": where}, description=f"{target} of this decision")
+        for target in BY_DECISION_ID
+    }
 
 
 def _error_body() -> Schema:
@@ -96,6 +125,8 @@ def document(app: Litestar) -> None:
                         description=WHY[code], content={"application/json": OpenAPIMediaType(schema=error)}
                     )
             op.responses = responses
+            if op.operation_id in DECISION_ID_IN:
+                _link_decisions(op)
     strict = _strict_models()
     for name, schema in doc.components.schemas.items():
         if name in strict and isinstance(schema, Schema) and schema.type == OpenAPIType.OBJECT:

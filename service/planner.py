@@ -14,7 +14,7 @@ from engine.domain import PlanningProblem
 from engine.policy.schema import Policy
 from engine.results import Decision
 from service.decisions import plan_here
-from service.solver_processes import SolverProcesses
+from service.solver_processes import SolverCrashed, SolverProcesses
 
 
 class Planner:
@@ -34,14 +34,15 @@ class Planner:
         elif workers > 0:
             self.processes = SolverProcesses(workers, kill_after_s=hard_limit(time_limit_s))
         else:
-            # one thread: durable-rules keeps one native host per process, so policy evaluations must not overlap
-            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solve")
+            self.executor = _one_thread()
 
     async def decide(self, problem: PlanningProblem, policy: Policy, strategy: str, created: datetime) -> Decision:
         """:func:`service.decisions.plan_here` (``engine.decision.decide`` with the shipped tariff) off the event
         loop."""
         if self.processes is not None:
             return await self.processes.run(plan_here, problem, policy, strategy, self.time_limit_s, created)
+        if self.executor is None:  # closed, and not opened again
+            raise SolverCrashed("the service is shutting down")
         job = partial(plan_here, problem, policy, strategy, self.time_limit_s, created, self.client)
         return await asyncio.get_running_loop().run_in_executor(self.executor, job)
 
@@ -56,14 +57,30 @@ class Planner:
         """Whether a new decision can start solving now."""
         return self.processes.ready() if self.processes is not None else True
 
+    def open(self) -> None:
+        """Take solves again after :meth:`close` (the app's startup hook: an ASGI app may be started and stopped
+        more than once in a process, as test clients do per request). A Dask client, once closed, stays closed."""
+        if self.processes is not None:
+            self.processes.closed = False
+        elif self.client is None and self.executor is None:
+            self.executor = _one_thread()
+
     def close(self) -> None:
         """Stop the solves (and leave the cluster)."""
         if self.processes is not None:
             self.processes.close()
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
+            if self.client is None:
+                self.executor = None
         if self.client is not None:
             self.client.close()
+
+
+def _one_thread() -> ThreadPoolExecutor:
+    """The in-process solver of ``workers = 0``: one thread, because durable-rules keeps one native host per process
+    and policy evaluations must not overlap."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="solve")
 
 
 def hard_limit(time_limit_s: float) -> float:

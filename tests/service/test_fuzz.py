@@ -9,11 +9,21 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error, status_code_conformance
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
+from engine.decision import decide
+from engine.tariffs import load_tariff, resolve_tariff_path
 from service import create_app
+from service.decisions import record_decision
+from service.named_files import named_policy
 from service.settings import Settings
 from service.store import Store
+from tests.service.conftest import small_problem
 
 _DB = Path(tempfile.mkdtemp(prefix="fleetcharge-fuzz-")) / "fuzz.db"
 _STORE = Store(f"sqlite:///{_DB}")
@@ -36,6 +46,39 @@ schema = schemathesis.openapi.from_asgi("/schema/openapi.json", _APP)
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=DERANDOMIZE, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case) -> None:
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {_KEY}"}, checks=[not_a_server_error, status_code_conformance]
-    )
+    case.call_and_validate(headers={"Authorization": f"Bearer {_KEY}"}, checks=STATEFUL_CHECKS)
+
+
+def _seed_decision() -> str:
+    """One real decision in the fuzz store (two vans under the courier policy, planned and recorded as the service
+    does), so links from the listing lead to a decision that exists and its full responses meet their schemas."""
+    problem = small_problem()
+    policy = named_policy(_SETTINGS.policies_dir, "courier")
+    decision = decide(problem, policy=policy, tariff=load_tariff(resolve_tariff_path(problem.tariff)))
+    record_decision(_STORE, "fuzz", "seed", decision, problem, policy, "courier", "optimal")
+    return decision.decision_id
+
+
+SEEDED = _seed_decision()
+STATEFUL_CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
+
+
+class DecisionWorkflow(schema.as_state_machine()):
+    """Sequences of calls that follow the document's links (listing -> a decision -> its trace, explanation,
+    replay, approval, override), each response checked as in the stateless test."""
+
+    def get_call_kwargs(self, case) -> dict:
+        return {"headers": {"Authorization": f"Bearer {_KEY}"}}
+
+    def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
+        case.validate_response(response, checks=STATEFUL_CHECKS)
+
+
+TestDecisionWorkflow = DecisionWorkflow.TestCase
+TestDecisionWorkflow.settings = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=6,
+    deadline=None,
+    derandomize=DERANDOMIZE,
+    suppress_health_check=list(HealthCheck),
+)

@@ -55,3 +55,23 @@ def test_planner_on_a_dask_cluster_gives_the_engines_decision() -> None:
 def test_planner_names_a_dask_scheduler_that_does_not_answer() -> None:
     with pytest.raises(RuntimeError, match=re.escape("no Dask scheduler answers at 'tcp://127.0.0.1:9'")):
         Planner(1, 60.0, "tcp://127.0.0.1:9")
+
+
+def test_an_app_started_again_after_its_shutdown_still_plans(tmp_path: Path) -> None:
+    """ASGI test clients (schemathesis's among them) run the app's startup and shutdown around each request: the
+    in-process solver closed by one shutdown must take work again at the next startup (it answered 500,
+    'cannot schedule new futures after shutdown')."""
+    from litestar.testing import TestClient
+
+    from service import create_app
+    from service.settings import Settings
+    from service.store import Store
+    from tests.service.conftest import bearer, request_body, small_problem
+
+    store = Store(f"sqlite:///{tmp_path / 'again.db'}")
+    key = store.create_key("acme", frozenset({"plan"}))
+    app = create_app(Settings(db_url="sqlite://", solver_workers=0, time_limit_s=30), store)
+    for energy in (20.0, 21.0):  # two different problems: each a solve, not the stored decision
+        with TestClient(app) as client:
+            r = client.post("/v1/decisions", json=request_body(small_problem(energy=energy)), headers=bearer(key))
+            assert r.status_code == 201, r.text
