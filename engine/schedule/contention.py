@@ -26,7 +26,8 @@ paying, dwells moved to another of their pools where reduced costs promise most,
 one (:meth:`Contention.switches`); a move is kept if the LP prices it cheaper. The number of LP prices is the
 work limit (``MAX_PRICES``), and the search stops within ``TARGET_GAP`` of the bound: no clock decides which
 plan comes back, so the same input gives the same plan on any machine. Every re-solve starts from the last
-basis.
+basis, except the cheapest rounding's when another candidate was priced after it: that one starts from the
+optimal basis kept for it, and HiGHS answers in no iterations.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class Contention:
         self.current_ub = self.full_ub.copy()
         self.prices = 0  # LP re-solves so far
         self.last_priced: Windows | None = None  # the windows HiGHS holds the solution of
+        self.bases: dict[tuple, object] = {}  # rounding candidate -> HiGHS's optimal basis for it
         self.clock_stopped = False  # whether any re-solve ended on the wall-clock safety net
         self.history: list[dict] = []  # candidates and accepted moves with their cost, for the trace
 
@@ -94,6 +96,20 @@ class Contention:
         self.clock_stopped |= self.lp.stopped_by_clock
         return objective
 
+    def price_again(self, windows: Windows) -> float | None:
+        """:meth:`price` of windows priced before, started from the optimal basis kept for them when there is one
+        (no simplex iterations instead of a walk from another candidate's vertex)."""
+        basis = self.bases.get(_key(windows))
+        if basis is not None:
+            ub = self.bounds(windows)
+            changed = np.flatnonzero(ub != self.current_ub)
+            if changed.size:
+                cols = self.columns[changed]
+                self.lp.highs.changeColsBounds(len(cols), cols, np.zeros(changed.size), ub[changed])
+                self.current_ub = ub
+            self.lp.highs.setBasis(basis)
+        return self.price(windows)
+
     def close_enough(self, objective: float) -> bool:
         """Whether ``objective`` is within ``TARGET_GAP`` of the LP bound."""
         return self.bound is not None and objective - self.bound <= TARGET_GAP * max(1.0, abs(objective))
@@ -106,11 +122,12 @@ class Contention:
         seen: set[tuple] = set()
         for name, order in self.space.orders().items():
             windows = self.space.pack(order, earliest=name.endswith("_earliest"))
-            key = tuple(sorted(windows.items()))
+            key = _key(windows)
             if key in seen:
                 continue
             seen.add(key)
             objective = self.price(windows)
+            self.bases[key] = self.lp.highs.getBasis()
             self.history.append({"candidate": name, "objective": objective})
             if objective is not None and (best is None or objective < best.objective - 1e-9):
                 best = ContentionResult(dict(windows), objective, f"rounding:{name}")
@@ -123,7 +140,7 @@ class Contention:
         (:meth:`switches`), kept only if the LP prices it cheaper."""
         budget = self.prices + max_prices
         # the search reads reduced costs of the best plan's solution: price it again unless it was the last
-        objective = best.objective if self.last_priced == best.windows else self.price(best.windows)
+        objective = best.objective if self.last_priced == best.windows else self.price_again(best.windows)
         while self.prices < budget and objective is not None and not self.close_enough(objective):
             grown = self.extend(best.windows)
             if grown != best.windows:
@@ -239,6 +256,11 @@ class Contention:
                 used[w.pool][lo:hi] += 1
                 out[k] = Window(w.pool, min(w.start, t), max(w.end, t + 1))
         return self.space.grow(out, used, sorted(out))
+
+
+def _key(windows: Windows) -> tuple:
+    """A window set as a hashable key."""
+    return tuple(sorted(windows.items()))
 
 
 def _improves(new: float | None, objective: float) -> bool:
