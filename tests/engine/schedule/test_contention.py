@@ -6,6 +6,7 @@ import itertools
 import subprocess
 import sys
 from datetime import timedelta
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -219,3 +220,25 @@ def test_the_best_rounding_is_priced_again_from_its_own_basis(monkeypatch) -> No
     assert len(again) == 1
     objective, iterations, cheapest = again[0]
     assert iterations == 0 and objective == pytest.approx(cheapest, rel=1e-9)
+
+
+def test_switch_batches_are_halved_only_when_many_moves_are_on_offer() -> None:
+    """Among many moves (about 90 on a 2,000-vehicle depot) the most promising half, then quarter, ... are priced
+    before single moves, down to MIN_HALF_BATCH; a handful of moves go from the whole batch straight to singles."""
+    from engine.schedule.contention import MIN_HALF_BATCH, Contention
+
+    space = SimpleNamespace(
+        needs={k: SimpleNamespace(vehicle=f"v{k}") for k in range(100)},
+        together=lambda windows, moves: dict(moves),
+    )
+
+    def tries(n_moves: int) -> list[str]:
+        search = Contention.__new__(Contention)
+        search.space = space
+        search.switches = lambda windows: [(k, f"w{k}") for k in range(n_moves)]
+        return [name for name, _windows in search.switch_tries({})]
+
+    assert MIN_HALF_BATCH == 16
+    assert tries(88) == ["batch", "batch of 44", "batch of 22"] + [f"v{k}" for k in range(88)]
+    assert tries(10) == ["batch"] + [f"v{k}" for k in range(10)]
+    assert tries(1) == ["v0"]
