@@ -13,6 +13,7 @@ from pathlib import Path
 
 from engine.errors import InputError
 from engine.results import STRATEGIES
+from service.cli_args import positive_seconds
 from service.cli_operations import add_operations_commands, flag_problem, strategy_comparison_table
 from service.shipped_paths import DEMO
 
@@ -136,9 +137,9 @@ def _cmd_policy_check(args: argparse.Namespace) -> int:
     for path in args.paths:
         _policy, problems = check_policy_file(path)
         for problem in problems:
-            print(str(problem))
+            print(str(problem), file=sys.stderr)
         failed |= bool(problems)
-    return 1 if failed else 0
+    return 2 if failed else 0
 
 
 def _cmd_policy_explain(args: argparse.Namespace) -> int:
@@ -177,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_problem_convert)
 
     policy = sub.add_parser("policy", help="policy file tools").add_subparsers(dest="policy_command", required=True)
-    p = policy.add_parser("check", help="validate policy files: exit 0 if valid, else 1 and PATH:LINE:COL lines")
+    p = policy.add_parser("check", help="validate policy files: exit 0 if valid, else 2 and PATH:LINE:COL lines")
     p.add_argument("paths", nargs="+")
     p.set_defaults(func=_cmd_policy_check)
     p = policy.add_parser("explain", help="print a policy's rules in plain words")
@@ -188,7 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("problem", help="problem file (YAML/JSON) or CSV folder")
     p.add_argument("--json", action="store_true", help="print the Decision as JSON")
     p.add_argument("--strategy", default="optimal", choices=list(STRATEGIES))
-    p.add_argument("--time-limit", type=float, default=None, help="solver time limit [s]; best plan found is kept")
+    p.add_argument(
+        "--time-limit", type=positive_seconds, default=None, help="solver time limit [s] (> 0); best plan found is kept"
+    )
     p.add_argument("--policy", default=None, help="policy file: its rules shape the plan and show in trace.rules_fired")
     p.add_argument("--previous", default=None, help="last approved Decision JSON: penalise needless plan changes")
     p.set_defaults(func=_cmd_plan)

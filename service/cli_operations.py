@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import sys
 from pathlib import Path
 
 from engine.errors import InputError, Problem
+from service.cli_args import whole
 from service.shipped_paths import DEMO
 
 
@@ -38,6 +40,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from service.settings import Settings
     from service.store import Store
 
+    taken = port_in_use(args.host, args.port)
+    if taken:  # said before any key or curl line is printed for a server that would not start
+        print(f"serve: --port {args.port}: {taken}; stop that server or choose another --port", file=sys.stderr)
+        return 2
     settings = Settings.from_env(db_url=args.db, solver_workers=args.workers)
     # the dashboard's server reads the API here, never at an address a page visitor chooses
     own = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
@@ -59,6 +65,24 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,  # then open requests are cancelled: their solves killed
     )
     return 0
+
+
+def port_in_use(host: str, port: int) -> str | None:
+    """Why the server could not listen on ``host:port`` (in use, or an address this machine does not have), or
+    None when it can. Binds as uvicorn does (SO_REUSEADDR) and lets go at once."""
+    import socket
+
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        return f"{host!r} is not an address of this machine ({exc.strerror})"
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(address)
+        except OSError as exc:
+            return f"{host}:{port} is already in use" if exc.errno == errno.EADDRINUSE else f"{host}:{port}: {exc}"
+    return None
 
 
 def _demo_comparison_and_decision(base_url: str, key: str, request_path: str) -> None:
@@ -248,7 +272,7 @@ def add_operations_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="JSON lines (one payload per line) or CSV (Fleetbook export or normalised columns)")
     p.add_argument("--db", default=None, help="store: SQLite file or database URL (default FLEETCHARGE_DB)")
     p.add_argument("--tenant", default="demo")
-    p.add_argument("--batch", type=int, default=5000, help="events per transaction")
+    p.add_argument("--batch", type=whole(1), default=5000, help="events per transaction")
     p.add_argument("--no-triggers", action="store_true", help="do not re-plan on triggering telemetry")
     p.set_defaults(func=_cmd_ingest)
     p = sub.add_parser("ingest-mqtt", help="subscribe to an MQTT broker and ingest telemetry")
@@ -261,11 +285,11 @@ def add_operations_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("serve", help="run the decision API (seeds the demo tenant and prints a demo key)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=whole(1, 65535), default=8000)
     p.add_argument(
         "--db", default=None, help="SQLAlchemy URL or SQLite file [default: $FLEETCHARGE_DB or ./fleetcharge.db]"
     )
-    p.add_argument("--workers", type=int, default=None, help="solver processes [default 2; 0 = threads]")
+    p.add_argument("--workers", type=whole(0), default=None, help="solver processes [default 2; 0 = threads]")
     p.add_argument("--demo-request", default="fleetcharge-demo-request.json", help="where to write the demo body")
     p.add_argument(
         "--no-summary",

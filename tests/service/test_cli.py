@@ -197,3 +197,39 @@ def test_keys_create_refuses_unknown_scopes(tmp_path, capsys) -> None:
     assert main(["keys", "create", "--tenant", "acme", "--scopes", "read,fly", "--db", str(db)]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "--scopes: unknown scopes ['fly']" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["plan", "examples/demo_depot", "--time-limit", "-5"],
+            "argument --time-limit: '-5': give a number of seconds",
+        ),
+        (["plan", "examples/demo_depot", "--time-limit", "nan"], "argument --time-limit: 'nan': give a number"),
+        (["serve", "--port", "70000"], "argument --port: '70000': give a whole number from 1 to 65535"),
+        (["serve", "--workers", "-1"], "argument --workers: '-1': give a whole number at least 0"),
+        (["ingest", "x.jsonl", "--batch", "0"], "argument --batch: '0': give a whole number at least 1"),
+    ],
+)
+def test_numbers_out_of_range_are_refused_before_anything_runs(argv: list[str], said: str, capsys) -> None:
+    """Bad input exits 2 naming the argument (``--time-limit -5`` was accepted and handed to the solver)."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert said in capsys.readouterr().err
+
+
+def test_serve_on_a_taken_port_says_so_before_printing_a_key(tmp_path: Path, capsys) -> None:
+    """A second server on the same port printed a fresh key and curl lines, then failed to start."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(["serve", "--port", str(port), "--db", str(tmp_path / "s.db"), "--no-summary"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert f"--port {port}: 127.0.0.1:{port} is already in use" in err
+    assert "fc_" not in out and "curl" not in out and not (tmp_path / "s.db").exists()

@@ -29,8 +29,8 @@ def test_broken_policy_message(name: str, capsys) -> None:
     path = BROKEN / name
     _policy, problems = check_policy_file(path)
     assert [str(p) for p in problems] == [f"{path}:{EXPECTED[name]}"]
-    assert main(["policy", "check", str(path)]) == 1
-    assert capsys.readouterr().out.strip() == f"{path}:{EXPECTED[name]}"
+    assert main(["policy", "check", str(path)]) == 2  # bad input exits 2, as everywhere in the CLI
+    assert capsys.readouterr().err.strip() == f"{path}:{EXPECTED[name]}"
 
 
 def test_explain_reads_as_plain_words(capsys) -> None:
