@@ -99,24 +99,37 @@ def strategy_comparison(decisions: list) -> str:
 
 
 def describe_decision(decision) -> str:
-    """A decision in a few readable lines."""
+    """A decision in plain sentences: the outcome, the bill, what is not money, the peak, every shortfall, then
+    per vehicle its charging sessions and the SOC it leaves with on each trip (times as the plan gives them)."""
     c = decision.cost
+    cur = c.currency
+
+    def money(x: float) -> str:
+        return f"{x:,.2f} {cur}"
+
     lines = [
-        f"Decision {decision.decision_id} ({decision.plan.strategy}, {decision.status}, solver "
-        f"{decision.solver.status} in {decision.solver.seconds:.2f} s)",
-        f"  bill: energy {c.energy_usd:,.2f}  demand {c.demand_usd:,.2f}  fees {c.fees_usd:,.2f}  "
-        f"total {c.bill_usd:,.2f}",
-        f"  non-cash: wear {c.wear_usd:,.2f}  penalty {c.penalty_usd:,.2f}  changes {c.change_usd:,.2f}  "
-        f"lateness {c.lateness_usd:,.2f}  (objective {c.objective_usd:,.2f})",
-        f"  peak site load {max(decision.plan.site_load_kw):.1f} kW",
+        f"Decision {decision.decision_id}: {decision.plan.strategy} plan, {decision.status} ("
+        + (
+            "a rule-based strategy, no solver)."
+            if decision.solver.status == "not_applicable"
+            else f"the solver answered {decision.solver.status} in {decision.solver.seconds:.2f} s)."
+        ),
+        f"The bill is {money(c.bill_usd)}: energy {money(c.energy_usd)}, demand {money(c.demand_usd)}, fees "
+        f"{money(c.fees_usd)}.",
+        f"Weighed but not billed: battery wear {money(c.wear_usd)}, shortfall penalties {money(c.penalty_usd)}, "
+        f"plan changes {money(c.change_usd)}, lateness {money(c.lateness_usd)}; the objective is "
+        f"{money(c.objective_usd)}.",
+        f"The site peaks at {max(decision.plan.site_load_kw):.1f} kW.",
     ]
     for v in decision.violations:
-        lines.append(f"  VIOLATION {v.target}: short {v.shortfall_kwh:.1f} kWh: {v.reason}")
+        lines.append(f"Not met: {v.target} is {v.shortfall_kwh:.1f} kWh short ({v.reason}).")
     for vp in decision.plan.vehicles:
         for s in vp.sessions:
+            where = f"at charger {s.charger_id}" if s.charger_id else "at an unnamed charger"
             lines.append(
-                f"  {vp.vehicle_id:<6} {s.charger_id or '-':<6} {s.plug_in:%H:%M}-{s.plug_out:%H:%M} "
-                f"{s.energy_kwh:6.1f} kWh  departs at SOC "
-                + ", ".join(f"{k} {x:.0%}" for k, x in vp.soc_at_departure.items())
+                f"{vp.vehicle_id} charges {s.energy_kwh:.1f} kWh {where} from {s.plug_in:%a %d %b %H:%M} to "
+                f"{s.plug_out:%H:%M} ({s.plug_in:%Z})."
             )
+        for trip_id, soc in vp.soc_at_departure.items():
+            lines.append(f"{vp.vehicle_id} leaves on trip {trip_id} with {soc:.0%} charge.")
     return "\n".join(lines)
