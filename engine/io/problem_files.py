@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from engine.domain import PlanningProblem
 from engine.errors import InputError, Location, PathKey, Problem, from_validation_error
 from engine.io.yaml_lines import load_yaml_with_lines
+from engine.tariffs.files import resolve_tariff_path
 
 LIST_COLUMNS = {"connectors", "vehicle_classes", "trip_ids"}
 TABLES: dict[str, list[str]] = {
@@ -140,9 +141,11 @@ def _load_folder(folder: Path) -> PlanningProblem:
             sources[key] = str(stops_path)
             trip_stops.append(stop)
     try:
-        return PlanningProblem.model_validate(data)
+        problem = PlanningProblem.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(exc, str(header_path), locations, sources=sources) from None
+    _check_tariffs(problem, folder, str(header_path), locations)
+    return problem
 
 
 def load_problem(path: str | Path) -> PlanningProblem:
@@ -156,9 +159,27 @@ def load_problem(path: str | Path) -> PlanningProblem:
     if not isinstance(data, dict):
         raise InputError([Problem("a problem file must hold a mapping", "", str(p), 1, 1)])
     try:
-        return PlanningProblem.model_validate(data)
+        problem = PlanningProblem.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(exc, str(p), locations) from None
+    _check_tariffs(problem, p.parent, str(p), locations)
+    return problem
+
+
+def _check_tariffs(problem: PlanningProblem, base: Path, file: str, locations: dict[PathKey, Location]) -> None:
+    """Every tariff the problem names (its own, and each depot's) is a file beside it or a shipped one; else
+    InputError at the line that names it, with a did-you-mean (the message named only the tariff before)."""
+    named: list[tuple[PathKey, str]] = [(("tariff",), problem.tariff)]
+    named += [(("depots", i, "tariff"), d.tariff) for i, d in enumerate(problem.depots) if d.tariff]
+    problems = []
+    for key, ref in named:
+        try:
+            resolve_tariff_path(ref, base)
+        except InputError as exc:
+            line, column = locations.get(key, (None, None))
+            problems += [Problem(p.message, ".".join(map(str, key)), file, line, column) for p in exc.problems]
+    if problems:
+        raise InputError(problems)
 
 
 def problem_to_json(problem: PlanningProblem) -> str:

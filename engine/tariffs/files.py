@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 import math
 from datetime import datetime
@@ -31,7 +32,11 @@ def resolve_tariff_path(ref: str | Path, base: Path | None = None) -> Path:
         if c.is_file():
             return c
     shipped = sorted(p.stem for p in TARIFF_DIR.glob("*.yaml"))
-    raise InputError([Problem(f"tariff not found; shipped tariffs: {', '.join(shipped)}", "tariff", str(ref))])
+    close = difflib.get_close_matches(Path(str(ref)).stem, shipped, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise InputError(
+        [Problem(f"tariff {str(ref)!r} not found; {hint}shipped tariffs: {', '.join(shipped)}", "tariff", str(ref))]
+    )
 
 
 def load_tariff(path: str | Path, timezone: str | None = None) -> Tariff:

@@ -112,3 +112,20 @@ def test_model_check_names_the_row_of_its_own_file(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_problem(folder)
     assert str(info.value) == f"{folder / 'trips.csv'}:4: trips[2].to_site: unknown site 'nowhere'"
+
+
+def test_an_unknown_tariff_is_named_at_its_line_with_a_did_you_mean(tmp_path) -> None:
+    """A typo'd tariff name in depot.yaml said only "sce_tou_8_x: tariff: tariff not found" (no file, no line)."""
+    folder = tmp_path / "depot"
+    shutil.copytree(ROOT / "examples" / "demo_depot", folder)
+    header = folder / "depot.yaml"
+    lines = header.read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.startswith("tariff:"))
+    lines[line - 1] = "tariff: sce_tou_8_x"
+    header.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as err:
+        load_problem(folder)
+    assert [str(p) for p in err.value.problems] == [
+        f"{header}:{line}:1: tariff: tariff 'sce_tou_8_x' not found; did you mean 'sce_tou_8_d'? shipped tariffs: "
+        "pge_a10, pge_eeco, pnm_4b, sce_tou_8_d, sce_tou_ev_4, sdge_al_tou"
+    ]
