@@ -6,12 +6,13 @@ fixing a file sees all of its mistakes at once, each as ``PATH:LINE:COL: field.p
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 Location = tuple[int, int]  # (line, column), both 1-based
 PathKey = tuple[str | int, ...]
@@ -100,13 +101,15 @@ def from_validation_error(
     locations: Mapping[PathKey, Location] | None = None,
     prefix: PathKey = (),
     sources: Mapping[PathKey, str] | None = None,
+    model: type[BaseModel] | None = None,
 ) -> InputError:
     """Turn a pydantic ValidationError into an InputError naming file, line and field path.
 
     ``locations`` maps a path tuple (as produced by :func:`engine.io.yaml_lines.load_yaml_with_lines`) to the
     (line, column) where that value starts; the nearest enclosing known path is used when the exact one is
     missing (e.g. a missing key is reported at its parent mapping). ``sources`` maps path prefixes to the file
-    they came from, for inputs assembled from several files (a CSV folder).
+    they came from, for inputs assembled from several files (a CSV folder). ``model``: the class validated, so
+    an unknown key gets a did-you-mean among the fields of the model at its place.
     """
 
     def place(full: PathKey) -> tuple[str, int | None, int | None]:
@@ -142,5 +145,42 @@ def from_validation_error(
                     else:
                         problems.append(Problem(message, field_path((*full, *key)), *place((*full, *key))))
                 continue
-        problems.append(Problem(_describe(err), field_path(full), origin, line, col))
+        message = _describe(err)
+        if err.get("type") == "extra_forbidden" and model is not None and loc and isinstance(loc[-1], str):
+            near = difflib.get_close_matches(loc[-1], field_names(model, loc[:-1]), n=1)
+            message += f"; did you mean {near[0]!r}?" if near else ""
+        problems.append(Problem(message, field_path(full), origin, line, col))
     return InputError(problems)
+
+
+def field_names(model: type[BaseModel], where: PathKey) -> list[str]:
+    """Names (and aliases) of the fields of the model found at ``where`` inside ``model`` (list indices and dict
+    keys stepped through); [] when the path leads to no model."""
+    current: Any = model
+    for step in where:
+        if isinstance(step, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            current = _inner(current)
+            if isinstance(step, int):
+                continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        field = next((f for n, f in current.model_fields.items() if step in (n, f.alias)), None)
+        if field is None:
+            return []
+        current = _inner(field.annotation)
+    if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        return []
+    return [f.alias or n for n, f in current.model_fields.items()]
+
+
+def _inner(annotation: Any) -> Any:
+    """The model inside ``Optional[X]``, ``list[X]``, ``dict[str, X]``, ``Annotated[X, ...]``; else itself."""
+    for _ in range(4):
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if not args:
+            return annotation
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        annotation = models[0] if models else args[-1] if get_origin(annotation) is dict else args[0]
+    return annotation

@@ -9,6 +9,7 @@ is ``soc:kw;soc:kw``; an empty cell means "use the default". Every mistake is re
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 from pathlib import Path
 from typing import Any
@@ -86,11 +87,13 @@ def _read_table(path: Path, prefix: str, locations: dict, sources: dict) -> list
     rows: list[dict] = []
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
-        unknown = [c for c in reader.fieldnames or [] if c not in TABLES.get(prefix, STOP_COLUMNS)]
+        expected = TABLES.get(prefix, STOP_COLUMNS)
+        unknown = [c for c in reader.fieldnames or [] if c not in expected]
         if unknown:
-            raise InputError(
-                [Problem(f"unknown column(s) {unknown}; expected {TABLES.get(prefix, STOP_COLUMNS)}", "", str(path), 1)]
-            )
+            near = {c: difflib.get_close_matches(c, expected, n=1) for c in unknown}
+            hints = ", ".join(f"{m[0]!r} for {c!r}" for c, m in near.items() if m)
+            hint = f" (did you mean {hints}?)" if hints else ""
+            raise InputError([Problem(f"unknown column(s) {unknown}{hint}; expected {expected}", "", str(path), 1)])
         for row in reader:
             i = len(rows)
             line = reader.line_num
@@ -143,7 +146,7 @@ def _load_folder(folder: Path) -> PlanningProblem:
     try:
         problem = PlanningProblem.model_validate(data)
     except ValidationError as exc:
-        raise from_validation_error(exc, str(header_path), locations, sources=sources) from None
+        raise from_validation_error(exc, str(header_path), locations, sources=sources, model=PlanningProblem) from None
     _check_tariffs(problem, folder, str(header_path), locations)
     return problem
 
@@ -161,7 +164,7 @@ def load_problem(path: str | Path) -> PlanningProblem:
     try:
         problem = PlanningProblem.model_validate(data)
     except ValidationError as exc:
-        raise from_validation_error(exc, str(p), locations) from None
+        raise from_validation_error(exc, str(p), locations, model=PlanningProblem) from None
     _check_tariffs(problem, p.parent, str(p), locations)
     return problem
 

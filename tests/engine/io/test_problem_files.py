@@ -129,3 +129,33 @@ def test_an_unknown_tariff_is_named_at_its_line_with_a_did_you_mean(tmp_path) ->
         f"{header}:{line}:1: tariff: tariff 'sce_tou_8_x' not found; did you mean 'sce_tou_8_d'? shipped tariffs: "
         "pge_a10, pge_eeco, pnm_4b, sce_tou_8_d, sce_tou_ev_4, sdge_al_tou"
     ]
+
+
+def test_a_typod_key_or_column_gets_a_did_you_mean(tmp_path) -> None:
+    """Unknown keys in depot.yaml and unknown CSV columns are named with the closest field the model has at that
+    place (a depot's, the problem's, a vehicle's): they said only 'unknown field'."""
+    folder = tmp_path / "depot"
+    shutil.copytree(DEMO, folder)
+    header = folder / "depot.yaml"
+    text = header.read_text()
+    header.write_text(text.replace("  grid_limit_kw:", "  grid_limt_kw:").replace("horizon_hours:", "horizon_hour:"))
+    with pytest.raises(InputError) as err:
+        load_problem(folder)
+    said = [p.message for p in err.value.problems]
+    assert "unknown field; did you mean 'grid_limit_kw'?" in said
+    assert "unknown field; did you mean 'horizon_hours'?" in said
+    header.write_text(text)
+    vehicles = folder / "vehicles.csv"
+    vehicles.write_text(vehicles.read_text().replace("battery_kwh", "batery_kwh", 1))
+    with pytest.raises(InputError, match=r"\['batery_kwh'\] \(did you mean 'battery_kwh' for 'batery_kwh'\?\)"):
+        load_problem(folder)
+
+
+def test_field_names_follow_lists_options_and_aliases() -> None:
+    from engine.domain import PlanningProblem
+    from engine.errors import field_names
+
+    assert "grid_limit_kw" in field_names(PlanningProblem, ("depots", 0))
+    assert "return" in field_names(PlanningProblem, ("trips", 3))  # the alias, as files spell it
+    assert "values_kw" in field_names(PlanningProblem, ("depots", 0, "building_load_kw"))  # an Optional model
+    assert field_names(PlanningProblem, ("depots", 0, "id")) == [] and field_names(PlanningProblem, ("nope",)) == []
