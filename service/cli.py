@@ -44,9 +44,10 @@ def _cmd_bill(args: argparse.Namespace) -> int:
 
 
 def _cmd_import_urdb(args: argparse.Namespace) -> int:
-    from engine.tariffs import dump_tariff, load_tariff
+    from engine.tariffs import dump_tariff
+    from engine.tariffs.files import load_urdb_tariff
 
-    tariff = load_tariff(args.urdb, timezone=args.timezone)
+    tariff = load_urdb_tariff(args.urdb, args.timezone)
     if args.name:
         tariff = tariff.model_copy(update={"name": args.name})
     dump_tariff(tariff, args.output, f"Imported from {Path(args.urdb).name} by fleetcharge tariff import-urdb")
@@ -165,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = tariff.add_parser("import-urdb", help="convert an OpenEI URDB JSON record into our YAML")
     p.add_argument("urdb")
     p.add_argument("-o", "--output", required=True)
-    p.add_argument("--timezone", default="UTC", help="IANA timezone of the utility (URDB carries none)")
+    p.add_argument(
+        "--timezone", required=True, help="IANA timezone of the utility, e.g. America/Los_Angeles (URDB names none)"
+    )
     p.add_argument("--name", default=None)
     p.set_defaults(func=_cmd_import_urdb)
 

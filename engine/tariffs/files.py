@@ -65,6 +65,20 @@ def load_tariff(path: str | Path, timezone: str | None = None) -> Tariff:
         raise InputError([Problem(f"cannot import tariff: {exc}", "", str(p))]) from None
 
 
+def load_urdb_tariff(path: str | Path, timezone: str) -> Tariff:
+    """A tariff from an OpenEI URDB JSON record (or an API answer holding one), in ``timezone`` (URDB names
+    none); InputError naming the file when it is not such a record (``load_tariff`` would read it as our own
+    format and list our fields as missing)."""
+    p = Path(path)
+    data, _locations = load_yaml_with_lines(p)
+    try:
+        return tariff_from_urdb(data, timezone)
+    except ValidationError as exc:
+        raise from_validation_error(exc, str(p)) from None
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise InputError([Problem(f"{exc}; is this an OpenEI URDB record?", "", str(p), 1, 1)]) from None
+
+
 def _with_prices(spec: dict, folder: Path) -> dict:
     """A ``price_series`` that names a CSV ``file`` (columns ``start``, ISO 8601 with its offset, and ``price``,
     relative to the tariff file) with the file's starts and prices in place of the name."""

@@ -233,3 +233,20 @@ def test_serve_on_a_taken_port_says_so_before_printing_a_key(tmp_path: Path, cap
     assert code == 2
     assert f"--port {port}: 127.0.0.1:{port} is already in use" in err
     assert "fc_" not in out and "curl" not in out and not (tmp_path / "s.db").exists()
+
+
+def test_import_urdb_says_when_the_file_is_not_a_urdb_record(tmp_path: Path, capsys) -> None:
+    """A JSON that is not a URDB record was read as our own tariff format ("name: required field is missing")."""
+    other = tmp_path / "other.json"
+    other.write_text('{"foo": 1}\n')
+    code = main(["tariff", "import-urdb", str(other), "-o", str(tmp_path / "t.yaml"), "--timezone", "America/Denver"])
+    assert code == 2 and not (tmp_path / "t.yaml").exists()
+    assert f"{other}:1:1: not a URDB rate record" in capsys.readouterr().err
+
+
+def test_import_urdb_needs_the_utilitys_timezone(tmp_path: Path, capsys) -> None:
+    """URDB names no timezone: the import wrote UTC windows for a Los Angeles utility unless told."""
+    record = ROOT / "data/tariffs/urdb/SCE_TOU-8_Option-D_Under-2-kV.json"
+    with pytest.raises(SystemExit) as exit_:
+        main(["tariff", "import-urdb", str(record), "-o", str(tmp_path / "t.yaml")])
+    assert exit_.value.code == 2 and "--timezone" in capsys.readouterr().err
