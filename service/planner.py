@@ -21,7 +21,9 @@ class Planner:
     """Off-loop solving: each decision in a process of its own (:mod:`service.solver_processes`), on a Dask
     cluster when ``dask_scheduler`` names one, or in one thread when ``workers`` is 0 (tests)."""
 
-    def __init__(self, workers: int, time_limit_s: float, dask_scheduler: str | None = None) -> None:
+    def __init__(
+        self, workers: int, time_limit_s: float, dask_scheduler: str | None = None, dask_connect_s: float = 10.0
+    ) -> None:
         self.time_limit_s = time_limit_s
         self.client = None
         self.processes: SolverProcesses | None = None
@@ -29,7 +31,7 @@ class Planner:
         if dask_scheduler:
             # each decision's depot groups go to the cluster (engine.decision.decide's executor); here a thread
             # per decision only splits and merges, so durable-rules never runs in this process
-            self.client = cluster_client(dask_scheduler)
+            self.client = cluster_client(dask_scheduler, dask_connect_s)
             self.executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="solve")
         elif workers > 0:
             self.processes = SolverProcesses(workers, kill_after_s=hard_limit(time_limit_s))
@@ -89,11 +91,12 @@ def hard_limit(time_limit_s: float) -> float:
     return max(120.0, 4 * time_limit_s)
 
 
-def cluster_client(address: str):
-    """A ``dask.distributed.Client`` on the scheduler at ``address``; a clear error if it does not answer."""
+def cluster_client(address: str, connect_s: float = 10.0):
+    """A ``dask.distributed.Client`` on the scheduler at ``address``; a clear error if it does not answer within
+    ``connect_s`` [s]."""
     from distributed import Client  # imported only where a cluster is configured
 
     try:
-        return Client(address, timeout="10s", set_as_default=False)
+        return Client(address, timeout=f"{connect_s:g}s", set_as_default=False)
     except (OSError, TimeoutError) as err:
         raise RuntimeError(f"FLEETCHARGE_DASK_SCHEDULER: no Dask scheduler answers at {address!r} ({err})") from err

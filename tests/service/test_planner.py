@@ -54,7 +54,7 @@ def test_planner_on_a_dask_cluster_gives_the_engines_decision() -> None:
 
 def test_planner_names_a_dask_scheduler_that_does_not_answer() -> None:
     with pytest.raises(RuntimeError, match=re.escape("no Dask scheduler answers at 'tcp://127.0.0.1:9'")):
-        Planner(1, 60.0, "tcp://127.0.0.1:9")
+        Planner(1, 60.0, "tcp://127.0.0.1:9", dask_connect_s=1.0)
 
 
 def test_an_app_started_again_after_its_shutdown_still_plans(tmp_path: Path) -> None:
