@@ -75,7 +75,7 @@ def test_replay_is_identical(p) -> None:
     assert a.decision_id == b.decision_id
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(
     p=random_depots(),
     low=st.sampled_from([4.0, 6.0, 9.0]),
