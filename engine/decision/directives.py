@@ -18,7 +18,8 @@ import math
 from dataclasses import replace
 
 from engine.policy.directives import Defer, Directive, Forbid, MaxSoc, MinSoc, Prefer
-from engine.schedule.inputs import Pool, ScheduleInputs, dwell_prices
+from engine.schedule.inputs import ScheduleInputs, dwell_prices
+from engine.schedule.pools import Pool
 
 HARD_FACTOR = 100.0
 

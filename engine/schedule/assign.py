@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.schedule.inputs import Pool
+from engine.schedule.pools import Pool
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from engine.decision import decide
 from engine.domain import Charger, PlanningProblem
 from engine.replay import json_differences
 from engine.schedule import ObjectiveWeights
-from engine.schedule.inputs import charger_pools
+from engine.schedule.pools import charger_pools
 from tests.engine.schedule.factory import problem, random_depots, trip, two_level_tariff, vehicle
 
 FLAT_CHEAP = two_level_tariff(cheap_hours=(0, 3), cheap=0.10, dear=0.30)
