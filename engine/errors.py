@@ -154,33 +154,35 @@ def from_validation_error(
 
 
 def field_names(model: type[BaseModel], where: PathKey) -> list[str]:
-    """Names (and aliases) of the fields of the model found at ``where`` inside ``model`` (list indices and dict
-    keys stepped through); [] when the path leads to no model."""
+    """Names (aliases where a field has one) of the fields of the model found at ``where`` inside ``model``
+    (list indices and dict keys stepped through); [] when the path leads to no model."""
     current: Any = model
     for step in where:
-        if isinstance(step, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
-            current = _inner(current)
-            if isinstance(step, int):
-                continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        current = _inner(current)
+        if isinstance(step, int):
+            continue
+        if not _is_model(current):
             return []
         field = next((f for n, f in current.model_fields.items() if step in (n, f.alias)), None)
         if field is None:
             return []
-        current = _inner(field.annotation)
-    if not (isinstance(current, type) and issubclass(current, BaseModel)):
-        return []
-    return [f.alias or n for n, f in current.model_fields.items()]
+        current = field.annotation
+    current = _inner(current)
+    return [f.alias or n for n, f in current.model_fields.items()] if _is_model(current) else []
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def _inner(annotation: Any) -> Any:
     """The model inside ``Optional[X]``, ``list[X]``, ``dict[str, X]``, ``Annotated[X, ...]``; else itself."""
     for _ in range(4):
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if _is_model(annotation):
             return annotation
         args = [a for a in get_args(annotation) if a is not type(None)]
         if not args:
             return annotation
-        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        models = [a for a in args if _is_model(a)]
         annotation = models[0] if models else args[-1] if get_origin(annotation) is dict else args[0]
     return annotation

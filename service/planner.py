@@ -63,7 +63,7 @@ class Planner:
         """Take solves again after :meth:`close` (the app's startup hook: an ASGI app may be started and stopped
         more than once in a process, as test clients do per request). A Dask client, once closed, stays closed."""
         if self.processes is not None:
-            self.processes.closed = False
+            self.processes.open()
         elif self.client is None and self.executor is None:
             self.executor = _one_thread()
 

@@ -180,6 +180,11 @@ class SolverProcesses:
             process.kill()
             self.killed += 1
 
+    def open(self) -> None:
+        """Take new solves again after :meth:`close` (an app started again in the same process)."""
+        with self._lock:
+            self.closed = False
+
     def close(self) -> None:
         """Refuse new solves and kill the running ones (shutdown: nothing may outlive the server)."""
         with self._lock:

@@ -18,7 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from engine.domain import PlanningProblem
-from engine.errors import InputError, Location, PathKey, Problem, from_validation_error
+from engine.errors import InputError, Location, PathKey, Problem, field_path, from_validation_error
 from engine.io.yaml_lines import load_yaml_with_lines
 from engine.tariffs.files import resolve_tariff_path
 
@@ -180,7 +180,7 @@ def _check_tariffs(problem: PlanningProblem, base: Path, file: str, locations: d
             resolve_tariff_path(ref, base)
         except InputError as exc:
             line, column = locations.get(key, (None, None))
-            problems += [Problem(p.message, ".".join(map(str, key)), file, line, column) for p in exc.problems]
+            problems += [Problem(p.message, field_path(key), file, line, column) for p in exc.problems]
     if problems:
         raise InputError(problems)
 

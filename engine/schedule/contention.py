@@ -23,11 +23,11 @@ earliest free start (list scheduling, which packs pools the LP fills to the brim
 Local search (:meth:`Contention.improve`), from the cheapest candidate: windows trimmed to the slots they draw
 in and reaching out where the reduced cost of power says a kW pays (:meth:`Contention.extend`); when that stops
 paying, dwells moved to another of their pools where reduced costs promise most, all at once, then in halves
-while many are on offer, then one by one (:meth:`Contention.switches`); a move is kept if the LP prices it cheaper. The number of LP prices is the
-work limit (``MAX_PRICES``), and the search stops within ``TARGET_GAP`` of the bound: no clock decides which
-plan comes back, so the same input gives the same plan on any machine. Every re-solve starts from the last
-basis, except the cheapest rounding's when another candidate was priced after it: that one starts from the
-optimal basis kept for it, and HiGHS answers in no iterations.
+while many are on offer, then one by one (:meth:`Contention.switches`); a move is kept if the LP prices it
+cheaper. The number of LP prices is the work limit (``MAX_PRICES``), and the search stops within ``TARGET_GAP``
+of the bound: no clock decides which plan comes back, so the same input gives the same plan on any machine.
+Every re-solve starts from the last basis, except the cheapest rounding's when another candidate was priced
+after it: that one starts from the optimal basis kept for it, and HiGHS answers in no iterations.
 """
 
 from __future__ import annotations
