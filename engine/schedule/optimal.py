@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import time
+from collections.abc import Callable
 
 import pyomo.environ as pyo
 
@@ -28,7 +29,7 @@ from engine.schedule.repair import around, kept_windows, repair_needs, short_dep
 from engine.schedule.session_start import session_start, start_arrays
 from engine.schedule.sessions import SESSION_GAP, Fixed, Need, add_session_choice, needs_from, occupied
 from engine.schedule.warm_model import warm_model
-from engine.schedule.windows import SessionSpace
+from engine.schedule.windows import SessionSpace, Window, Windows
 
 SESSION_TIME_LIMIT = 60.0  # [s] default limit for the session MIP when the caller gives none
 
@@ -93,12 +94,18 @@ def _gap(objective: float | None, bound: float | None) -> float | None:
 
 
 def _min_power(
-    m: pyo.ConcreteModel, lp: HighsLP, x: ScheduleInputs, time_limit: float | None, steps: list[dict]
+    m: pyo.ConcreteModel,
+    lp: HighsLP,
+    x: ScheduleInputs,
+    time_limit: float | None,
+    steps: list[dict],
+    hold: Callable[[], None] | None = None,
 ) -> SolverInfo | None:
     """Chargers with a minimum power (``x.min_kw``): when the plan draws less than the minimum but more than nothing
     anywhere, their power columns become semi-continuous (0, or between the minimum and the maximum) and HiGHS
     re-solves the same model, node-limited (``MIP_NODES``), values loaded. None when nothing was below a minimum
-    (only the chargers that need it are ever made semi-continuous)."""
+    (only the chargers that need it are ever made semi-continuous). ``hold``, called first when a re-solve is due,
+    confines power to session windows (:func:`_hold_own_sessions`): the columns alone know no sessions."""
     low = x.min_kw
     if not low:
         return None
@@ -106,6 +113,8 @@ def _min_power(
     below = sum(EPS_KW < (var.value or 0.0) < lo - 1e-6 for var, lo in cols)
     if not below:
         return None
+    if hold is not None:
+        hold()
     lp.make_semicontinuous([var for var, _lo in cols], [lo for _var, lo in cols])
     lp.highs.setOptionValue("mip_max_nodes", MIP_NODES)
     info = solve(m, time_limit, lp=lp)
@@ -122,6 +131,31 @@ def _min_power(
     if info.status not in ("optimal", "feasible"):
         raise SolverFailed(f"solver returned {info.status} with the chargers' minimum power")
     return info
+
+
+def _hold_own_sessions(
+    m: pyo.ConcreteModel, lp: HighsLP, x: ScheduleInputs, sol: Solution, sessions: list[Session]
+) -> Callable[[], None]:
+    """For the minimum-power step of a plan whose LP sessions colour cleanly: hold power to one window per dwell,
+    the LP's own session's pool, so that moving power to slots where a charger can give its minimum never opens a
+    second session (a vehicle on two pools in one dwell) or one with no charger left. On a pool no more vehicles
+    can use than it has chargers the window is the whole dwell (a trickle may move anywhere in it); on a contended
+    pool it is the LP's session grown round robin into chargers nobody holds (windows never exceed a pool's
+    size, so they colour onto chargers). A dwell the LP does not charge stays without power."""
+
+    def hold() -> None:
+        space = SessionSpace(m, x, sol)
+        windows: Windows = {}
+        for k, need in enumerate(space.needs):
+            a, b = need.dwell
+            own = next((s for s in sessions if s.vehicle_id == need.vehicle and a <= s.start < b), None)
+            if own is not None:
+                whole = own.pool not in space.contended
+                windows[k] = Window(own.pool, a if whole else own.start, b if whole else own.end)
+        windows = space.grow(windows, space.occupancy(windows), sorted(windows))
+        Contention(space, lp, None).hold(windows)
+
+    return hold
 
 
 def plan_optimal(
@@ -161,7 +195,7 @@ def plan_optimal(
         status = "time_limit" if clock else info.status
         sol.limits = binding_limits(m, lp, x)
         gap = 0.0
-        floor = _min_power(m, lp, x, time_limit, steps)
+        floor = _min_power(m, lp, x, time_limit, steps, _hold_own_sessions(m, lp, x, sol, sessions))
         if floor is not None:  # the LP's duals priced a plan below the chargers' minimum: none are kept
             if warm is not None:
                 warm.forget()

@@ -41,14 +41,9 @@ def check_energy_balance(d, p) -> None:
             assert reached >= target - short.get(t.id, 0.0) - 1e-3, (t.id, reached, target, short.get(t.id))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(p=random_depots(), strategy=st.sampled_from(["optimal", "edf", "llf"]))
-def test_site_limit_never_exceeded_and_energy_balance_closes(p, strategy) -> None:
-    d = decide(p, strategy=strategy, weights=W, tariff=two_level_tariff(demand_rate=5.0))
-    limit = p.depots[0].grid_limit_kw
-    assert max(d.plan.site_load_kw) <= limit + 1e-6
-    check_energy_balance(d, p)
-    # physical: a charger serves one vehicle at a time
+def check_physical(d, p) -> None:
+    """A charger serves one vehicle at a time; a vehicle is plugged into one charger at a time, draws power only
+    while plugged and never more than its fastest inlet."""
     by_charger = {}
     for vp in d.plan.vehicles:
         for s in vp.sessions:
@@ -56,13 +51,26 @@ def test_site_limit_never_exceeded_and_energy_balance_closes(p, strategy) -> Non
     for spans in by_charger.values():
         spans.sort()
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
-    # physical: a vehicle is plugged into one charger at a time and never draws more than its fastest inlet
     caps = {v.id: v for v in p.vehicles}
+    t0, dt = d.plan.slot_starts[0], d.plan.slot_minutes * 60
     for vp in d.plan.vehicles:
         spans = sorted((s.plug_in, s.plug_out) for s in vp.sessions)
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), vp.vehicle_id
+        slots = [(int((a - t0).total_seconds() // dt), int((b - t0).total_seconds() // dt)) for a, b in spans]
+        for t, kw in enumerate(vp.power_kw):
+            assert kw <= 1e-6 or any(a <= t < b for a, b in slots), (vp.vehicle_id, t, kw)
         v = caps[vp.vehicle_id]
         assert max(vp.power_kw) <= max(v.max_ac_kw, v.max_dc_kw) + 1e-6, vp.vehicle_id
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(p=random_depots(), strategy=st.sampled_from(["optimal", "edf", "llf"]))
+def test_site_limit_never_exceeded_and_energy_balance_closes(p, strategy) -> None:
+    d = decide(p, strategy=strategy, weights=W, tariff=two_level_tariff(demand_rate=5.0))
+    limit = p.depots[0].grid_limit_kw
+    assert max(d.plan.site_load_kw) <= limit + 1e-6
+    check_energy_balance(d, p)
+    check_physical(d, p)
 
 
 @settings(max_examples=8, deadline=None)
@@ -90,6 +98,7 @@ def test_a_charger_minimum_always_holds_and_so_does_the_site_limit(p, low, strat
     d = decide(p, strategy=strategy, weights=W, tariff=two_level_tariff(demand_rate=5.0))
     assert max(d.plan.site_load_kw) <= p.depots[0].grid_limit_kw + 1e-6
     check_energy_balance(d, p)
+    check_physical(d, p)
     kind = {c.id: c.kind for c in p.chargers}
     caps = {v.id: v for v in p.vehicles}
     for vp in d.plan.vehicles:
