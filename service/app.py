@@ -11,11 +11,13 @@ from engine import __version__
 from service.controllers.audit import AuditController
 from service.controllers.bills import BillController
 from service.controllers.decisions import DecisionController
+from service.controllers.jobs import JobController
 from service.controllers.keys import KeyController
 from service.controllers.policies import PolicyController
 from service.controllers.system import SystemController
 from service.controllers.telemetry import TelemetryController, VehicleController
 from service.errors import HANDLERS
+from service.jobs import JobRunner
 from service.metrics import Metrics, metrics_middleware
 from service.openapi_facts import document
 from service.planner import Planner
@@ -32,8 +34,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or Settings.from_env()
     store = store or Store(settings.db_url)
     planner = Planner(settings.solver_workers, settings.time_limit_s, settings.dask_scheduler)
+    metrics = Metrics()
+    url = settings.job_store
+    jobs = None if url is None else JobRunner(url, planner, store, settings.solver_workers, metrics)
+
+    async def startup() -> None:
+        planner.open()
+        if jobs is not None:  # after the planner: jobs left by the last process start solving at once
+            await jobs.start()
 
     def shutdown() -> None:
+        if jobs is not None:  # first: a job solving now stays running in the job store, for the next start
+            jobs.stop()
         planner.close()
 
     openapi = OpenAPIConfig(
@@ -50,6 +62,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app = Litestar(
         route_handlers=[
             DecisionController,
+            JobController,
             PolicyController,
             BillController,
             AuditController,
@@ -63,7 +76,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         middleware=[metrics_middleware],
         before_request=check_request,
         request_max_body_size=settings.max_body_bytes,
-        on_startup=[planner.open],
+        on_startup=[startup],
         on_shutdown=[shutdown],
         debug=False,
     )
@@ -73,7 +86,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.telemetry = TelemetryStore(store)
     app.state.triggers = TriggerWatch(store, app.state.telemetry)
     app.state.planner = planner
-    app.state.metrics = Metrics()
+    app.state.metrics = metrics
+    app.state.jobs = jobs
     app.state.rate_limits = RateLimits(
         per_key=RateLimiter(settings.requests_per_key_s, settings.burst_per_key),
         failed=RateLimiter(settings.failed_auth_per_client_s, settings.failed_auth_burst),

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from engine import __version__
 from engine.decision import decide
+from engine.decision.identity import content_hash, problem_hash
 from engine.domain import PlanningProblem
 from engine.errors import InputError, Problem
 from engine.policy.schema import Mode, Policy
 from engine.replay import json_differences, not_replayable_reason
 from engine.results import Decision
-from service.named_files import shipped_tariff
+from service.named_files import named_policy, shipped_tariff
 from service.store import Store, StoredDecision, review_state
 
 MODE_ORDER = ("shadow", "assisted", "automated")  # most restrictive first
@@ -37,10 +39,15 @@ def effective_mode(policy: Policy, problem: PlanningProblem) -> Mode:
     return min(modes, key=MODE_ORDER.index)
 
 
+def vehicle_slots(problem: PlanningProblem) -> tuple[int, int]:
+    """Slots of the problem's horizon and its size, vehicles x slots (at least one vehicle) [-]."""
+    slots = math.ceil(problem.horizon_hours * 60 / problem.slot_minutes)
+    return slots, max(len(problem.vehicles), 1) * slots
+
+
 def check_size(problem: PlanningProblem, max_vehicle_slots: int) -> None:
     """Refuse problems larger than the service is sized for (vehicles x slots)."""
-    slots = math.ceil(problem.horizon_hours * 60 / problem.slot_minutes)
-    size = max(len(problem.vehicles), 1) * slots
+    slots, size = vehicle_slots(problem)
     if size > max_vehicle_slots:
         raise InputError(
             [
@@ -51,6 +58,43 @@ def check_size(problem: PlanningProblem, max_vehicle_slots: int) -> None:
                 )
             ]
         )
+
+
+def check_sync_size(problem: PlanningProblem, max_sync_vehicle_slots: int, can_go_async: bool) -> None:
+    """Refuse to plan a large problem while the request waits: it goes asynchronous (``Prefer: respond-async``)
+    where the service keeps jobs (``can_go_async``)."""
+    slots, size = vehicle_slots(problem)
+    if size > max_sync_vehicle_slots:
+        instead = (
+            "send it again with the header 'Prefer: respond-async' and follow the job it returns (GET /v1/jobs/{job_id})"
+            if can_go_async
+            else "this service keeps no job store for asynchronous plans (its decision store is in memory)"
+        )
+        raise InputError(
+            [
+                Problem(
+                    f"{len(problem.vehicles)} vehicles x {slots} slots = {size} is more than this service plans while "
+                    f"the request waits ({max_sync_vehicle_slots}): {instead}",
+                    "problem",
+                )
+            ]
+        )
+
+
+def requested_policy(policies_dir: Path, policy: str | Policy) -> tuple[Policy, str]:
+    """The policy of a request and the name it is recorded under: a named file of ``policies_dir`` or an inline
+    policy (``<name> (inline)``)."""
+    if isinstance(policy, str):
+        return named_policy(policies_dir, policy), policy
+    return policy, f"{policy.metadata.name} (inline)"
+
+
+def stored_for_request(
+    store: Store, tenant: str, problem: PlanningProblem, policy: Policy, strategy: str
+) -> StoredDecision | None:
+    """The decision already stored for exactly this request (problem, policy, strategy, engine version): an
+    identical re-post is answered from the store before anything is solved."""
+    return store.find_decision(tenant, problem_hash(problem), content_hash(policy), strategy, __version__)
 
 
 def plan_here(

@@ -18,6 +18,7 @@ from litestar.status_codes import (
 
 from engine.errors import InputError
 from service.decisions import ReviewRefused, UnknownDecision
+from service.jobs import JobFinished, UnknownJob
 from service.named_files import UnknownPolicy
 from service.solver_processes import SolverCrashed, SolverTimeout
 
@@ -67,6 +68,16 @@ def unknown_decision(_request: Request, exc: UnknownDecision) -> Response[dict[s
     return Response({"status_code": 404, "detail": str(exc)}, status_code=HTTP_404_NOT_FOUND)
 
 
+def unknown_job(_request: Request, exc: UnknownJob) -> Response[dict[str, Any]]:
+    """404: no such job for the caller's tenant."""
+    return Response({"status_code": 404, "detail": str(exc)}, status_code=HTTP_404_NOT_FOUND)
+
+
+def job_finished(_request: Request, exc: JobFinished) -> Response[dict[str, Any]]:
+    """409: the job is done, failed or cancelled already."""
+    return Response({"status_code": 409, "detail": str(exc)}, status_code=HTTP_409_CONFLICT)
+
+
 def review_refused(_request: Request, exc: ReviewRefused) -> Response[dict[str, Any]]:
     """409: the decision's state does not allow this review (shadow mode, already approved)."""
     return Response({"status_code": 409, "detail": str(exc)}, status_code=HTTP_409_CONFLICT)
@@ -101,6 +112,8 @@ HANDLERS = {
     UnknownPolicy: unknown_policy,
     UnknownDecision: unknown_decision,
     ReviewRefused: review_refused,
+    UnknownJob: unknown_job,
+    JobFinished: job_finished,
     SolverCrashed: solver_unavailable,
     SolverTimeout: solver_unavailable,
     HTTPException: http_error,

@@ -32,7 +32,8 @@ WHY = {
     "401": "No API key, or an unknown, revoked or expired one",
     "403": "The key lacks the scope this operation needs",
     "404": "No such resource in the caller's tenant",
-    "409": "Not in a state that allows it: already approved or released, or a shadow-mode decision",
+    "409": "Not in a state that allows it: already approved or released, a shadow-mode decision, or a job that "
+    "has finished",
     "413": "The body is larger than the service accepts",
     "422": "Invalid input: one {field, message} per mistake",
     "429": "Over the key's (or the client's bad-key) request rate; see Retry-After",
@@ -116,7 +117,7 @@ def document(app: Litestar) -> None:
                 codes.add("422")
             if op.operation_id in SOLVES:
                 codes.add("503")
-            if path.rsplit("/", 1)[-1] in ("approve", "override", "release"):
+            if path.rsplit("/", 1)[-1] in ("approve", "override", "release", "cancel"):
                 codes.add("409")
             responses = op.responses or {}
             for code in sorted(codes):

@@ -205,3 +205,24 @@ class RotatedKey(KeyInfo):
     """The new key of a rotation: ``key`` is shown this once."""
 
     key: str
+
+
+class JobInfo(BaseModel):
+    """An asynchronous plan (``POST /v1/decisions`` with ``Prefer: respond-async``)."""
+
+    job_id: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    created: datetime
+    updated: datetime
+    decision_id: str | None = Field(None, description="The decision it made, once done.")
+    decision_url: str | None = Field(None, description="Where that decision is read, once done.")
+    error: str | None = Field(None, description="Why it failed, when it failed.")
+    job_url: str = Field(description="Where this job is read.")
+
+
+class JobPage(BaseModel):
+    """A page of the tenant's jobs, newest first."""
+
+    items: list[JobInfo]
+    page: int
+    page_size: int

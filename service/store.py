@@ -205,6 +205,27 @@ class Store:
             row = conn.execute(q).mappings().first()
         return None if row is None else _stored(row)
 
+    def find_decision(
+        self, tenant: str, problem_hash: str, policy_hash: str, strategy: str, engine_version: str
+    ) -> StoredDecision | None:
+        """The stored decision of ``tenant`` made from these inputs by this engine version, if any (the newest)."""
+        c = decisions.c
+        q = (
+            select(decisions)
+            .where(
+                c.tenant == tenant,
+                c.problem_hash == problem_hash,
+                c.policy_hash == policy_hash,
+                c.strategy == strategy,
+                c.engine_version == engine_version,
+            )
+            .order_by(c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(q).mappings().first()
+        return None if row is None else _stored(row)
+
     def has_decisions(self, tenant: str) -> bool:
         """Whether ``tenant`` has any decision (one index lookup, no row read)."""
         with self.engine.connect() as conn:

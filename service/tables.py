@@ -38,7 +38,8 @@ from sqlalchemy import (
     update,
 )
 
-SCHEMA_VERSION = 3  # 2: api_keys.label, expires, revoked, last_used; 3: index decisions_by_tenant_time
+SCHEMA_VERSION = 4  # 2: api_keys.label, expires, revoked, last_used; 3: index decisions_by_tenant_time; 4: index
+# decisions_by_inputs
 APPEND_ONLY = (
     "decisions",
     "reviews",
@@ -93,6 +94,8 @@ decisions = Table(
     # a listing walks this index newest first and stops at the page: without it the store sorts every decision of
     # the tenant, visiting each row's page (a row is tens of kB of JSON), 6.5 ms at 2,200 decisions vs 0.8 ms
     Index("decisions_by_tenant_time", "tenant", "created", "id"),
+    # schema version 4: an identical plan request finds its stored decision before solving (service.decisions)
+    Index("decisions_by_inputs", "tenant", "problem_hash", "policy_hash", "strategy"),
 )
 
 reviews = Table(

@@ -3,33 +3,39 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
 import anyio
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException, NotFoundException
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from engine.domain import PlanningProblem
 from engine.policy.schema import Policy
 from engine.results import Decision
 from service.auth import Principal
+from service.controllers.jobs import job_info, jobs_of, wants_async
 from service.decisions import (
     check_size,
+    check_sync_size,
     compare_replay,
     record_decision,
+    requested_policy,
     review,
+    stored_for_request,
     stored_inputs,
     stored_or_404,
 )
-from service.named_files import named_policy
 from service.schemas import (
     DecisionPage,
     DecisionRequest,
     DecisionSummary,
     Explanation,
+    JobInfo,
     OverrideRequest,
     ReplayResult,
     ReviewRequest,
@@ -60,18 +66,55 @@ class DecisionController(Controller):
         "/",
         operation_id="createDecision",
         summary="Plan a problem under a policy",
+        description="Plans while the request waits, or with the header `Prefer: respond-async` answers 202 with a "
+        "job to follow (`GET /v1/jobs/{job_id}`). A request identical to one already planned (same problem, policy "
+        "and strategy) is answered at once with the stored decision.",
         guards=[requires("plan")],
         status_code=HTTP_201_CREATED,
+        responses={
+            HTTP_202_ACCEPTED: ResponseSpec(
+                JobInfo, description="Queued as an asynchronous plan (`Prefer: respond-async`); see Location"
+            )
+        },
     )
     async def create(
         self, request: Request, principal: NamedDependency[Principal], data: JSONBody[DecisionRequest]
-    ) -> Decision:
+    ) -> Response[Decision]:
         """Plan ``problem`` under ``policy`` and store the Decision (same JSON as ``fleetcharge plan --json``)."""
-        store: Store = request.app.state.store
-        if isinstance(data.policy, str):
-            policy, policy_name = named_policy(request.app.state.settings.policies_dir, data.policy), data.policy
-        else:
-            policy, policy_name = data.policy, f"{data.policy.metadata.name} (inline)"
+        app = request.app
+        store: Store = app.state.store
+        policy, policy_name = requested_policy(app.state.settings.policies_dir, data.policy)
+        check_size(data.problem, app.state.settings.max_vehicle_slots)
+        found = await anyio.to_thread.run_sync(
+            stored_for_request, store, principal.tenant, data.problem, policy, data.strategy
+        )
+        if found is not None:
+            await anyio.to_thread.run_sync(
+                partial(
+                    store.audit,
+                    principal.tenant,
+                    principal.key_prefix,
+                    "decision.create",
+                    f"decision:{found.decision_id}",
+                    {"policy": policy_name, "strategy": data.strategy, "status": found.status, "stored": True},
+                )
+            )
+            return Response(
+                Decision.model_validate(found.decision),
+                status_code=HTTP_201_CREATED,
+                headers={"Location": f"/v1/decisions/{found.decision_id}"},
+            )
+        runner = jobs_of(app)
+        if runner is not None and wants_async(request.headers.get("prefer")):
+            job = await runner.submit(
+                principal.tenant, principal.key_prefix, data.problem, policy, policy_name, data.strategy
+            )
+            return Response(
+                job_info(job),  # type: ignore[arg-type]
+                status_code=HTTP_202_ACCEPTED,
+                headers={"Location": f"/v1/jobs/{job.job_id}", "Preference-Applied": "respond-async"},
+            )
+        check_sync_size(data.problem, app.state.settings.max_sync_vehicle_slots, runner is not None)
         decision = await self._run(request, data.problem, policy, data.strategy)
 
         def record() -> Decision:  # JSON dumps, the insert and the stored copy's validation: off the event loop
@@ -87,7 +130,10 @@ class DecisionController(Controller):
             )
             return Decision.model_validate(stored.decision)
 
-        return await anyio.to_thread.run_sync(record)
+        recorded = await anyio.to_thread.run_sync(record)
+        return Response(
+            recorded, status_code=HTTP_201_CREATED, headers={"Location": f"/v1/decisions/{recorded.decision_id}"}
+        )
 
     @get("/", operation_id="listDecisions", summary="List decisions", guards=[requires("read")], sync_to_thread=True)
     def list(
