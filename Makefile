@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/acn_2019_03.py --online-caps all
 	$(BIN)/python bench/api.py --requests 50
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/jobs.py
 	FLEETCHARGE_FUZZ_EXAMPLES=100 $(BIN)/pytest -q tests/service/test_fuzz.py
 	$(BIN)/pytest -q -m slow
 

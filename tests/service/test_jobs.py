@@ -191,3 +191,30 @@ def test_without_a_job_store_the_preference_is_not_applied(client, keys: Keys) -
     assert client.get("/v1/jobs", headers=keys.reader).json()["items"] == []
     missing = client.get("/v1/jobs/abc", headers=keys.reader)
     assert missing.status_code == 404 and "no job store" in missing.json()["detail"]
+
+
+def test_jobs_on_postgresql_are_kept_in_the_decision_store_database() -> None:
+    """With the decision store on PostgreSQL the jobs live in the same database (DBOS's own schema); a tenant of
+    this run only, so earlier runs' decisions are not found as identical requests."""
+    import uuid
+
+    from tests.service.conftest import bearer
+    from tests.service.test_store import PG_URL, _pg_answers
+
+    why = _pg_answers()
+    if why:
+        pytest.skip(why)
+    store = Store(PG_URL)
+    tenant = f"jobs-{uuid.uuid4().hex[:8]}"
+    key = bearer(store.create_key(tenant, frozenset({"read", "plan"})))
+    settings = Settings(db_url=PG_URL, solver_workers=0, time_limit_s=30)
+    assert settings.job_store == PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with TestClient(create_app(settings, store)) as c:
+            r = c.post("/v1/decisions", json=request_body(small_problem()), headers={**key, **ASYNC})
+            assert r.status_code == 202, r.text
+            done = wait_done(c, key, r.json()["job_id"])
+            assert done["status"] == "done"
+            assert store.get_decision(tenant, done["decision_id"]) is not None
+    finally:
+        store.dispose()
