@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from engine import __version__
@@ -16,6 +15,7 @@ from service.controllers.keys import KeyController
 from service.controllers.policies import PolicyController
 from service.controllers.system import SystemController
 from service.controllers.telemetry import TelemetryController, VehicleController
+from service.docs import docs_assets, swagger_ui
 from service.errors import HANDLERS
 from service.jobs import JobRunner
 from service.metrics import Metrics, metrics_middleware
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         version=__version__,
         description="Plans EV fleet charging under a policy; every decision is stored with its full trace.",
         path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=[swagger_ui()],  # its files served by the app: the docs load offline
         components=Components(
             security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API key")}
         ),
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             SystemController,
             TelemetryController,
             VehicleController,
+            docs_assets(),
         ],
         openapi_config=openapi,
         exception_handlers=HANDLERS,

@@ -181,3 +181,28 @@ def test_the_dashboard_has_no_address_a_visitor_can_aim_its_server_at(monkeypatc
     monkeypatch.delenv("FLEETCHARGE_KEY", raising=False)
     defs = run_notebook("dashboard")
     assert defs["api_url"] == "http://127.0.0.1:9"  # a plain string from the environment, not a widget
+
+
+def test_the_api_docs_render_with_no_request_leaving_loopback(browser, service: str) -> None:
+    """Issue 18.2: Swagger UI at /schema loads every script, style and icon from the server itself; a request to any
+    other host is refused and recorded (an isolated network), and the operations still render."""
+    from urllib.parse import urlparse
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    outside: list[str] = []
+
+    def loopback_only(route) -> None:
+        url = route.request.url
+        if url.startswith("data:") or urlparse(url).hostname in ("127.0.0.1", "localhost", "::1"):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    page.route("**/*", loopback_only)
+    page.goto(f"{service}/schema")
+    page.wait_for_selector(".opblock-summary-path:has-text('/v1/decisions')", timeout=30_000)
+    assert page.locator(".opblock-summary-path").count() >= 20  # every operation, not an error page
+    assert page.locator("text=fleetcharge decision API").count() >= 1
+    assert outside == []
+    _shot(page, "api_docs")
