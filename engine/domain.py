@@ -7,6 +7,7 @@ loaders in :mod:`engine.io.problem_files` turn it into ``FILE:LINE: vehicles[3].
 
 from __future__ import annotations
 
+import difflib
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
@@ -32,6 +33,12 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0, le=LARGEST)]
 Positive = Annotated[float, Field(gt=0.0, le=LARGEST)]
 Moment = Annotated[AwareDatetime, AfterValidator(_in_window)]  # timezone-aware, inside the supported window
+
+
+def _near(name: str, known: set[str]) -> str:
+    """``; did you mean 'X'?`` for the closest known name, if one is close."""
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class _Model(BaseModel):
@@ -240,6 +247,23 @@ class Shift(_Input):
     driver_id: str | None = None
 
 
+class Pin(_Input):
+    """A dispatcher's override of one vehicle's charging (``POST /v1/decisions/{id}/override``): from ``start`` to
+    ``end`` the vehicle charges only on ``charger_id`` (none: not at all), and in the stays at a site that the
+    window touches it charges nowhere outside the window, so the window is its one plug session there."""
+
+    vehicle_id: str
+    charger_id: str | None = Field(None, description="The charger it is plugged into; none: it does not charge.")
+    start: Moment
+    end: Moment
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Pin:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+        return self
+
+
 class VehicleState(_Input):
     """What telematics says about a vehicle now."""
 
@@ -279,6 +303,11 @@ class PlanningProblem(_Input):
     trips: list[Trip] = Field(default_factory=list)
     shifts: list[Shift] = Field(default_factory=list)
     states: list[VehicleState] = Field(default_factory=list)
+    pins: list[Pin] = Field(
+        default_factory=list,
+        exclude_if=lambda v: not v,  # absent when empty: a problem without pins hashes as it always did
+        description="Dispatchers' overrides, each holding one vehicle's charging to a charger and window.",
+    )
 
     @model_validator(mode="after")
     def _references(self) -> PlanningProblem:
@@ -314,6 +343,15 @@ class PlanningProblem(_Input):
             seen_states.add(s.vehicle_id)
             if s.charger_id is not None and s.charger_id not in chargers:
                 problems.append(f"states[{i}].charger_id: unknown charger {s.charger_id!r}")
+        for i, pin in enumerate(self.pins):
+            if pin.vehicle_id not in vehicles:
+                problems.append(
+                    f"pins[{i}].vehicle_id: unknown vehicle {pin.vehicle_id!r}{_near(pin.vehicle_id, vehicles)}"
+                )
+            if pin.charger_id is not None and pin.charger_id not in chargers:
+                problems.append(
+                    f"pins[{i}].charger_id: unknown charger {pin.charger_id!r}{_near(pin.charger_id, chargers)}"
+                )
         if problems:
             raise ValueError("\n".join(problems))
         return self

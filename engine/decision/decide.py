@@ -12,6 +12,7 @@ from engine.decision.depots import DepotJob, Submitter, decide_by_depot, depot_g
 from engine.decision.directives import apply_directives
 from engine.decision.fallbacks import Attempt, ChainResult, Relaxations, is_infeasible, walk_chain
 from engine.decision.identity import content_hash, decision_key, problem_hash
+from engine.decision.pins import apply_pins
 from engine.decision.plan import build_plan
 from engine.decision.stale_telemetry import apply_stale_telemetry
 from engine.decision.tracing import build_trace
@@ -52,6 +53,8 @@ def _attempt(
     named = frozenset(d.charger for d in directives if isinstance(d, Forbid | Prefer) and d.charger)
     x = build_inputs(problem, weights, tariff, base, named)
     constraints = apply_directives(x, directives) if directives else {}
+    for vehicle, rows in apply_pins(x, problem.pins).items():
+        constraints[vehicle] = [*constraints.get(vehicle, []), *rows]
     if previous is not None:
         x.previous = previous_power(previous, x.slot_starts)
     steps: list[dict] = []

@@ -97,6 +97,7 @@ def depot_problem(problem: PlanningProblem, depots: tuple[str, ...]) -> Planning
             "trips": [t for t in problem.trips if t.depot_id in keep],
             "shifts": [s for s in problem.shifts if s.depot_id in keep],
             "states": [s for s in problem.states if s.vehicle_id in ids],
+            "pins": [p for p in problem.pins if p.vehicle_id in ids],
         }
     )
 

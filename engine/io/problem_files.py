@@ -1,7 +1,7 @@
 """Load a PlanningProblem from one YAML/JSON file or a folder of CSVs, and write it back losslessly.
 
 Folder layout: ``depot.yaml`` (problem header and depots), ``vehicles.csv``, ``chargers.csv``, ``trips.csv``
-and optionally ``stops.csv``, ``states.csv``, ``shifts.csv``. List cells are ``;``-separated; a charge curve
+and optionally ``stops.csv``, ``states.csv``, ``shifts.csv``, ``pins.csv`` (dispatchers' overrides). List cells are ``;``-separated; a charge curve
 is ``soc:kw;soc:kw``; an empty cell means "use the default". Every mistake is reported as
 ``FILE:LINE: field.path: message``.
 """
@@ -64,6 +64,7 @@ TABLES: dict[str, list[str]] = {
         "lon",
     ],
     "shifts": ["id", "depot_id", "start", "end", "trip_ids", "driver_id"],
+    "pins": ["vehicle_id", "charger_id", "start", "end"],
 }
 STOP_COLUMNS = ["trip_id", "id", "window_start", "window_end", "dwell_minutes", "lat", "lon"]
 REQUIRED_TABLES = ("vehicles", "chargers", "trips")
@@ -212,7 +213,7 @@ def write_problem_folder(problem: PlanningProblem, folder: str | Path) -> None:
         for stop in trip.pop("stops"):
             stops.append({"trip_id": trip["id"], **stop})
     for name, columns in TABLES.items():
-        rows = data.pop(name)
+        rows = data.pop(name, [])  # pins are left out of the dump when there are none
         if name not in REQUIRED_TABLES and not rows:
             continue
         with (out / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:

@@ -40,7 +40,8 @@ def charger_pools(problem: PlanningProblem, named: frozenset[str] = frozenset())
     keep the model's occupancy rows from offering the solver interchangeable copies of the same choice
     (measured: 1,000 vans on 500 chargers of two AC ratings, LP 6.5 s as two pools, 0.9 s as one).
     Chargers identical to one a policy rule names (``named``: charger ids) keep their own pool of identical
-    chargers, so a rule on a charger means that charger's kind and rating, as before the merge."""
+    chargers, so a rule on a charger means that charger's kind and rating, as before the merge. A charger a
+    dispatcher's pin names (``problem.pins``) is a pool of its own, so the plan assigns that very charger."""
     availability = {d.id: d.availability for d in problem.depots}
     at_depot: dict[str, list[Vehicle]] = {}
     for v in sorted(problem.vehicles, key=lambda v: v.id):
@@ -50,14 +51,17 @@ def charger_pools(problem: PlanningProblem, named: frozenset[str] = frozenset())
         if c.id in named:
             key = (c.max_kw, tuple(sorted(x.value for x in c.connectors)))
             named_kinds.setdefault((c.depot_id, c.kind.value), set()).add(key)
+    pinned = {pin.charger_id for pin in problem.pins if pin.charger_id is not None}
     groups: dict[tuple, list[Charger]] = {}
     signatures: dict[tuple, tuple] = {}  # (depot, kind, rating, connectors) -> what each vehicle draws from it
     for c in sorted(problem.chargers, key=lambda c: c.id):
         if c.status in USABLE:
             conns = frozenset(x.value for x in c.connectors)
             exact = (c.max_kw, tuple(sorted(conns)))
-            if exact in named_kinds.get((c.depot_id, c.kind.value), set()):
-                seen: tuple = ("named", exact)
+            if c.id in pinned:  # a dispatcher's pin names this very charger: a pool of its own
+                seen: tuple = ("pinned", c.id)
+            elif exact in named_kinds.get((c.depot_id, c.kind.value), set()):
+                seen = ("named", exact)
             else:
                 key = (c.depot_id, c.kind.value, *exact)
                 if key not in signatures:  # chargers alike in these four are seen alike: compute once
@@ -67,15 +71,16 @@ def charger_pools(problem: PlanningProblem, named: frozenset[str] = frozenset())
                 seen = signatures[key]
             groups.setdefault((c.depot_id, c.kind.value, c.min_kw, seen), []).append(c)
     pools = []
-    for (depot, kind, low, _seen), members in groups.items():
+    for (depot, kind, low, seen), members in groups.items():
         kws = sorted({c.max_kw for c in members})
         conns = frozenset().union(*(frozenset(x.value for x in c.connectors) for c in members))
-        pools.append((depot, kind, kws, conns, members, low))
+        pools.append((depot, kind, kws, conns, members, low, seen[:1] == ("pinned",)))
     pools.sort(key=lambda p: (p[0], p[1], p[2], sorted(p[3]), p[4][0].id))
     out = []
-    for depot, kind, kws, conns, members, low in pools:
+    for depot, kind, kws, conns, members, low, alone in pools:
         rating = "+".join(f"{kw:g}" for kw in kws)
         pid = f"{depot}/{kind}-{rating}kW" + ("" if len(pools) < 2 else f"-{'+'.join(sorted(conns))}")
         pid += f"-min{low:g}kW" if low > 0 else ""
+        pid += f"-{members[0].id}" if alone else ""
         out.append(Pool(pid, depot, kind, kws[0], tuple(c.id for c in members), conns, low, availability[depot]))
     return out
