@@ -4,8 +4,9 @@ __generated_with = "0.25.2"
 app = marimo.App(width="full", app_title="fleetcharge: dispatcher dashboard")
 
 with app.setup:
-    import json
     import os
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
 
     import marimo as mo
 
@@ -95,9 +96,19 @@ def figures(decision, record):
 
 
 @app.cell
-def review_controls(record):
+def review_controls(decision, record):
+    zone = ZoneInfo(record.problem.depots[0].timezone)
+    bounds = [*decision.plan.slot_starts, decision.plan.slot_starts[-1] + timedelta(minutes=decision.plan.slot_minutes)]
+    times = {t.astimezone(zone).strftime("%a %d %b %H:%M %Z"): t.isoformat() for t in bounds}
+    labels = list(times)
+    vehicle = mo.ui.dropdown([v.id for v in record.problem.vehicles], label="vehicle")
+    charger = mo.ui.dropdown(
+        ["(no charging)", *(c.id for c in record.problem.chargers)], value="(no charging)", label="charger"
+    )
+    start = mo.ui.dropdown(labels[:-1], value=labels[0], label="from")
+    end = mo.ui.dropdown(labels[1:], value=labels[-1], label="to")
     reason = mo.ui.text(label="reason (required to override)", full_width=True)
-    changes = mo.ui.text_area(placeholder='{"T-01": "hold until 02:00"}', label="override changes (JSON)")
+    accept = mo.ui.checkbox(label="record it even if a departure ends up short")
     approve_button = mo.ui.run_button(label="Approve", kind="success", disabled=record.mode == "shadow")
     override_button = mo.ui.run_button(label="Override", kind="warn", disabled=record.mode == "shadow")
     mo.vstack(
@@ -105,23 +116,54 @@ def review_controls(record):
             mo.md("_Shadow-mode decisions are never executed: they cannot be approved._")
             if record.mode == "shadow"
             else mo.md(""),
+            mo.md(
+                "**Override**: hold one vehicle to a charger (or to no charging) for a window; the rest of the "
+                "fleet is planned again around it."
+            ),
+            mo.hstack([vehicle, charger, start, end], justify="start"),
             reason,
-            changes,
+            accept,
             mo.hstack([approve_button, override_button], justify="start"),
         ]
     )
-    return approve_button, changes, override_button, reason
+    return accept, approve_button, charger, end, override_button, reason, start, times, vehicle
 
 
 @app.cell
-def act(approve_button, changes, decision_id, override_button, reason, set_refresh, source):
+def act(
+    accept,
+    approve_button,
+    charger,
+    decision_id,
+    end,
+    override_button,
+    reason,
+    set_refresh,
+    source,
+    start,
+    times,
+    vehicle,
+):
     mo.stop(not (approve_button.value or override_button.value))
     try:
         if approve_button.value:
             result = source.approve(decision_id, reason.value)
+            note = ""
         else:
-            result = source.override(decision_id, json.loads(changes.value or "{}"), reason.value)
-        outcome = mo.callout(mo.md(f"Decision `{decision_id}` is now **{result['review']}**."), kind="success")
+            if not vehicle.value:
+                raise ValueError("choose the vehicle to override")
+            change = {
+                "vehicle_id": vehicle.value,
+                "charger_id": None if charger.value == "(no charging)" else charger.value,
+                "start": times[start.value],
+                "end": times[end.value],
+            }
+            result = source.override(decision_id, [change], reason.value, accept.value)
+            note = (
+                f" Replacement `{result['replacement_decision_id']}`: bill "
+                f"{result['bill_difference_usd']:+,.2f} $ against this plan."
+            )
+        outcome = mo.callout(mo.md(f"Decision `{decision_id}` is now **{result['review']}**.{note}"), kind="success")
         set_refresh(lambda n: n + 1)
     except (ValueError, RuntimeError) as exc:
         outcome = mo.callout(mo.md(f"Not recorded: {exc}"), kind="danger")

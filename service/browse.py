@@ -159,9 +159,13 @@ class ApiSource:
         """``POST /v1/decisions/{id}/approve`` (needs the approve scope); the review state after it."""
         return self._call("POST", f"/v1/decisions/{decision_id}/approve", json={"reason": reason})
 
-    def override(self, decision_id: str, changes: dict[str, Any], reason: str) -> dict[str, Any]:
-        """``POST /v1/decisions/{id}/override`` with the dispatcher's changes and reason."""
-        return self._call("POST", f"/v1/decisions/{decision_id}/override", json={"changes": changes, "reason": reason})
+    def override(
+        self, decision_id: str, changes: list[dict[str, Any]], reason: str, accept_violations: bool = False
+    ) -> dict[str, Any]:
+        """``POST /v1/decisions/{id}/override`` with the dispatcher's changes (vehicle, charger, window) and reason;
+        the review state and the replacement decision."""
+        body = {"changes": changes, "reason": reason, "accept_violations": accept_violations}
+        return self._call("POST", f"/v1/decisions/{decision_id}/override", json=body)
 
 
 def open_source(location: str, key: str = "", tenant: str = "demo") -> DecisionSource:

@@ -61,19 +61,27 @@ class ReviewRequest(_Body):
     reason: str = Field("", max_length=2000)
 
 
+class SessionChange(_Body):
+    """One change a dispatcher makes: the vehicle charges on ``charger_id`` from ``start`` to ``end`` and, in the
+    stays at a site that window touches, nowhere else; without a charger it does not charge in the window."""
+
+    vehicle_id: str = Field(max_length=200)
+    charger_id: str | None = Field(None, max_length=200, description="The charger; none: no charging in the window.")
+    start: Moment
+    end: Moment
+
+
 class OverrideRequest(_Body):
-    """Override a decision: what changes and why."""
+    """Override a decision: what changes and why. The decision's inputs are planned again with the changes held
+    (every other vehicle re-planned around them, under the same site limit, pools and policy)."""
 
-    changes: dict[str, Any] = Field(description="What the dispatcher changes (an object, not empty), e.g. per vehicle.")
-
-    @field_validator("changes")
-    @classmethod
-    def _some_change(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if not value:
-            raise ValueError("an override must change something")
-        return value
-
+    changes: list[SessionChange] = Field(min_length=1, max_length=500)
     reason: str = Field(min_length=1, max_length=2000)
+    accept_violations: bool = Field(
+        False,
+        description="Record the override even when its plan leaves a target unmet that the decision met "
+        "(otherwise 409 naming each).",
+    )
 
 
 class ReviewResult(BaseModel):
@@ -82,6 +90,15 @@ class ReviewResult(BaseModel):
     decision_id: str
     review: str
     reviews: list[dict[str, Any]]
+
+
+class OverrideResult(ReviewResult):
+    """An override: the review on the overridden decision and the decision that replaces it."""
+
+    replacement_decision_id: str = Field(description="The decision planned with the changes (approved by them).")
+    bill_difference_usd: float = Field(description="Bill money of the replacement less the original's [$].")
+    objective_difference_usd: float = Field(description="The same for the objective (money and non-cash) [$].")
+    violations_added: list[str] = Field(description="Targets the replacement leaves unmet that the original met.")
 
 
 class ReplayResult(BaseModel):

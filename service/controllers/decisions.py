@@ -30,6 +30,7 @@ from service.decisions import (
     stored_inputs,
     stored_or_404,
 )
+from service.overrides import override_decision
 from service.schemas import (
     DecisionPage,
     DecisionRequest,
@@ -37,6 +38,7 @@ from service.schemas import (
     Explanation,
     JobInfo,
     OverrideRequest,
+    OverrideResult,
     ReplayResult,
     ReviewRequest,
     ReviewResult,
@@ -337,9 +339,14 @@ class DecisionController(Controller):
         principal: NamedDependency[Principal],
         decision_id: FromPath[str],
         data: JSONBody[OverrideRequest],
-    ) -> ReviewResult:
-        """Record a dispatcher's changes to a decision, with the required reason."""
-        return self._review(request.app.state.store, principal, decision_id, "override", data.reason, data.changes)
+    ) -> OverrideResult:
+        """Hold each change (vehicle, charger, window) and plan the decision's inputs again around it: the new plan
+        is recorded as a decision of its own, approved by the override and linked from the original's review
+        with the cost difference; a target it leaves unmet that the original met answers 409 unless accepted."""
+        app = request.app
+        return await override_decision(
+            app.state.store, app.state.planner, principal.tenant, principal.key_prefix, decision_id, data
+        )
 
 
 def _iso_time(text: str) -> datetime:

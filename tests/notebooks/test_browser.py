@@ -86,7 +86,22 @@ def _stop(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def service(seeded_store: SeededStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``fleetcharge serve`` on a free port over the seeded store; yields its base URL."""
-    tmp = tmp_path_factory.mktemp("serve")
+    yield from _serve(seeded_store.path, tmp_path_factory.mktemp("serve"))
+
+
+@pytest.fixture
+def own_service(seeded_store: SeededStore, tmp_path: Path) -> Iterator[str]:
+    """``fleetcharge serve`` over a copy of the seeded store, for a test that records decisions (an override's
+    replacement would otherwise become the latest decision every later test reads)."""
+    import sqlite3
+
+    copy = tmp_path / "fleetcharge.db"
+    with sqlite3.connect(seeded_store.path) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    yield from _serve(copy, tmp_path)
+
+
+def _serve(db: Path, tmp: Path) -> Iterator[str]:
     port = _free_port()
     cmd = [
         str(BIN / "fleetcharge"),
@@ -96,7 +111,7 @@ def service(seeded_store: SeededStore, tmp_path_factory: pytest.TempPathFactory)
         "--port",
         str(port),
         "--db",
-        str(seeded_store.path),
+        str(db),
     ]
     cmd += ["--workers", "1", "--no-summary", "--demo-request", str(tmp / "demo-request.json")]
     proc = _start(cmd, tmp / "serve.log", f"http://127.0.0.1:{port}/health")
@@ -110,7 +125,8 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_dashboard_shows_the_plan_and_approves_through_the_api(browser, service: str, seeded_store) -> None:
+def test_dashboard_shows_the_plan_and_approves_through_the_api(browser, own_service: str, seeded_store) -> None:
+    service = own_service
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
     page.goto(f"{service}/dashboard/")
     page.wait_for_selector("h1:has-text('Dispatcher dashboard')", timeout=60_000)
@@ -128,6 +144,25 @@ def test_dashboard_shows_the_plan_and_approves_through_the_api(browser, service:
     audit = httpx.get(f"{service}/v1/audit/", headers={"Authorization": f"Bearer {seeded_store.key}"}).json()
     approvals = [a for a in audit["items"] if a["action"] == "decision.approve"]
     assert [a["resource"] for a in approvals] == [f"decision:{seeded_store.decision_id}"]
+    # an override through the form: the first vehicle kept off every charger for the whole horizon, accepted
+    # even where that leaves it short; it shows in the audit log and as a linked, approved replacement
+    vehicle = seeded_store.decision["plan"]["vehicles"][0]["vehicle_id"]
+    page.get_by_label("vehicle").select_option(vehicle)
+    page.get_by_label("reason (required to override)").fill("charger bank down for maintenance")
+    page.get_by_label("record it even if a departure ends up short").check()
+    page.get_by_role("button", name="Override").click()
+    page.wait_for_selector("text=overridden", timeout=60_000)
+    audit = httpx.get(f"{service}/v1/audit/", headers={"Authorization": f"Bearer {seeded_store.key}"}).json()
+    (over,) = [a for a in audit["items"] if a["action"] == "decision.override"]
+    assert over["resource"] == f"decision:{seeded_store.decision_id}"
+    assert over["detail"]["reason"] == "charger bank down for maintenance"
+    assert over["detail"]["changes"][0]["vehicle_id"] == vehicle and over["detail"]["changes"][0]["charger_id"] is None
+    new = over["detail"]["replacement_decision_id"]
+    replaced = httpx.get(f"{service}/v1/decisions/{new}", headers={"Authorization": f"Bearer {seeded_store.key}"})
+    assert replaced.status_code == 200
+    power = next(v for v in replaced.json()["plan"]["vehicles"] if v["vehicle_id"] == vehicle)["power_kw"]
+    assert max(power) <= 1e-6
+    _shot(page, "dashboard_override")
     page.close()
 
 

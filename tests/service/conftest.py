@@ -38,6 +38,20 @@ def small_problem(n: int = 2, hours: float = 8.0, energy: float = 20.0) -> Plann
     return p.model_copy(update={"tariff": "sce_tou_8_d"})
 
 
+# a valid override of a small_problem decision: v1 on ac1 from 02:00 to 06:00 (a change every test can send)
+OVERRIDE = {
+    "changes": [
+        {
+            "vehicle_id": "v1",
+            "charger_id": "ac1",
+            "start": "2025-03-04T02:00:00-08:00",
+            "end": "2025-03-04T06:00:00-08:00",
+        }
+    ],
+    "reason": "r",
+}
+
+
 def request_body(p: PlanningProblem, policy: object = "courier", strategy: str | None = None) -> dict:
     body = {"problem": p.model_dump(mode="json", by_alias=True), "policy": policy}
     if strategy:

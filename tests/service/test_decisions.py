@@ -9,7 +9,7 @@ import pytest
 from engine.decision import decide
 from engine.policy import load_policy
 from engine.results import Decision
-from tests.service.conftest import request_body, small_problem
+from tests.service.conftest import OVERRIDE, request_body, small_problem
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout
 
@@ -97,17 +97,23 @@ def test_approve_override_and_audit(client, keys, created) -> None:
     r = client.post(f"/v1/decisions/{did}/approve", json={"reason": "looks right"}, headers=keys.approver)
     assert r.status_code == 200 and r.json()["review"] == "approved"
     assert client.post(f"/v1/decisions/{did}/approve", headers=keys.approver).status_code == 409
-    bad = client.post(f"/v1/decisions/{did}/override", json={"changes": {"v1": "AC-2"}}, headers=keys.approver)
+    bad = client.post(f"/v1/decisions/{did}/override", json={"changes": OVERRIDE["changes"]}, headers=keys.approver)
     assert bad.status_code == 422 and any(e["field"] == "reason" for e in bad.json()["errors"])
     r = client.post(
-        f"/v1/decisions/{did}/override",
-        json={"changes": {"v1": {"charger_id": "ac1"}}, "reason": "ac0 is broken"},
-        headers=keys.approver,
+        f"/v1/decisions/{did}/override", json={**OVERRIDE, "reason": "ac0 is broken"}, headers=keys.approver
     )
     assert r.status_code == 200 and r.json()["review"] == "overridden"
+    new = r.json()["replacement_decision_id"]
     log = client.get("/v1/audit", headers=keys.admin).json()
-    assert [e["action"] for e in log["items"]] == ["decision.create", "decision.approve", "decision.override"]
-    assert log["items"][2]["detail"]["reason"] == "ac0 is broken"
+    assert [(e["action"], e["resource"]) for e in log["items"]] == [
+        ("decision.create", f"decision:{did}"),
+        ("decision.approve", f"decision:{did}"),
+        ("decision.create", f"decision:{new}"),
+        ("decision.override", f"decision:{did}"),
+        ("decision.approve", f"decision:{new}"),
+    ]
+    assert log["items"][3]["detail"]["reason"] == "ac0 is broken"
+    assert log["items"][3]["detail"]["replacement_decision_id"] == new
     assert client.get("/v1/audit", headers=keys.reader).status_code == 403
 
 
@@ -116,7 +122,7 @@ def test_shadow_decisions_cannot_be_approved(client, keys) -> None:
     assert r.status_code == 201, r.text
     did = r.json()["decision_id"]
     assert client.post(f"/v1/decisions/{did}/approve", headers=keys.approver).status_code == 409
-    over = {"changes": {"v1": "x"}, "reason": "r"}
+    over = OVERRIDE
     assert client.post(f"/v1/decisions/{did}/override", json=over, headers=keys.approver).status_code == 409
     listed = client.get("/v1/decisions", headers=keys.reader).json()["items"][0]
     assert listed["mode"] == "shadow" and listed["policy"] == "inline-test (inline)"

@@ -144,7 +144,9 @@ def test_the_schema_says_what_the_server_does(client) -> None:
     schemas = doc["components"]["schemas"]
     for name in ("DecisionRequest", "PlanningProblem", "Vehicle", "ReviewRequest", "OverrideRequest", "Policy"):
         assert schemas[name]["additionalProperties"] is False, name
-    assert schemas["OverrideRequest"]["properties"]["changes"]["type"] == "object"
+    changes = schemas["OverrideRequest"]["properties"]["changes"]  # typed changes (issue 18.4), not free-form
+    assert changes["type"] == "array" and changes["items"] == {"$ref": "#/components/schemas/SessionChange"}
+    assert schemas["SessionChange"]["additionalProperties"] is False
 
 
 def test_since_must_be_an_iso_time(client, keys) -> None:

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tests.service.conftest import request_body, small_problem
+from tests.service.conftest import OVERRIDE, request_body, small_problem
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def test_read_key_cannot_plan_approve_or_audit(client, keys, did) -> None:
     assert client.post("/v1/decisions", json=request_body(small_problem()), headers=keys.reader).status_code == 403
     assert client.post(f"/v1/decisions/{did}/replay", headers=keys.reader).status_code == 403
     assert client.post(f"/v1/decisions/{did}/approve", headers=keys.reader).status_code == 403
-    over = {"changes": {"v1": "x"}, "reason": "r"}
+    over = OVERRIDE
     assert client.post(f"/v1/decisions/{did}/override", json=over, headers=keys.reader).status_code == 403
     assert client.get("/v1/audit", headers=keys.reader).status_code == 403
     assert client.post(f"/v1/decisions/{did}/approve", headers=keys.planner).status_code == 403
@@ -51,7 +51,7 @@ def test_another_tenants_decision_is_404(client, keys, did, method, path) -> Non
 def test_other_tenant_lists_and_audit_are_separate(client, keys, did) -> None:
     assert client.get("/v1/decisions", headers=keys.other_tenant).json()["total"] == 0
     assert client.get("/v1/audit", headers=keys.other_tenant).json()["total"] == 0
-    over = {"changes": {"v1": "x"}, "reason": "r"}
+    over = OVERRIDE
     assert client.post(f"/v1/decisions/{did}/override", json=over, headers=keys.other_tenant).status_code == 404
 
 
