@@ -170,6 +170,20 @@ class Storage(_Input):
     soc_end_min: Fraction | None = Field(None, description="Minimum SOC at horizon end [0-1]; None = soc now.")
 
 
+class GeoFence(_Input):
+    """Where a site is: a circle of ``radius_m`` around (``lat``, ``lon``), or the ``polygon`` when given (its
+    corners as [lat, lon] pairs, in order)."""
+
+    lat: Annotated[float, Field(ge=-90, le=90)] = Field(description="Latitude of the site's centre [deg].")
+    lon: Annotated[float, Field(ge=-180, le=180)] = Field(description="Longitude of the site's centre [deg].")
+    radius_m: Annotated[float, Field(gt=0, le=100_000)] = Field(150.0, description="Radius of the site [m].")
+    polygon: list[tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]] | None = (
+        Field(
+            None, min_length=3, description="The site's outline, [lat, lon] corners in order (instead of the circle)."
+        )
+    )
+
+
 class Depot(_Input):
     """A site with chargers behind one grid connection."""
 
@@ -189,6 +203,11 @@ class Depot(_Input):
     )
     month_to_date_peak_kw: dict[str, NonNegative] = Field(
         default_factory=dict, description="Peak already set this billing month per demand charge name [kW]."
+    )
+    location: GeoFence | None = Field(
+        None,
+        exclude_if=lambda v: v is None,  # absent when not given: a depot without one hashes as it always did
+        description="Where the site is: a vehicle whose position lies inside is at this depot.",
     )
 
     @field_validator("timezone")

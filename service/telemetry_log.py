@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from engine.domain import Depot
 from engine.forecast import prior_kwh_per_km
 from engine.telemetry import EVENT_TYPES, TelemetryEvent
 from engine.telemetry.state import StateView, VehicleTelemetry, view
@@ -37,6 +38,10 @@ class TelemetryLog:
         """Vehicle id -> record (as stored: ``class``, ``battery_kwh``, ``depot_id``, ...) over all the tenant's
         fleets, read once per call."""
         return {v["id"]: v for problem in self.store.fleets_of(tenant) for v in problem.get("vehicles", [])}
+
+    def fleet_depots(self, tenant: str) -> list[Depot]:
+        """The depots of all the tenant's fleets, in fleet order (their locations place positions at a depot)."""
+        return [Depot.model_validate(d) for problem in self.store.fleets_of(tenant) for d in problem.get("depots", [])]
 
     def known_vehicles(self, tenant: str) -> set[str]:
         """Vehicle ids of all the tenant's fleets."""
@@ -139,6 +144,7 @@ class TelemetryLog:
         else:
             states = {v: s for v in vehicle_ids if (s := self.state(tenant, v)) is not None}
         fleet = self.fleet_vehicles(tenant) if fleet is None else fleet
+        depots = self.fleet_depots(tenant)
         out = {}
         for vid, state in states.items():
             vehicle = fleet.get(vid)
@@ -146,7 +152,7 @@ class TelemetryLog:
             odo = self.odometer_at(tenant, vid, soc.event_time) if soc is not None else None
             battery = vehicle["battery_kwh"] if vehicle else None
             rate = prior_kwh_per_km(vehicle["class"]) if vehicle else None
-            out[vid] = view(state, now, battery, rate, odo, stale_after_min)
+            out[vid] = view(state, now, battery, rate, odo, stale_after_min, depots)
         return out
 
     def odometer_at(self, tenant: str, vehicle_id: str, when: datetime) -> float | None:

@@ -12,12 +12,14 @@ reading, SOC is unknown (confidence 0).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from engine.domain import Depot
 from engine.telemetry.events import TelemetryEvent
+from engine.telemetry.geofence import depot_at
 
 ESTIMATE_HORIZON_KM = 200.0  # distance over which an estimated SOC loses all but the floor of its confidence [km]
 ESTIMATE_CONFIDENCE_FLOOR = 0.3
@@ -92,10 +94,12 @@ def view(
     kwh_per_km: float | None = None,
     odometer_at_soc_km: float | None = None,
     stale_after_min: float = 60.0,
+    depots: Sequence[Depot] = (),
 ) -> StateView:
     """The state as the API shows it at ``now``; estimates SOC from distance driven since the reading when the
     odometer moved on (``odometer_at_soc_km``: the reading at or before the SOC's time) and the energy model is
-    given (``battery_kwh`` [kWh], ``kwh_per_km`` [kWh/km])."""
+    given (``battery_kwh`` [kWh], ``kwh_per_km`` [kWh/km]). A position is at a depot when it names one or lies
+    inside one of ``depots``' locations (:mod:`engine.telemetry.geofence`)."""
     out = StateView(vehicle_id=state.vehicle_id, last_seen=state.last_seen)
     soc = state.latest.get("soc")
     if soc is not None:
@@ -119,6 +123,8 @@ def view(
     if pos is not None:
         out.lat, out.lon, out.location_time = pos.values.get("lat"), pos.values.get("lon"), pos.event_time
         out.depot_id = pos.values.get("depot_id")
+        if out.depot_id is None and out.lat is not None and out.lon is not None:
+            out.depot_id = depot_at(depots, out.lat, out.lon)
         out.at_depot = out.depot_id is not None
     plug = state.latest.get("charge_session")
     if plug is not None:

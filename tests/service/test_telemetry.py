@@ -158,3 +158,18 @@ def test_reposting_the_same_bad_events_keeps_one_quarantine_entry_each(client, i
     changed = post(client, ingester, [ev("bad0", "soc", {"soc_pct": 190})])  # same id, another payload
     assert changed["quarantined"] == 1
     assert client.get("/v1/quarantine?limit=100", headers=ingester).json()["total"] == 26
+
+
+def test_a_position_inside_the_depots_location_counts_as_at_the_depot(client, store) -> None:
+    """Issue 18.6: the event names no depot; the fleet's depot has a 150 m circle around (34.0, -118.0)."""
+    p = small_problem()
+    located = p.depots[0].model_copy(update={"location": {"lat": 34.0, "lon": -118.0, "radius_m": 150.0}})
+    fleet = p.model_copy(update={"depots": [located]}).model_dump(mode="json", by_alias=True)
+    store.put_fleet("acme", "depot", fleet)
+    headers = bearer(store.create_key("acme", frozenset({"ingest", "read"})))
+    post(client, headers, [ev("p1", "position", {"lat": 34.001, "lon": -118.0}, vehicle="v1")])  # 111 m north
+    post(client, headers, [ev("p2", "position", {"lat": 34.01, "lon": -118.0}, vehicle="v2")])  # 1.1 km north
+    inside = client.get("/v1/vehicles/v1/state", headers=headers).json()
+    outside = client.get("/v1/vehicles/v2/state", headers=headers).json()
+    assert (inside["at_depot"], inside["depot_id"]) == (True, "d")
+    assert (outside["at_depot"], outside["depot_id"]) == (False, None)
