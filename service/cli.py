@@ -91,6 +91,7 @@ def _load_previous(path: str):
 def _cmd_plan(args: argparse.Namespace) -> int:
     from engine.decision import decide
     from engine.io.problem_files import load_problem
+    from service.progress import working
 
     problem = load_problem(args.problem)
     previous = _load_previous(args.previous) if args.previous else None
@@ -99,14 +100,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         from engine.policy import load_policy
 
         policy = load_policy(args.policy)
-    decision = decide(
-        problem,
-        strategy=args.strategy,
-        time_limit=args.time_limit,
-        base=Path(args.problem),
-        previous=previous,
-        policy=policy,
-    )
+    with working(f"planning {len(problem.vehicles)} vehicles over {problem.horizon_hours:g} h ({args.strategy})"):
+        decision = decide(
+            problem,
+            strategy=args.strategy,
+            time_limit=args.time_limit,
+            base=Path(args.problem),
+            previous=previous,
+            policy=policy,
+        )
     if args.json:
         print(decision.model_dump_json(indent=2))
     else:

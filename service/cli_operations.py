@@ -258,8 +258,10 @@ def _cmd_ingest_mqtt(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError([flag_problem(str(exc), "--broker")]) from None
     ts = TelemetryStore(Store(Settings.from_env(db_url=args.db).db_url))
-    ingest = MqttIngest(ts, args.tenant, args.broker, args.topic, args.client_id)
-    print(f"subscribed to {args.topic} on {args.broker} for tenant {args.tenant}; Ctrl-C stops", file=sys.stderr)
+    ingest = MqttIngest(
+        ts, args.tenant, args.broker, args.topic, args.client_id, on_status=lambda text: print(text, file=sys.stderr)
+    )
+    print(f"ingesting {args.topic} on {args.broker} for tenant {args.tenant}; Ctrl-C stops", file=sys.stderr)
     with contextlib.suppress(KeyboardInterrupt):
         ingest.run()
     print(json.dumps(ingest.counts))

@@ -20,6 +20,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -59,6 +60,9 @@ class MqttIngest:
     broker_dropped: int = 0  # rise of the broker's dropped-message count since the first reading
     broker_dropped_total: int = 0  # the broker's dropped-message count since it started (its latest reading)
     dropped_baseline: int | None = None
+    on_status: Callable[[str], None] | None = None  # told each connection state, in words
+    state: str = "idle"  # idle | connecting | connected | failed (waiting to retry)
+    failures: int = 0  # connection attempts failed in a row
 
     def __post_init__(self) -> None:
         self.host, self.port = parse_broker(self.broker)
@@ -71,12 +75,35 @@ class MqttIngest:
         )
         self.client.reconnect_delay_set(min_delay=1, max_delay=60)
         self.client.on_connect = self._on_connect
+        self.client.on_connect_fail = self._on_connect_fail
+        self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
 
+    def _say(self, state: str, text: str) -> None:
+        self.state = state
+        log.info("mqtt %s: %s", state, text)
+        if self.on_status is not None:
+            self.on_status(text)
+
+    def _failed(self, why: str) -> None:
+        self.failures += 1
+        self._say("failed", f"{why} (attempt {self.failures}); retrying with backoff, 1 s doubling to 60 s")
+
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
-        if not reason.is_failure:
-            self.connects += 1
-            client.subscribe([(self.topic, 1), (DROPPED_TOPIC, 0)])
+        if reason.is_failure:
+            self._failed(f"{self.host}:{self.port} refused the connection ({reason})")
+            return
+        self.connects += 1
+        self.failures = 0
+        client.subscribe([(self.topic, 1), (DROPPED_TOPIC, 0)])
+        self._say("connected", f"connected to {self.host}:{self.port}, subscribed to {self.topic}")
+
+    def _on_connect_fail(self, _client: mqtt.Client, _userdata: Any) -> None:
+        self._failed(f"no MQTT broker answers at {self.host}:{self.port}")
+
+    def _on_disconnect(self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
+        if self.state == "connected":
+            self._say("failed", f"lost the connection to {self.host}:{self.port} ({reason}); reconnecting")
 
     def _on_dropped(self, msg: mqtt.MQTTMessage) -> None:
         """The broker's count of messages it dropped (all clients, since it started): a rise while this
@@ -138,6 +165,7 @@ class MqttIngest:
 
     def run(self, until: Any = None, poll_s: float = 0.1) -> None:
         """Connect and ingest until ``until()`` is true (forever when None); flushes every ``flush_s``."""
+        self._say("connecting", f"connecting to {self.host}:{self.port}")
         self.client.connect_async(self.host, self.port, keepalive=30)
         self.client.loop_start()
         try:
@@ -147,5 +175,6 @@ class MqttIngest:
                     self.flush()
         finally:
             self.flush()
+            self.state = "stopping"  # our own disconnect is no lost connection
             self.client.disconnect()
             self.client.loop_stop()

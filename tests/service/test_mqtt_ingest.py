@@ -155,3 +155,40 @@ def test_reconnects_after_the_broker_restarts(tmp_path) -> None:
     finally:
         broker.terminate()
         broker.wait(10)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens there once the socket is closed
+
+
+def test_without_a_broker_it_says_so_and_keeps_retrying_with_backoff(tmp_path) -> None:
+    """Issue 18.5: 'subscribed' was printed when no broker answered. Now: connecting, then each failed attempt
+    counted, never 'connected' (followed until the second attempt has failed, 30 s at most)."""
+    store = Store(f"sqlite:///{tmp_path / 'mqtt.db'}")
+    said: list[str] = []
+    port = _closed_port()
+    ingest = MqttIngest(TelemetryStore(store), "acme", f"mqtt://127.0.0.1:{port}", on_status=said.append)
+    start = time.monotonic()
+    ingest.run(until=lambda: ingest.failures >= 2 or time.monotonic() - start > 30)
+    retry = "retrying with backoff, 1 s doubling to 60 s"
+    assert said == [
+        f"connecting to 127.0.0.1:{port}",
+        f"no MQTT broker answers at 127.0.0.1:{port} (attempt 1); {retry}",
+        f"no MQTT broker answers at 127.0.0.1:{port} (attempt 2); {retry}",
+    ]
+    assert ingest.state == "stopping" and ingest.connects == 0
+
+
+@needs_broker
+def test_with_a_broker_it_says_connected_and_subscribed(tmp_path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'mqtt.db'}")
+    said: list[str] = []
+    topic = f"fleet/{uuid.uuid4().hex[:8]}/telemetry"
+    ingest = MqttIngest(
+        TelemetryStore(store), "acme", BROKER, topic, f"t-{uuid.uuid4().hex[:8]}", on_status=said.append
+    )
+    ingest.run(until=lambda: ingest.state == "connected" or len(said) > 5)
+    host, port = parse_broker(BROKER)
+    assert said == [f"connecting to {host}:{port}", f"connected to {host}:{port}, subscribed to {topic}"]
