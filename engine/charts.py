@@ -1,7 +1,8 @@
 """Altair charts of the frames in :mod:`engine.frames`: what the notebooks and the dashboard draw.
 
 Times are shown as the depot's wall clock (converted to ``timezone`` and made naive so the browser does not
-shift them to its own zone)."""
+shift them to its own zone), every time axis titled with that zone; the figures of one plan share its horizon
+as their time range."""
 
 from __future__ import annotations
 
@@ -20,31 +21,55 @@ def _wall_clock(values: pd.Series, timezone: str) -> pd.Series:
     return pd.to_datetime(values, utc=True).dt.tz_convert(timezone).dt.tz_localize(None)
 
 
-def gantt_chart(gantt: pd.DataFrame, timezone: str, title: str = "Charger occupancy", width: int = WIDTH) -> alt.Chart:
-    """Vehicle by charger over time: one bar per plug session, coloured by vehicle."""
+Span = tuple[pd.Timestamp, pd.Timestamp] | None  # a time axis's range, wall clock of the depot
+
+
+def _time_axis(field: str, timezone: str, span: Span = None) -> alt.X:
+    """A time axis in the depot's wall clock, titled with its time zone; ``span`` fixes its range (so charts of
+    one plan line up)."""
+    scale = alt.Scale(domain=[t.isoformat() for t in span]) if span is not None else alt.Undefined
+    return alt.X(f"{field}:T", title=f"time ({timezone})", scale=scale, axis=alt.Axis(format="%a %H:%M"))
+
+
+def plan_span(decision: Decision, timezone: str) -> Span:
+    """The plan's horizon on the depot's wall clock: first slot start to last slot end."""
+    starts = pd.Series(pd.to_datetime(decision.plan.slot_starts, utc=True))
+    end = starts.iloc[-1] + pd.Timedelta(minutes=decision.plan.slot_minutes)
+    wall = _wall_clock(pd.concat([starts.iloc[:1], pd.Series([end])], ignore_index=True), timezone)
+    return wall.iloc[0], wall.iloc[1]
+
+
+def gantt_chart(
+    gantt: pd.DataFrame, timezone: str, title: str = "Charger occupancy", width: int = WIDTH, span: Span = None
+) -> alt.Chart:
+    """Vehicle by charger over time: one bar per plug session, labelled with its vehicle and coloured by it (the
+    legend names every vehicle)."""
     data = gantt.assign(
         plug_in=_wall_clock(gantt["plug_in"], timezone), plug_out=_wall_clock(gantt["plug_out"], timezone)
     )
-    return (
-        alt.Chart(data, title=title)
-        .mark_bar(cornerRadius=2)
-        .encode(
-            x=alt.X("plug_in:T", title="time"),
-            x2="plug_out:T",
-            y=alt.Y("charger_id:N", title="charger", sort="ascending"),
-            color=alt.Color("vehicle_id:N", legend=None),
-            tooltip=["vehicle_id", "charger_id", "plug_in:T", "plug_out:T", alt.Tooltip("energy_kwh:Q", format=".1f")],
-        )
-        .properties(width=width, height=max(120, 14 * gantt["charger_id"].nunique()))
+    base = alt.Chart(data).encode(y=alt.Y("charger_id:N", title="charger", sort="ascending"))
+    bars = base.mark_bar(cornerRadius=2).encode(
+        x=_time_axis("plug_in", timezone, span),
+        x2="plug_out:T",
+        color=alt.Color("vehicle_id:N", title="vehicle", legend=alt.Legend(columns=4, symbolLimit=0)),
+        tooltip=["vehicle_id", "charger_id", "plug_in:T", "plug_out:T", alt.Tooltip("energy_kwh:Q", format=".1f")],
+    )
+    labels = base.mark_text(align="left", dx=3, fontSize=9, color="black").encode(x="plug_in:T", text="vehicle_id:N")
+    return alt.layer(bars, labels, title=title).properties(
+        width=width, height=max(120, 14 * gantt["charger_id"].nunique())
     )
 
 
 def load_chart(
-    load: pd.DataFrame, timezone: str, title: str = "Site load against the grid limit", width: int = WIDTH
+    load: pd.DataFrame,
+    timezone: str,
+    title: str = "Site load against the grid limit",
+    width: int = WIDTH,
+    span: Span = None,
 ) -> alt.Chart:
     """Grid import per slot [kW] with the grid limit, and the energy price [$/kWh] on a second axis."""
     data = load.assign(time=_wall_clock(load["time"], timezone))
-    base = alt.Chart(data).encode(x=alt.X("time:T", title="time"))
+    base = alt.Chart(data).encode(x=_time_axis("time", timezone, span))
     kw = base.mark_area(opacity=0.6, interpolate="step-after").encode(
         y=alt.Y("load_kw:Q", title="kW"), color=alt.Color("depot:N"), tooltip=["depot", "time:T", "load_kw:Q"]
     )
@@ -73,19 +98,33 @@ def _corners(soc: pd.DataFrame) -> pd.DataFrame:
 
 
 def soc_chart(
-    soc: pd.DataFrame, departures: pd.DataFrame, timezone: str, title: str = "SOC and targets", width: int = WIDTH
+    soc: pd.DataFrame,
+    departures: pd.DataFrame,
+    timezone: str,
+    title: str = "SOC and targets",
+    width: int = WIDTH,
+    span: Span = None,
 ) -> alt.Chart:
-    """SOC trajectories [0-1] per vehicle; each departure's target as a tick (red when not reached)."""
+    """SOC trajectories [0-1] per vehicle; each departure's target as a tick (red when not reached). A vehicle
+    chosen in the menu below the chart is drawn bold and the others faint (all alike until one is chosen)."""
     data = _corners(soc).assign(time=_wall_clock(soc["time"], timezone))
+    vehicles = sorted(data["vehicle_id"].unique())
+    pick = alt.selection_point(
+        fields=["vehicle_id"],
+        bind=alt.binding_select(options=[None, *vehicles], labels=["all", *vehicles], name="vehicle "),
+    )
     lines = (
         alt.Chart(data)
-        .mark_line(interpolate="linear", strokeWidth=1)
+        .mark_line(interpolate="linear")
         .encode(
-            x=alt.X("time:T", title="time"),
+            x=_time_axis("time", timezone, span),
             y=alt.Y("soc:Q", title="SOC", scale=alt.Scale(domain=[0, 1])),
             color=alt.Color("vehicle_id:N", legend=None),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
+            strokeWidth=alt.condition(pick, alt.value(1.5), alt.value(1.0)),
             tooltip=["vehicle_id", "time:T", alt.Tooltip("soc:Q", format=".2f")],
         )
+        .add_params(pick)
     )
     deps = departures.dropna(subset=["target_soc"])
     deps = deps.assign(departure=_wall_clock(deps["departure"], timezone))
@@ -103,20 +142,27 @@ def soc_chart(
 
 
 def cost_chart(costs: pd.DataFrame, title: str = "Cost split") -> alt.Chart:
-    """Stacked cost terms [$] per labelled plan (rows of :func:`engine.frames.cost_frame`)."""
-    terms = [*BILL_COLUMNS, *NON_CASH_COLUMNS]
-    data = costs.reset_index().melt(id_vars="label", value_vars=terms, var_name="term", value_name="usd")
-    return (
-        alt.Chart(data, title=title)
-        .mark_bar()
-        .encode(
-            x=alt.X("usd:Q", title="$", stack="zero"),
-            y=alt.Y("label:N", title=None),
-            color=alt.Color("term:N"),
-            tooltip=["label", "term", alt.Tooltip("usd:Q", format=",.2f")],
+    """Cost terms [$] per labelled plan (rows of :func:`engine.frames.cost_frame`): bill money and the non-cash
+    terms (penalties, wear, ...) as two charts with an axis each, so a large penalty does not flatten the bills."""
+    data = costs.reset_index()
+
+    def part(terms: list[str], what: str) -> alt.Chart:
+        rows = data.melt(id_vars="label", value_vars=terms, var_name="term", value_name="usd")
+        return (
+            alt.Chart(rows, title=what)
+            .mark_bar()
+            .encode(
+                x=alt.X("usd:Q", title="$", stack="zero"),
+                y=alt.Y("label:N", title=None),
+                color=alt.Color("term:N"),
+                tooltip=["label", "term", alt.Tooltip("usd:Q", format=",.2f")],
+            )
+            .properties(width=WIDTH, height=40 * len(costs) + 20)
         )
-        .properties(width=WIDTH, height=40 * len(costs) + 20)
-    )
+
+    return alt.vconcat(
+        part(list(BILL_COLUMNS), f"{title}: bill money"), part(list(NON_CASH_COLUMNS), "non-cash terms")
+    ).resolve_scale(x="independent", color="independent")
 
 
 def tariff_heatmap(week: pd.DataFrame, value: str = "price_usd_per_kwh", title: str | None = None) -> alt.Chart:
@@ -141,10 +187,11 @@ def plan_figures(
     """The standard figures of one decision: ``gantt``, ``load`` (with prices when a tariff is given), ``soc``."""
     tz = problem.depots[0].timezone
     label = f"{decision.plan.strategy}: "
+    span = plan_span(decision, tz)  # one time range for the three
     return {
-        "gantt": gantt_chart(gantt_frame(decision.plan), tz, label + "charger occupancy", width),
-        "load": load_chart(load_frame(decision.plan, tariff), tz, label + "site load, limit and price", width),
+        "gantt": gantt_chart(gantt_frame(decision.plan), tz, label + "charger occupancy", width, span),
+        "load": load_chart(load_frame(decision.plan, tariff), tz, label + "site load, limit and price", width, span),
         "soc": soc_chart(
-            soc_frame(decision.plan), departure_frame(decision, problem), tz, label + "SOC and targets", width
+            soc_frame(decision.plan), departure_frame(decision, problem), tz, label + "SOC and targets", width, span
         ),
     }

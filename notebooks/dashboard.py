@@ -12,7 +12,7 @@ with app.setup:
 
     from engine.charts import plan_figures
     from engine.frames import readiness
-    from service.browse import ApiSource, latest_per_depot
+    from service.browse import ApiError, ApiSource, latest_per_depot
     from service.named_files import shipped_tariff
 
     DEFAULT_API = "http://127.0.0.1:8000"
@@ -27,6 +27,15 @@ def api_base_url() -> str:
     return os.environ.get("FLEETCHARGE_API_URL", DEFAULT_API)
 
 
+@app.function
+def shown_table(per_depot):
+    """The latest-decision table as a dispatcher reads it: money rounded to the cent, times to the minute in UTC."""
+    table = per_depot.drop(columns=["depots"], errors="ignore").copy()
+    table["created"] = table["created"].dt.strftime("%Y-%m-%d %H:%M UTC")
+    table["bill_usd"] = table["bill_usd"].map(lambda usd: f"${usd:,.2f}")
+    return table.rename(columns={"bill_usd": "bill", "decision_id": "decision"})
+
+
 @app.cell
 def intro():
     mo.md(r"""
@@ -36,8 +45,8 @@ def intro():
     site load against the grid limit, what the plan costs) and the dispatcher's approve or override.
 
     **How to use it:** enter your API key (read scope to look; approve scope to approve or override). Pick a
-    depot. **Approve** records your approval of the shown decision; **Override** records your changes (JSON) with
-    the reason. Both go through the decision API under your key and appear in its audit log. This page never
+    depot. **Approve** records your approval of the shown decision; **Override** holds one vehicle to a charger
+    (or to no charging) for a window, with the reason, and records the plan made around it. Both go through the decision API under your key and appear in its audit log. This page never
     plans: decisions come from `POST /v1/decisions`.
     """)
     return
@@ -62,10 +71,26 @@ def latest(api_url, get_refresh, key):
     mo.stop(not key.value, mo.callout(mo.md("Enter your API key to see the latest decisions."), kind="info"))
     get_refresh()  # re-read after an approval or override
     source = ApiSource(api_url, key.value)
-    per_depot = latest_per_depot(source.table())
-    mo.stop(per_depot.empty, mo.md("No decisions yet."))
+    try:
+        per_depot = latest_per_depot(source.table())
+    except ApiError as err:
+        per_depot = None
+        mo.stop(True, mo.callout(mo.md(err.in_words(api_url)), kind="danger"))
+    mo.stop(
+        per_depot.empty,
+        mo.callout(
+            mo.md("No decisions yet: plan one with `POST /v1/decisions` (see the API docs at `/schema`)."), kind="info"
+        ),
+    )
     depot = mo.ui.dropdown(list(per_depot["depot"]), value=per_depot["depot"].iloc[0], label="depot")
-    mo.vstack([mo.ui.table(per_depot, selection=None, label="latest decision per depot"), depot])
+    mo.vstack(
+        [
+            mo.ui.table(
+                shown_table(per_depot), selection=None, label="latest decision per depot", show_data_types=False
+            ),
+            depot,
+        ]
+    )
     return depot, per_depot, source
 
 

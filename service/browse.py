@@ -104,7 +104,21 @@ class StoreSource:
 
 
 class ApiError(RuntimeError):
-    """The decision API answered with an error status."""
+    """The decision API answered with an error status (``status``), or did not answer at all (``status`` None)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    def in_words(self, base_url: str) -> str:
+        """What a dispatcher should read: why, and what to do about it."""
+        if self.status is None:
+            return f"The decision API at {base_url} does not answer. Is `fleetcharge serve` running there?"
+        if self.status == 401:
+            return "This key is not valid for this server (unknown, revoked or expired). Check it, or ask an admin."
+        if self.status == 403:
+            return "This key may not do that: reading needs the read scope, approving and overriding approve."
+        return str(self)
 
 
 class ApiSource:
@@ -121,13 +135,13 @@ class ApiSource:
         try:
             response = self.client.request(method, path, headers=self.headers, **kwargs)
         except httpx.HTTPError as exc:
-            raise ApiError(f"{method} {self.base_url}{path}: {exc}") from None
+            raise ApiError(f"{method} {self.base_url}{path}: {exc}", None) from None
         if response.status_code >= 400:
             try:
                 detail = response.json().get("detail", response.text)
             except ValueError:
                 detail = response.text
-            raise ApiError(f"{method} {path}: {response.status_code} {detail}")
+            raise ApiError(f"{method} {path}: {response.status_code} {detail}", response.status_code)
         return response.json()
 
     def table(self, limit: int = 200) -> pd.DataFrame:

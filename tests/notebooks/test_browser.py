@@ -138,6 +138,9 @@ def test_dashboard_shows_the_plan_and_approves_through_the_api(browser, own_serv
     # the Gantt chart and the site load: on a busy machine the second is drawn a moment after the first
     page.locator(".vega-embed").nth(1).wait_for(timeout=60_000)  # locators see into marimo's shadow roots
     assert page.locator("text=charger occupancy").count() + page.locator(".vega-embed canvas, .vega-embed svg").count()
+    bill = seeded_store.decision["cost"]["bill_usd"]
+    assert page.locator(f"text={cost}").count() >= 2  # the stat and the table's bill, both to the cent
+    assert page.locator(f"text={bill:,.6f}"[:-1]).count() == 0 and "datetime64" not in page.content()
     _shot(page, "dashboard")
     page.get_by_role("button", name="Approve").click()
     page.wait_for_selector("text=approved", timeout=60_000)
@@ -216,6 +219,19 @@ def test_the_dashboard_has_no_address_a_visitor_can_aim_its_server_at(monkeypatc
     monkeypatch.delenv("FLEETCHARGE_KEY", raising=False)
     defs = run_notebook("dashboard")
     assert defs["api_url"] == "http://127.0.0.1:9"  # a plain string from the environment, not a widget
+
+
+def test_a_wrong_key_is_said_in_words(browser, service: str) -> None:
+    """Issue 18.3: the dashboard was blank on a wrong key."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{service}/dashboard/")
+    page.wait_for_selector("h1:has-text('Dispatcher dashboard')", timeout=60_000)
+    key_box = page.locator("input[type=password]")
+    key_box.fill("fc_00000000_not-a-key")
+    key_box.press("Enter")
+    page.wait_for_selector("text=This key is not valid for this server", timeout=60_000)
+    _shot(page, "dashboard_wrong_key")
+    page.close()
 
 
 def test_the_api_docs_render_with_no_request_leaving_loopback(browser, service: str) -> None:
