@@ -16,6 +16,7 @@ from engine.decision import decide
 from engine.decision.identity import content_hash, problem_hash
 from engine.domain import PlanningProblem
 from engine.errors import InputError, Problem
+from engine.policy import check_policy_text
 from engine.policy.schema import Mode, Policy
 from engine.replay import json_differences, not_replayable_reason
 from engine.results import Decision
@@ -82,8 +83,14 @@ def check_sync_size(problem: PlanningProblem, max_sync_vehicle_slots: int, can_g
 
 
 def requested_policy(policies_dir: Path, policy: str | Policy) -> tuple[Policy, str]:
-    """The policy of a request and the name it is recorded under: a named file of ``policies_dir`` or an inline
-    policy (``<name> (inline)``)."""
+    """The policy of a request and the name it is recorded under: a named file of ``policies_dir``, an inline
+    policy or a policy file's YAML text (``<name> (inline)``; checked as ``policy check`` checks a file, each
+    problem as ``policy:LINE:COL: field: message``)."""
+    if isinstance(policy, str) and ("\n" in policy or ": " in policy):
+        checked, problems = check_policy_text(policy, "policy")
+        if problems or checked is None:
+            raise InputError([Problem(str(p), "policy") for p in problems])
+        policy = checked
     if isinstance(policy, str):
         return named_policy(policies_dir, policy), policy
     return policy, f"{policy.metadata.name} (inline)"

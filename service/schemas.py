@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from engine.domain import LARGEST, Moment, PlanningProblem
+from engine.errors import from_validation_error
 from engine.policy.schema import Policy
 from engine.results import STRATEGIES
 from engine.text import check_strings
@@ -28,8 +30,24 @@ class DecisionRequest(_Body):
     """Plan a problem under a policy."""
 
     problem: PlanningProblem
-    policy: str | Policy = Field(description="Name of a file in policies/ (e.g. 'courier') or an inline policy.")
+    policy: str | Policy = Field(
+        description="Name of a file in policies/ (e.g. 'courier'), an inline policy, or a policy file's YAML text."
+    )
     strategy: Literal[STRATEGIES] = "optimal"
+
+    @field_validator("policy", mode="before")
+    @classmethod
+    def _inline_policy(cls, value: object) -> object:
+        """An inline policy checked as ``policy check`` checks a file: each mistake at its path in the policy,
+        an unknown key with a did-you-mean (not the union's internal path)."""
+        if not isinstance(value, dict):
+            return value
+        try:
+            return Policy.model_validate(value)
+        except ValidationError as exc:
+            problems = from_validation_error(exc, model=Policy).problems
+            text = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in problems)
+            raise PydanticCustomError("policy", "{problems}", {"problems": text}) from None
 
 
 class DecisionSummary(BaseModel):

@@ -23,6 +23,7 @@ REQUIRED = {
     "odometer": {"odometer_km": float},
     "charge_session": {"state": str},
     "fault": {"code": str},
+    "ambient": {"temperature_c": float},
 }
 OPTIONAL = {
     "soc": {"energy_kwh": float},
@@ -31,6 +32,7 @@ OPTIONAL = {
     "odometer": {},
     "charge_session": {"charger_id": str, "energy_kwh": float},
     "fault": {"severity": str, "charger_id": str},
+    "ambient": {},
 }
 COMMON = {"temperature_c": float}
 UNIT_FAMILIES = ("soc_", "odometer_", "temperature_", "speed_", "energy_")

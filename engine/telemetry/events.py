@@ -11,6 +11,7 @@ Values per type, in canonical units (a key in other units is a unit mismatch, se
 | ``odometer`` | ``odometer_km`` [km] |
 | ``charge_session`` | ``state`` (``started`` / ``stopped``), optional ``charger_id``, ``energy_kwh`` [kWh] |
 | ``fault`` | ``code``, optional ``severity`` (``info`` / ``warning`` / ``critical``), ``charger_id`` |
+| ``ambient`` | ``temperature_c`` [degC]: a reading of the air around the vehicle on its own |
 
 Optional ``temperature_c`` [degC] may ride on any event.
 """
@@ -23,8 +24,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from engine.text import check_strings
 
-EVENT_TYPES = ("position", "soc", "ignition", "odometer", "charge_session", "fault")
-EventType = Literal["position", "soc", "ignition", "odometer", "charge_session", "fault"]
+EVENT_TYPES = ("position", "soc", "ignition", "odometer", "charge_session", "fault", "ambient")
+EventType = Literal["position", "soc", "ignition", "odometer", "charge_session", "fault", "ambient"]
 Scalar = float | int | bool | str | None
 
 

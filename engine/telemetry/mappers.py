@@ -40,7 +40,7 @@ CSV_METRICS = {
     "ignition": "ignition",
     "plug": "charge_session",
     "fault": "fault",
-    "ambient_temp": "position",
+    "ambient_temp": "ambient",  # a temperature row on its own (it was a position without coordinates)
 }
 CSV_EXPORT_COLUMNS = {"record_id", "unit_id", "recorded_at", "metric", "value", "unit"}
 

@@ -131,3 +131,37 @@ def test_shadow_decisions_cannot_be_approved(client, keys) -> None:
 def test_baseline_strategies_are_served(client, keys) -> None:
     r = client.post("/v1/decisions", json=request_body(small_problem(), strategy="edf"), headers=keys.planner)
     assert r.status_code == 201 and r.json()["plan"]["strategy"] == "edf"
+
+
+def test_an_inline_policy_with_a_typo_is_named_at_its_path_with_a_did_you_mean(client, keys) -> None:
+    """Issue 18: the error read `policy.function-after[_unique_ids(), Policy].soc_rules[0]`."""
+    policy = inline_policy("assisted")
+    policy["soc_rules"] = [{"id": "floor", "min_sco": 0.6}]
+    r = client.post("/v1/decisions", json=request_body(small_problem(), policy), headers=keys.planner)
+    assert r.status_code == 422
+    (error,) = r.json()["errors"]
+    assert error["field"] == "policy"
+    assert "soc_rules[0].min_sco: unknown field; did you mean 'min_soc'?" in error["message"]
+    assert "function-after" not in r.text
+
+
+def test_a_policy_sent_as_yaml_text_is_planned_with_and_its_mistakes_have_lines(client, keys) -> None:
+    """Issue 18: a YAML string was taken for a policy name and echoed back in a 404."""
+    import yaml
+
+    text = yaml.safe_dump(inline_policy("assisted"), sort_keys=False)
+    r = client.post("/v1/decisions", json=request_body(small_problem(), text), headers=keys.planner)
+    assert r.status_code == 201, r.text
+    listed = client.get("/v1/decisions", headers=keys.reader).json()["items"][0]
+    assert listed["policy"] == "inline-test (inline)"
+    same = client.post(
+        "/v1/decisions", json=request_body(small_problem(), inline_policy("assisted")), headers=keys.planner
+    )
+    assert same.json()["decision_id"] == r.json()["decision_id"]  # the same policy, as text or as an object
+    bad = text.replace("min_soc: 0.6", "min_soc: 1.6")
+    r = client.post("/v1/decisions", json=request_body(small_problem(), bad), headers=keys.planner)
+    assert r.status_code == 422
+    (error,) = r.json()["errors"]
+    line = bad.splitlines().index("- id: floor") + 2  # min_soc is on the line after the rule's id (1-based)
+    assert error["field"] == "policy" and error["message"].startswith(f"policy:{line}:")
+    assert "min_soc" in error["message"]

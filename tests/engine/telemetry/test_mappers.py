@@ -95,3 +95,14 @@ def test_errors_name_the_field() -> None:
         normalise({"id": "1", "vehicle": {"id": "v"}, "occurred_at": T, "kind": "weather", "data": {}})
     with pytest.raises(MappingError, match="not a number"):
         normalise({"record_id": "r", "unit_id": "v", "recorded_at": T, "metric": "soc", "value": "lots", "unit": "%"})
+
+
+def test_a_lone_ambient_temperature_row_is_an_ambient_reading_that_passes_the_checks() -> None:
+    """Issue 18: a Fleetbook ``ambient_temp`` row became a position without coordinates and was always quarantined
+    as ``values.lat: required``. 50 F is (50 - 32) x 5 / 9 = 10 degC."""
+    from engine.telemetry.checks import CheckContext, check_event
+
+    row = {"record_id": "r9", "unit_id": "V-03", "recorded_at": T, "metric": "ambient_temp", "value": "50", "unit": "F"}
+    e = normalise(row)
+    assert (e.type, e.values) == ("ambient", {"temperature_c": pytest.approx(10.0)})
+    assert check_event(e, CheckContext(received=e.event_time, known_vehicles={"V-03"})).ok
