@@ -18,6 +18,7 @@ from service.controllers.telemetry import TelemetryController, VehicleController
 from service.docs import docs_assets, swagger_ui
 from service.errors import HANDLERS
 from service.jobs import JobRunner
+from service.logs import request_id_middleware
 from service.metrics import Metrics, metrics_middleware
 from service.openapi_facts import document
 from service.planner import Planner
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         ],
         openapi_config=openapi,
         exception_handlers=HANDLERS,
-        middleware=[metrics_middleware],
+        middleware=[request_id_middleware, metrics_middleware],  # the request's id first: every log line has it
         before_request=check_request,
         request_max_body_size=settings.max_body_bytes,
         on_startup=[startup],

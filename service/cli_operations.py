@@ -6,6 +6,8 @@ import argparse
 import contextlib
 import errno
 import json
+import logging
+import logging.config
 import os
 import sys
 from pathlib import Path
@@ -36,6 +38,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from service.demo import seed_demo
+    from service.logs import log_config
     from service.server import create_server
     from service.settings import Settings
     from service.store import Store
@@ -44,7 +47,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if taken:  # said before any key or curl line is printed for a server that would not start
         print(f"serve: --port {args.port}: {taken}; stop that server or choose another --port", file=sys.stderr)
         return 2
-    settings = Settings.from_env(db_url=args.db, solver_workers=args.workers)
+    settings = Settings.from_env(args.config, db_url=args.db, solver_workers=args.workers)
+    logging.config.dictConfig(log_config(settings.log_format))
+    logging.getLogger("fleetcharge.service").info("settings", extra={"settings": settings.public()})
     # the dashboard's server reads the API here, never at an address a page visitor chooses
     own = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     os.environ.setdefault("FLEETCHARGE_API_URL", f"http://{own}:{args.port}")
@@ -62,6 +67,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level="info",
+        log_config=log_config(settings.log_format),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,  # then open requests are cancelled: their solves killed
     )
     return 0
@@ -292,6 +298,9 @@ def add_operations_commands(sub: argparse._SubParsersAction) -> None:
         "--db", default=None, help="SQLAlchemy URL or SQLite file [default: $FLEETCHARGE_DB or ./fleetcharge.db]"
     )
     p.add_argument("--workers", type=whole(0), default=None, help="solver processes [default 2; 0 = threads]")
+    p.add_argument(
+        "--config", default=None, help="TOML settings file [default: $FLEETCHARGE_CONFIG]; see README 'Settings'"
+    )
     p.add_argument("--demo-request", default="fleetcharge-demo-request.json", help="where to write the demo body")
     p.add_argument(
         "--no-summary",

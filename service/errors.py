@@ -99,7 +99,9 @@ def solver_unavailable(_request: Request, exc: SolverCrashed | SolverTimeout) ->
 def internal_error(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     """Anything else: logged server-side with an id (no request headers, so no keys), 500 without internals."""
     error_id = uuid.uuid4().hex[:12]
-    log.error("error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
+    log.error(
+        "error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc, extra={"error_id": error_id}
+    )
     return Response(
         {"status_code": 500, "detail": "internal error; the service log has the details", "error_id": error_id},
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,

@@ -1,12 +1,17 @@
-"""Service settings, from the environment (``FLEETCHARGE_*``) or passed to :func:`service.app.create_app`."""
+"""Service settings in one place: defaults, a TOML settings file, the environment (one prefix, ``FLEETCHARGE_``) and
+command-line flags, in that order of precedence from last to first; or passed to :func:`service.app.create_app`."""
 
 from __future__ import annotations
 
+import difflib
 import os
+import tomllib
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from engine.errors import InputError, Problem
 from service.shipped_paths import POLICIES_DIR
 
 
@@ -37,6 +42,9 @@ class Settings(BaseModel):
         2.0, gt=0, description="Sustained requests with a bad key per client address [1/s]."
     )
     failed_auth_burst: int = Field(20, ge=1, description="Bad-key requests a client may send at once [-].")
+    log_format: Literal["json", "text"] = Field(
+        "json", description="Log lines as JSON objects with the request id (json) or as plain text (text)."
+    )
     dask_scheduler: str | None = Field(
         None,
         description="Address of a Dask scheduler (e.g. 'tcp://10.0.0.5:8786'): depot groups are solved on its "
@@ -44,24 +52,45 @@ class Settings(BaseModel):
     )
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
-        """Settings from ``FLEETCHARGE_DB`` and friends; ``overrides`` win."""
-        env = {
-            "db_url": os.environ.get("FLEETCHARGE_DB"),
-            "solver_workers": os.environ.get("FLEETCHARGE_SOLVER_WORKERS"),
-            "time_limit_s": os.environ.get("FLEETCHARGE_TIME_LIMIT_S"),
-            "dask_scheduler": os.environ.get("FLEETCHARGE_DASK_SCHEDULER"),
-            "jobs_db_url": os.environ.get("FLEETCHARGE_JOBS_DB"),
-            "max_sync_vehicle_slots": os.environ.get("FLEETCHARGE_MAX_SYNC_VEHICLE_SLOTS"),
-            "requests_per_key_s": os.environ.get("FLEETCHARGE_REQUESTS_PER_KEY_S"),
-            "burst_per_key": os.environ.get("FLEETCHARGE_BURST_PER_KEY"),
-        }
-        values = {k: v for k, v in env.items() if v is not None}
-        values.update({k: v for k, v in overrides.items() if v is not None})
+    def from_env(cls, config: str | Path | None = None, **overrides: object) -> Settings:
+        """Settings in one place, each from the first of: ``overrides`` (command-line flags), the environment
+        (``FLEETCHARGE_<SETTING>``, e.g. ``FLEETCHARGE_SOLVER_WORKERS``; the stores ``FLEETCHARGE_DB`` and
+        ``FLEETCHARGE_JOBS_DB``), the settings file (``config`` or ``FLEETCHARGE_CONFIG``: TOML, the settings by
+        name at the top or under ``[fleetcharge]``), the defaults. A bad value or an unknown name raises
+        InputError naming where it came from."""
+        values: dict[str, object] = {}
+        origin: dict[str, str] = {}
+        path = config or os.environ.get("FLEETCHARGE_CONFIG")
+        if path:
+            for name, value in read_settings_file(Path(path)).items():
+                values[name], origin[name] = value, f"{path}: {name}"
+        for name in cls.model_fields:
+            env = env_name(name)
+            if env in os.environ:
+                values[name], origin[name] = os.environ[env], env
+        for name, value in overrides.items():
+            if value is not None:
+                values[name], origin[name] = value, name
         for key in ("db_url", "jobs_db_url"):
             if values.get(key):
                 values[key] = database_url(str(values[key]))
-        return cls.model_validate(values)
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors():
+                name = str(err["loc"][0]) if err["loc"] else ""
+                problems.append(Problem(f"{origin.get(name, name)}: {err['msg']}", name))
+            raise InputError(problems) from None
+
+    def public(self) -> dict[str, object]:
+        """The settings as a start-up line may show them: passwords in store URLs masked."""
+        out = self.model_dump(mode="json")
+        for key in ("db_url", "jobs_db_url"):
+            if out.get(key):
+                out[key] = masked_url(str(out[key]))
+        out["job_store"] = masked_url(self.job_store) if self.job_store else None
+        return out
 
     @property
     def job_store(self) -> str | None:
@@ -70,6 +99,46 @@ class Settings(BaseModel):
         if self.jobs_db_url is not None:
             return self.jobs_db_url or None
         return job_store_url(self.db_url)
+
+
+ENV_NAMES = {"db_url": "FLEETCHARGE_DB", "jobs_db_url": "FLEETCHARGE_JOBS_DB"}  # the others: FLEETCHARGE_<NAME>
+
+
+def env_name(setting: str) -> str:
+    """The environment variable of a setting: ``FLEETCHARGE_`` and its name in capitals (the stores: ``_DB``)."""
+    return ENV_NAMES.get(setting, f"FLEETCHARGE_{setting.upper()}")
+
+
+def read_settings_file(path: Path) -> dict[str, object]:
+    """A TOML settings file: the settings by name, at the top or under ``[fleetcharge]``. InputError naming the
+    file for a file that is missing or not TOML, and for an unknown name (with a did-you-mean)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError([Problem(f"cannot read the settings file ({exc.strerror})", "", str(path))]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([Problem(f"not TOML: {exc}", "", str(path))]) from None
+    table = data.get("fleetcharge", data)
+    known = list(Settings.model_fields)
+    problems = []
+    for name in table:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; settings: {', '.join(known)}"
+            problems.append(Problem(f"unknown setting {name!r}{hint}", name, str(path)))
+    if problems:
+        raise InputError(problems)
+    return dict(table)
+
+
+def masked_url(url: str) -> str:
+    """``scheme://user:***@host/db`` for a URL with a password; other URLs unchanged."""
+    head, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, place = rest.rpartition("@")
+    user, colon, _password = credentials.partition(":")
+    return f"{head}://{user}{':***' if colon else ''}@{place}"
 
 
 def database_url(value: str) -> str:
