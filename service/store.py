@@ -21,7 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from service.auth import Principal, hash_key, new_key, prefix_of, same_hash
-from service.tables import api_keys, audit, create_schema, decisions, fleets, reviews
+from service.migrations import upgrade
+from service.tables import api_keys, audit, decisions, fleets, reviews
 
 LAST_USED_EVERY = timedelta(minutes=1)  # how stale a key's last-use time may be
 
@@ -71,8 +72,9 @@ class Store:
         self.create_schema()
 
     def create_schema(self) -> None:
-        """Create missing tables (telemetry's included), append-only triggers and the schema version row."""
-        create_schema(self.engine)
+        """Bring the store to the newest schema (Alembic, :mod:`service.migrations`): a new store is created, an
+        older one migrated."""
+        upgrade(self.engine)
 
     def dispose(self) -> None:
         """Close pooled connections."""

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
-    Engine,
     Float,
     Index,
     Integer,
@@ -213,24 +213,24 @@ def postgres_triggers(table: str) -> list[str]:
     ]
 
 
-def create_schema(engine: Engine) -> None:
+def create_schema(conn: Connection) -> None:
     """Create missing tables, append-only triggers and the schema version row; bring an older store's tables to
-    this version (columns added, the version row raised)."""
-    metadata.create_all(engine)
+    this version (columns added, the version row raised). Runs inside the caller's transaction: the baseline
+    migration (``service/migrations``) calls it for stores made before Alembic kept their schema."""
+    metadata.create_all(conn)
     for index in decisions.indexes:  # an older store's table has not got the indexes added since
-        index.create(engine, checkfirst=True)
-    dialect = engine.dialect.name
-    present = {c["name"] for c in inspect(engine).get_columns("api_keys")}
-    with engine.begin() as conn:
-        for column in KEY_LIFE_COLUMNS:
-            if column.name not in present:  # a version-1 store
-                kind = column.type.compile(dialect=engine.dialect)
-                conn.execute(text(f"ALTER TABLE api_keys ADD COLUMN {column.name} {kind}"))
-        for table in APPEND_ONLY:
-            statements = sqlite_triggers(table) if dialect == "sqlite" else postgres_triggers(table)
-            for statement in statements if dialect in ("sqlite", "postgresql") else []:
-                conn.execute(text(statement))
-        if conn.execute(select(func.count()).select_from(schema_version)).scalar_one() == 0:
-            conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
-        else:
-            conn.execute(update(schema_version).values(version=SCHEMA_VERSION))
+        index.create(conn, checkfirst=True)
+    dialect = conn.dialect.name
+    present = {c["name"] for c in inspect(conn).get_columns("api_keys")}
+    for column in KEY_LIFE_COLUMNS:
+        if column.name not in present:  # a version-1 store
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE api_keys ADD COLUMN {column.name} {kind}"))
+    for table in APPEND_ONLY:
+        statements = sqlite_triggers(table) if dialect == "sqlite" else postgres_triggers(table)
+        for statement in statements if dialect in ("sqlite", "postgresql") else []:
+            conn.execute(text(statement))
+    if conn.execute(select(func.count()).select_from(schema_version)).scalar_one() == 0:
+        conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+    else:
+        conn.execute(update(schema_version).values(version=SCHEMA_VERSION))

@@ -40,10 +40,16 @@ LAYERS = [
 ]
 
 
+# scripts Alembic runs inside its own context, not modules to import (service.migrations runs them)
+ALEMBIC_SCRIPTS = ("service/migrations/env.py", "service/migrations/versions/")
+
+
 def module_names() -> list[str]:
     out = []
     for pkg in PACKAGES:
         for p in sorted((ROOT / pkg).rglob("*.py")):
+            if p.relative_to(ROOT).as_posix().startswith(ALEMBIC_SCRIPTS):
+                continue
             out.append(".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"))
     return out
 
@@ -115,6 +121,8 @@ failed = []
 for name in sys.argv[1:]:
     for k in [k for k in sys.modules if k.split(".")[0] in ("engine", "service")]:
         del sys.modules[k]
+    if "dbos" in sys.modules:  # DBOS keeps the functions our modules register in a registry of its own
+        sys.modules["dbos"].DBOS.destroy(destroy_registry=True)
     try:
         importlib.import_module(name)
     except Exception as exc:
