@@ -107,7 +107,12 @@ def _print_demo_comparison() -> None:
     problem = load_problem(DEMO)
     tariff = load_tariff(resolve_tariff_path(problem.tariff, DEMO))
     table = strategy_comparison_table(problem, tariff)
-    print("\ndemo depot, plans by strategy (engine called directly):\n" + table, flush=True)
+    print(
+        "\ndemo depot, plans by strategy (engine called directly, no policy: energy and demand at the default "
+        "weights; the demo decision below is planned under the courier policy, which also weighs wear and "
+        "penalties):\n" + table,
+        flush=True,
+    )
 
 
 def _cmd_keys_create(args: argparse.Namespace) -> int:

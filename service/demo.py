@@ -76,7 +76,9 @@ def post_demo_decision(base_url: str, key: str, request_path: Path, wait_s: floa
     if response.status_code != 201:
         return f"demo decision not planned: {response.status_code} {response.text[:300]}"
     d = response.json()
+    policy = json.loads(request_path.read_text())["policy"]
     return (
-        f"demo decision {d['decision_id']} stored ({d['status']}, ${d['cost']['bill_usd']:,.2f}): "
+        f"demo decision {d['decision_id']} stored: {policy} policy, {d['status']}, bill ${d['cost']['bill_usd']:,.2f} "
+        f"(the objective, with the policy's wear and penalties, ${d['cost']['objective_usd']:,.2f}): "
         f"see it at {base_url}/dashboard/"
     )

@@ -96,13 +96,13 @@ async def override_decision(
         new = record_decision(
             store, tenant, actor, replacement, pinned, policy, stored.policy_name, strategy
         ).decision_id
-        bill = replacement.cost.bill_usd - original.cost.bill_usd
-        objective = replacement.cost.objective_usd - original.cost.objective_usd
+        bill = round(replacement.cost.bill_usd - original.cost.bill_usd, 2) + 0.0  # + 0.0: never -0.0
+        objective = round(replacement.cost.objective_usd - original.cost.objective_usd, 2) + 0.0
         changes: dict[str, Any] = {
             "changes": [c.model_dump(mode="json") for c in request.changes],
             "replacement_decision_id": new,
-            "bill_difference_usd": round(bill, 2),
-            "objective_difference_usd": round(objective, 2),
+            "bill_difference_usd": bill,
+            "objective_difference_usd": objective,
             "violations_added": added,
         }
         previous = store.reviews_of(tenant, decision_id)
@@ -121,8 +121,8 @@ async def override_decision(
             review=review_state(reviews),
             reviews=reviews,
             replacement_decision_id=new,
-            bill_difference_usd=round(bill, 2),
-            objective_difference_usd=round(objective, 2),
+            bill_difference_usd=bill,
+            objective_difference_usd=objective,
             violations_added=added,
         )
 
