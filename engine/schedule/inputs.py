@@ -9,6 +9,7 @@ physical chargers are assigned afterwards.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from engine.domain import PlanningProblem, Trip, Vehicle, VehicleState
+from engine.errors import InputError, Problem
 from engine.schedule.pools import Pool, charger_pools
 from engine.tariffs import Tariff, demand_windows, load_tariff, price_series, resolve_tariff_path
 from engine.weights import ObjectiveWeights
@@ -332,8 +334,9 @@ def build_inputs(
         for v in sorted(problem.vehicles, key=lambda v: v.id)
     ]
     depots = {}
-    for d in problem.depots:
+    for i, d in enumerate(problem.depots):
         tariff = tariffs[d.id]
+        _check_month_to_date(d.month_to_date_peak_kw, tariff, i)
         times = index.to_pydatetime()
         building = np.array([d.building_load_kw.at(t) if d.building_load_kw else 0.0 for t in times])
         pv = np.array([d.pv_kw.at(t) if d.pv_kw else 0.0 for t in times])
@@ -344,3 +347,22 @@ def build_inputs(
         ]
         depots[d.id] = DepotInputs(d.id, d.grid_limit_kw, building, pv, price, demand, tariff, d.allow_export)
     return ScheduleInputs(problem, w, index, dt.total_seconds() / 3600, vehicles, pools, depots)
+
+
+def _check_month_to_date(peaks: dict[str, float], tariff: Tariff, i: int) -> None:
+    """Every peak already set this month must name a demand charge of the depot's tariff: a name the tariff does
+    not have would be ignored, and the plan would set a new peak it believes free. InputError naming the key, with
+    a did-you-mean among the tariff's demand charges."""
+    names = [c.name for c in tariff.demand]
+    problems = []
+    for key in peaks:
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"its demand charges: {', '.join(names) or 'none'}"
+            problems.append(
+                Problem(
+                    f"tariff {tariff.name!r} has no demand charge {key!r}; {hint}", f"depots[{i}].month_to_date_peak_kw"
+                )
+            )
+    if problems:
+        raise InputError(problems)

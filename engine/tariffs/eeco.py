@@ -12,6 +12,7 @@ import csv
 from pathlib import Path
 
 from engine.tariffs.model import Charge, DayType, FixedCharge, Tariff, Window
+from engine.tariffs.names import describe_window
 
 
 def _day_types(start: int, end: int) -> list[DayType]:
@@ -53,10 +54,7 @@ def tariff_from_eeco_csv(path: str | Path, name: str, timezone: str, source: str
             hours=[(float(row["hour_start"]), float(row["hour_end"]))],
         )
         label = (row.get("name") or "").strip()
-        auto = (
-            f"m{row['month_start']}-{row['month_end']} d{row['weekday_start']}-{row['weekday_end']} "
-            f"h{float(row['hour_start']):g}-{float(row['hour_end']):g}"
-        )
+        auto = describe_window(window)  # "Jan-May weekdays 00:00-05:00", not the row's bounds "m1-5 d0-4 h0-5"
         target = energy if kind == "energy" else demand
         key = f"{kind} {label}" if label else f"{kind} {auto}"
         target.setdefault(key, []).append((window, rate))

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from engine.tariffs.model import Charge, FixedCharge, Tariff, Tier, Window
+from engine.tariffs.names import describe, unique_names
 from engine.tariffs.schedule_compress import windows_for_period
 
 _BIG = 1e30  # URDB writes "no upper bound" as 1e38
@@ -77,13 +78,20 @@ def tariff_from_urdb(data: Any, timezone: str = "UTC", name: str | None = None) 
     if r.get("energyratestructure"):
         wd = _schedule(r, "energyweekdayschedule")
         we = _schedule(r, "energyweekendschedule")
+        periods = []
         for p, structure in enumerate(r["energyratestructure"]):
             key = f"energyratestructure[{p}]"
             rate, tiers = _tiers(structure, key, ("kWh", "kWh/kW"))
             basis = _unit(structure, key, ("kWh", "kWh/kW"))
             when = windows_for_period([(["weekday"], wd), (["weekend", "holiday"], we)], p)
             if when:
-                energy.append(Charge(name=f"energy period {p}", rate=rate, tiers=tiers, tier_basis=basis, when=when))
+                periods.append((p, rate, tiers, basis, when))
+        # named by when they apply (a bill line "energy Jun-Sep weekdays 16:00-21:00", not "energy period 3")
+        labels = unique_names(
+            [f"energy {describe(when)}" for *_x, when in periods], [f"period {p}" for p, *_x in periods]
+        )
+        for label, (_p, rate, tiers, basis, when) in zip(labels, periods, strict=True):
+            energy.append(Charge(name=label, rate=rate, tiers=tiers, tier_basis=basis, when=when))
 
     if r.get("demandratestructure"):
         wd = _schedule(r, "demandweekdayschedule")
