@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from engine.domain import GeoFence
 from tests.service.conftest import bearer, small_problem
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -163,7 +164,7 @@ def test_reposting_the_same_bad_events_keeps_one_quarantine_entry_each(client, i
 def test_a_position_inside_the_depots_location_counts_as_at_the_depot(client, store) -> None:
     """Issue 18.6: the event names no depot; the fleet's depot has a 150 m circle around (34.0, -118.0)."""
     p = small_problem()
-    located = p.depots[0].model_copy(update={"location": {"lat": 34.0, "lon": -118.0, "radius_m": 150.0}})
+    located = p.depots[0].model_copy(update={"location": GeoFence(lat=34.0, lon=-118.0, radius_m=150.0)})
     fleet = p.model_copy(update={"depots": [located]}).model_dump(mode="json", by_alias=True)
     store.put_fleet("acme", "depot", fleet)
     headers = bearer(store.create_key("acme", frozenset({"ingest", "read"})))
