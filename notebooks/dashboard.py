@@ -13,6 +13,7 @@ with app.setup:
     from engine.charts import plan_figures
     from engine.frames import readiness
     from service.browse import ApiError, ApiSource, latest_per_depot
+    from service.key_box import KeyBox
     from service.named_files import shipped_tariff
 
     DEFAULT_API = "http://127.0.0.1:8000"
@@ -55,7 +56,8 @@ def intro():
 @app.cell
 def key_input():
     api_url = api_base_url()
-    key = mo.ui.text(value=os.environ.get("FLEETCHARGE_KEY", ""), kind="password", label="API key", full_width=True)
+    # kept by the browser for the tab's session (service/key_box.py): a reload does not ask again
+    key = mo.ui.anywidget(KeyBox(value=os.environ.get("FLEETCHARGE_KEY", "")))
     mo.hstack([mo.md(f"decision API: `{api_url}`"), key], justify="start", widths=[1, 2])
     return api_url, key
 
@@ -68,9 +70,9 @@ def refresh_state():
 
 @app.cell
 def latest(api_url, get_refresh, key):
-    mo.stop(not key.value, mo.callout(mo.md("Enter your API key to see the latest decisions."), kind="info"))
+    mo.stop(not key.value["value"], mo.callout(mo.md("Enter your API key to see the latest decisions."), kind="info"))
     get_refresh()  # re-read after an approval or override
-    source = ApiSource(api_url, key.value)
+    source = ApiSource(api_url, key.value["value"])
     try:
         per_depot = latest_per_depot(source.table())
     except ApiError as err:

@@ -135,6 +135,9 @@ def test_dashboard_shows_the_plan_and_approves_through_the_api(browser, own_serv
     key_box.press("Enter")
     cost = f"${seeded_store.decision['cost']['bill_usd']:,.2f}"
     page.wait_for_selector(f"text={cost}", timeout=60_000)  # the plan's cost figure, as the API stored it
+    page.reload()  # the browser keeps the key for the tab: no second asking
+    page.wait_for_selector(f"text={cost}", timeout=60_000)
+    assert page.locator("text=Enter your API key to see the latest decisions").count() == 0
     # the Gantt chart and the site load: on a busy machine the second is drawn a moment after the first
     page.locator(".vega-embed").nth(1).wait_for(timeout=60_000)  # locators see into marimo's shadow roots
     assert page.locator("text=charger occupancy").count() + page.locator(".vega-embed canvas, .vega-embed svg").count()
