@@ -18,16 +18,16 @@ from tests.service.test_shutdown import serve
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-JOBS = 6
+JOBS = 4
 
 
 def _post_jobs(port: int, key: str) -> list[str]:
-    """Six different 150-vehicle depots (about a second of solving each), posted asynchronously."""
+    """Four different 120-vehicle depots (most of a second of solving each), posted asynchronously."""
     from contention_depots import contention_problem
 
     out = []
     for seed in range(JOBS):
-        problem = contention_problem(150, 75, seed=seed).model_dump(mode="json", by_alias=True)
+        problem = contention_problem(120, 60, seed=seed).model_dump(mode="json", by_alias=True)
         r = httpx.post(
             f"http://127.0.0.1:{port}/v1/decisions",
             content=json.dumps({"problem": problem, "policy": "courier"}),
