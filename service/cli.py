@@ -122,6 +122,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from engine.io.problem_files import load_problem
     from engine.summary import describe_problem, describe_tariff
     from engine.tariffs import load_tariff, resolve_tariff_path
+    from service.progress import working
 
     problem = load_problem(args.path)
     tariff = load_tariff(resolve_tariff_path(problem.tariff, Path(args.path)))
@@ -129,7 +130,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print()
     print(describe_tariff(tariff))
     print()
-    print(strategy_comparison_table(problem, tariff))
+    with working(f"planning {len(problem.vehicles)} vehicles with every strategy"):
+        table = strategy_comparison_table(problem, tariff)
+    print(table)
     return 0
 
 

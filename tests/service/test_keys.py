@@ -129,3 +129,36 @@ def test_keys_cli_lists_revokes_and_rotates(tmp_path, capsys) -> None:
     store = Store(f"sqlite:///{db}")
     assert store.principal(key) is None and store.principal(new) is None
     assert main(["keys", "create", "--tenant", "acme", "--scopes", "read", "--db", db, "--expires", "tomorrow"]) == 2
+
+
+def test_the_demo_decision_line_says_which_policy_and_which_figure(tmp_path, monkeypatch) -> None:
+    """Issue 18: `make run` printed "$5,961" (energy + demand, no policy) and then "demo decision stored
+    (optimal, $7,539.52)" (the courier policy's objective) a line apart without saying why they differ."""
+    from litestar.testing import TestClient
+
+    import service.demo as demo
+    from service import create_app
+    from service.settings import Settings
+
+    store = Store(f"sqlite:///{tmp_path / 'demo.db'}")
+    _text, key = seed_demo(store, tmp_path / "req.json", "127.0.0.1", 8000)
+    app = create_app(Settings(db_url="sqlite://", solver_workers=0), store)
+    with TestClient(app) as client:
+
+        class Borrowed:  # the test's client, left open when the demo's `with` block ends
+            def __init__(self, base_url: str, timeout: float) -> None:
+                pass
+
+            def __enter__(self):
+                return client
+
+            def __exit__(self, *exc: object) -> None:
+                return None
+
+        monkeypatch.setattr(demo.httpx, "Client", Borrowed)
+        line = demo.post_demo_decision("http://testserver", key, tmp_path / "req.json")
+        stored = client.get("/v1/decisions", headers={"Authorization": f"Bearer {key}"}).json()["items"][0]
+    decision = store.get_decision("demo", stored["decision_id"]).decision
+    bill, objective = decision["cost"]["bill_usd"], decision["cost"]["objective_usd"]
+    assert f"courier policy, {decision['status']}, bill ${bill:,.2f}" in line
+    assert f"with the policy's wear and penalties, ${objective:,.2f}" in line
