@@ -7,13 +7,13 @@ loaders in :mod:`engine.io.problem_files` turn it into ``FILE:LINE: vehicles[3].
 
 from __future__ import annotations
 
-import difflib
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from engine.errors import did_you_mean
 from engine.text import check_strings
 from engine.timezones import check_timezone
 
@@ -33,12 +33,13 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0, le=LARGEST)]
 Positive = Annotated[float, Field(gt=0.0, le=LARGEST)]
 Moment = Annotated[AwareDatetime, AfterValidator(_in_window)]  # timezone-aware, inside the supported window
+Latitude = Annotated[float, Field(ge=-90, le=90)]  # [deg]
+Longitude = Annotated[float, Field(ge=-180, le=180)]  # [deg]
 
 
 def _near(name: str, known: set[str]) -> str:
-    """``; did you mean 'X'?`` for the closest known name, if one is close."""
-    close = difflib.get_close_matches(name, sorted(known), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(name, known)
+    return f"; {hint}" if hint else ""
 
 
 class _Model(BaseModel):
@@ -174,13 +175,11 @@ class GeoFence(_Input):
     """Where a site is: a circle of ``radius_m`` around (``lat``, ``lon``), or the ``polygon`` when given (its
     corners as [lat, lon] pairs, in order)."""
 
-    lat: Annotated[float, Field(ge=-90, le=90)] = Field(description="Latitude of the site's centre [deg].")
-    lon: Annotated[float, Field(ge=-180, le=180)] = Field(description="Longitude of the site's centre [deg].")
+    lat: Latitude = Field(description="Latitude of the site's centre [deg].")
+    lon: Longitude = Field(description="Longitude of the site's centre [deg].")
     radius_m: Annotated[float, Field(gt=0, le=100_000)] = Field(150.0, description="Radius of the site [m].")
-    polygon: list[tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]] | None = (
-        Field(
-            None, min_length=3, description="The site's outline, [lat, lon] corners in order (instead of the circle)."
-        )
+    polygon: list[tuple[Latitude, Longitude]] | None = Field(
+        None, min_length=3, description="The site's outline, [lat, lon] corners in order (instead of the circle)."
     )
 
 
@@ -223,8 +222,8 @@ class Stop(_Input):
     window_start: Moment | None = None
     window_end: Moment | None = None
     dwell_minutes: NonNegative = Field(0.0, description="[min].")
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
 
 
 class Trip(_Input):
@@ -298,8 +297,8 @@ class VehicleState(_Input):
     plugged: bool = False
     charger_id: str | None = None
     available_from: Moment | None = Field(None, description="When it is next at the depot (if away).")
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
 
     @model_validator(mode="after")
     def _p10_below_soc(self) -> VehicleState:
@@ -363,14 +362,9 @@ class PlanningProblem(_Input):
             if s.charger_id is not None and s.charger_id not in chargers:
                 problems.append(f"states[{i}].charger_id: unknown charger {s.charger_id!r}")
         for i, pin in enumerate(self.pins):
-            if pin.vehicle_id not in vehicles:
-                problems.append(
-                    f"pins[{i}].vehicle_id: unknown vehicle {pin.vehicle_id!r}{_near(pin.vehicle_id, vehicles)}"
-                )
-            if pin.charger_id is not None and pin.charger_id not in chargers:
-                problems.append(
-                    f"pins[{i}].charger_id: unknown charger {pin.charger_id!r}{_near(pin.charger_id, chargers)}"
-                )
+            for kind, name, known in (("vehicle", pin.vehicle_id, vehicles), ("charger", pin.charger_id, chargers)):
+                if name is not None and name not in known:
+                    problems.append(f"pins[{i}].{kind}_id: unknown {kind} {name!r}{_near(name, known)}")
         if problems:
             raise ValueError("\n".join(problems))
         return self

@@ -46,6 +46,12 @@ class InputError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``did you mean 'X'?`` for the known name closest to ``name``, or "" when none is close."""
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
 def field_path(loc: Iterable[str | int]) -> str:
     """Render a pydantic location as ``vehicles[3].battery_kwh``."""
     out = ""

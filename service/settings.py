@@ -3,7 +3,6 @@ command-line flags, in that order of precedence from last to first; or passed to
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from engine.errors import InputError, Problem
+from engine.errors import InputError, Problem, did_you_mean
 from service.shipped_paths import POLICIES_DIR
 
 
@@ -123,8 +122,7 @@ def read_settings_file(path: Path) -> dict[str, object]:
     problems = []
     for name in table:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; settings: {', '.join(known)}"
+            hint = "; " + (did_you_mean(name, known) or f"settings: {', '.join(known)}")
             problems.append(Problem(f"unknown setting {name!r}{hint}", name, str(path)))
     if problems:
         raise InputError(problems)

@@ -9,7 +9,6 @@ physical chargers are assigned afterwards.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from engine.domain import PlanningProblem, Trip, Vehicle, VehicleState
-from engine.errors import InputError, Problem
+from engine.errors import InputError, Problem, did_you_mean
 from engine.schedule.pools import Pool, charger_pools
 from engine.tariffs import Tariff, demand_windows, load_tariff, price_series, resolve_tariff_path
 from engine.weights import ObjectiveWeights
@@ -357,8 +356,7 @@ def _check_month_to_date(peaks: dict[str, float], tariff: Tariff, i: int) -> Non
     problems = []
     for key in peaks:
         if key not in names:
-            close = difflib.get_close_matches(key, names, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"its demand charges: {', '.join(names) or 'none'}"
+            hint = did_you_mean(key, names) or f"its demand charges: {', '.join(names) or 'none'}"
             problems.append(
                 Problem(
                     f"tariff {tariff.name!r} has no demand charge {key!r}; {hint}", f"depots[{i}].month_to_date_peak_kw"
