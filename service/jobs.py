@@ -161,7 +161,7 @@ class JobRunner:
     async def list(self, tenant: str, limit: int, offset: int) -> list[Job]:
         """The tenant's jobs, newest first."""
         rows = await DBOS.list_workflows_async(
-            workflow_id_prefix=f"{tenant}/", limit=limit, offset=offset, sort_desc=True, load_input=False
+            workflow_id_prefix=f"{_tenant_tag(tenant)}/", limit=limit, offset=offset, sort_desc=True, load_input=False
         )
         return [_job(r.workflow_id.split("/", 1)[1], r) for r in rows]
 
@@ -211,8 +211,14 @@ class JobRunner:
 _runner: JobRunner | None = None  # the started runner of this process (DBOS's own instance is one per process)
 
 
+def _tenant_tag(tenant: str) -> str:
+    """A fixed-length tag of the tenant for workflow ids: a tenant's prefix never starts another's (``a/`` would
+    start ``a/b``'s)."""
+    return hashlib.sha256(tenant.encode()).hexdigest()[:16]
+
+
 def _workflow_id(tenant: str, job_id: str) -> str:
-    return f"{tenant}/{job_id}"
+    return f"{_tenant_tag(tenant)}/{job_id}"
 
 
 def _job(job_id: str, status: Any) -> Job:

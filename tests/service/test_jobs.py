@@ -218,3 +218,15 @@ def test_jobs_on_postgresql_are_kept_in_the_decision_store_database() -> None:
             assert store.get_decision(tenant, done["decision_id"]) is not None
     finally:
         store.dispose()
+
+
+def test_a_tenant_whose_name_starts_another_s_sees_only_its_own_jobs(job_client, store) -> None:
+    """Tenants 'a' and 'a/b': one's jobs never list under the other's."""
+    from tests.service.conftest import bearer
+
+    a = bearer(store.create_key("a", frozenset({"read", "plan"})))
+    ab = bearer(store.create_key("a/b", frozenset({"read", "plan"})))
+    job = job_client.post("/v1/decisions", json=request_body(small_problem()), headers={**ab, **ASYNC}).json()
+    assert job_client.get("/v1/jobs", headers=a).json()["items"] == []
+    assert [j["job_id"] for j in job_client.get("/v1/jobs", headers=ab).json()["items"]] == [job["job_id"]]
+    wait_done(job_client, ab, job["job_id"])
