@@ -61,3 +61,19 @@ def test_unknown_decision_in_a_store_names_the_tenant(store) -> None:
         StoreSource(str(store.engine.url), tenant="acme").record("nope")
     empty = StoreSource(str(store.engine.url), tenant="acme").table()
     assert empty.empty and list(empty.columns) == SUMMARY_COLUMNS
+
+
+def test_api_errors_in_words_for_the_dashboard() -> None:
+    """Issue 18.3: the dashboard was blank on a wrong key or an API that does not answer."""
+    from service.browse import ApiError, ApiSource
+
+    source = ApiSource("http://127.0.0.1:9", "fc_00000000_x")  # nothing listens on port 9 here
+    try:
+        source.table()
+    except ApiError as err:
+        assert err.status is None
+        assert err.in_words("http://127.0.0.1:9").startswith("The decision API at http://127.0.0.1:9 does not answer")
+    else:
+        raise AssertionError("no error from an address nothing listens on")
+    assert ApiError("GET /v1/decisions/: 401 unknown key", 401).in_words("x").startswith("This key is not valid")
+    assert "approve" in ApiError("POST ...: 403", 403).in_words("x")
