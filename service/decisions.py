@@ -194,21 +194,26 @@ def compare_replay(stored: StoredDecision, again: Decision) -> ReplayOutcome:
     return ReplayOutcome(identical=not diffs, differences=diffs, replayed=again, reason=reason)
 
 
-def review(
-    store: Store, tenant: str, actor: str, decision_id: str, kind: str, reason: str, changes: dict
-) -> tuple[str, list[dict[str, Any]]]:
-    """Approve (``kind`` approve) or override a decision, audited; returns the review state and all reviews.
-    A shadow-mode decision is never executed, so it cannot be reviewed; an approved one is not approved twice."""
+def reviewable(store: Store, tenant: str, decision_id: str, action: str) -> StoredDecision:
+    """The stored decision a dispatcher may act on (approve, override); :class:`UnknownDecision` if absent,
+    :class:`ReviewRefused` for a shadow-mode decision, which is never executed (``action``: ``approved``,
+    ``overridden``, for the message)."""
     stored = stored_or_404(store, tenant, decision_id)
     if stored.mode == "shadow":
         raise ReviewRefused(
-            f"decision {decision_id!r} was made in shadow mode: it is never executed, so it cannot be "
-            f"{'approved' if kind == 'approve' else 'overridden'}"
+            f"decision {decision_id!r} was made in shadow mode: it is never executed, so it cannot be {action}"
         )
+    return stored
+
+
+def approve(store: Store, tenant: str, actor: str, decision_id: str, reason: str) -> tuple[str, list[dict[str, Any]]]:
+    """Approve a decision, audited; returns the review state and all reviews. Not a shadow-mode decision
+    (:func:`reviewable`), not one approved already."""
+    reviewable(store, tenant, decision_id, "approved")
     previous = store.reviews_of(tenant, decision_id)
-    if kind == "approve" and review_state(previous) == "approved":
+    if review_state(previous) == "approved":
         raise ReviewRefused(f"decision {decision_id!r} is already approved")
-    added = store.add_review(tenant, decision_id, kind, reason, changes, actor)
-    store.audit(tenant, actor, f"decision.{kind}", f"decision:{decision_id}", {"reason": reason, "changes": changes})
+    added = store.add_review(tenant, decision_id, "approve", reason, {}, actor)
+    store.audit(tenant, actor, "decision.approve", f"decision:{decision_id}", {"reason": reason, "changes": {}})
     reviews = [*previous, added]
     return review_state(reviews), reviews

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from engine.domain import Pin, PlanningProblem
 from engine.errors import InputError, Problem
 from engine.results import Decision, Violation
-from service.decisions import ReviewRefused, record_decision, stored_inputs, stored_or_404
+from service.decisions import ReviewRefused, approve, record_decision, reviewable, stored_inputs
 from service.planner import Planner
 from service.schemas import OverrideRequest, OverrideResult
 from service.store import Store, review_state
@@ -72,11 +72,7 @@ async def override_decision(
     store: Store, planner: Planner, tenant: str, actor: str, decision_id: str, request: OverrideRequest
 ) -> OverrideResult:
     """Plan the decision again with the changes held, check it, record it (module doc)."""
-    stored = await anyio.to_thread.run_sync(stored_or_404, store, tenant, decision_id)
-    if stored.mode == "shadow":
-        raise ReviewRefused(
-            f"decision {decision_id!r} was made in shadow mode: it is never executed, so it cannot be overridden"
-        )
+    stored = await anyio.to_thread.run_sync(reviewable, store, tenant, decision_id, "overridden")
     problem, policy, strategy = stored_inputs(stored)
     pinned = pinned_problem(problem, request)
     try:
@@ -110,11 +106,8 @@ async def override_decision(
         store.audit(
             tenant, actor, "decision.override", f"decision:{decision_id}", {"reason": request.reason, **changes}
         )
-        if review_state(store.reviews_of(tenant, new)) != "approved":
-            store.add_review(tenant, new, "approve", f"override of {decision_id}: {request.reason}", {}, actor)
-            store.audit(
-                tenant, actor, "decision.approve", f"decision:{new}", {"reason": "override", "overrides": decision_id}
-            )
+        if review_state(store.reviews_of(tenant, new)) != "approved":  # the same override made twice: once
+            approve(store, tenant, actor, new, f"override of {decision_id}: {request.reason}")
         reviews = [*previous, review]
         return OverrideResult(
             decision_id=decision_id,

@@ -20,12 +20,12 @@ from engine.results import Decision
 from service.auth import Principal
 from service.controllers.jobs import job_info, jobs_of, wants_async
 from service.decisions import (
+    approve,
     check_size,
     check_sync_size,
     compare_replay,
     record_decision,
     requested_policy,
-    review,
     stored_for_request,
     stored_inputs,
     stored_or_404,
@@ -296,18 +296,6 @@ class DecisionController(Controller):
             reason=outcome.reason,
         )
 
-    def _review(
-        self,
-        store: Store,
-        principal: Principal,
-        decision_id: str,
-        kind: str,
-        reason: str,
-        changes: dict,
-    ) -> ReviewResult:
-        state, reviews = review(store, principal.tenant, principal.key_prefix, decision_id, kind, reason, changes)
-        return ReviewResult(decision_id=decision_id, review=state, reviews=reviews)
-
     @post(
         "/{decision_id:str}/approve",
         operation_id="approveDecision",
@@ -324,7 +312,9 @@ class DecisionController(Controller):
     ) -> ReviewResult:
         """Approve a decision made in assisted or automated mode (shadow decisions answer 409)."""
         reason = data.reason if data is not None else ""
-        return self._review(request.app.state.store, principal, decision_id, "approve", reason, {})
+        store = request.app.state.store
+        state, reviews = approve(store, principal.tenant, principal.key_prefix, decision_id, reason)
+        return ReviewResult(decision_id=decision_id, review=state, reviews=reviews)
 
     @post(
         "/{decision_id:str}/override",
