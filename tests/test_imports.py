@@ -1,4 +1,4 @@
-"""Imports flow one way: base -> optim -> schedule -> policy -> decision -> views -> service, with no cycles, and
+"""Imports flow one way: base -> optim -> schedule -> policy -> decision -> control -> views -> service, with no cycles, and
 every module imports on its own. The engine pulls in nothing of HTTP or databases."""
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ LAYERS = [
     ("schedule", ("engine.schedule",)),
     ("policy", ("engine.policy", "engine.tuning")),
     ("decision", ("engine.decision",)),
+    ("control", ("engine.control",)),
     ("views", ("engine.frames", "engine.charts", "engine.compare", "engine.summary")),
     ("service", ("service",)),
 ]
