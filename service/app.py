@@ -20,6 +20,10 @@ from service.errors import HANDLERS
 from service.jobs import JobRunner
 from service.logs import request_id_middleware
 from service.metrics import Metrics, metrics_middleware
+from service.ocpp.central import CentralSystem
+from service.ocpp.endpoint import ocpp16, ocpp201
+from service.ocpp.registry import ChargerRegistry
+from service.ocpp.sessions import ChargerSessions
 from service.openapi_facts import document
 from service.planner import Planner
 from service.rate_limit import RateLimiter, RateLimits
@@ -72,6 +76,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             TelemetryController,
             VehicleController,
             docs_assets(),
+            ocpp16,
+            ocpp201,
         ],
         openapi_config=openapi,
         exception_handlers=HANDLERS,
@@ -87,6 +93,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.store = store
     app.state.telemetry = TelemetryStore(store)
     app.state.triggers = TriggerWatch(store, app.state.telemetry)
+    app.state.central = CentralSystem(ChargerRegistry(store.engine), ChargerSessions(store.engine), app.state.telemetry)
     app.state.planner = planner
     app.state.metrics = metrics
     app.state.jobs = jobs

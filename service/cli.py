@@ -14,6 +14,7 @@ from pathlib import Path
 from engine.errors import InputError
 from engine.results import STRATEGIES
 from service.cli_args import positive_seconds
+from service.cli_chargers import add_charger_commands
 from service.cli_operations import add_operations_commands, flag_problem, strategy_comparison_table
 from service.shipped_paths import DEMO
 
@@ -209,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_demo)
 
     add_operations_commands(sub)
+    add_charger_commands(sub)
     return parser
 
 

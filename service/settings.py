@@ -44,6 +44,12 @@ class Settings(BaseModel):
     log_format: Literal["json", "text"] = Field(
         "json", description="Log lines as JSON objects with the request id (json) or as plain text (text)."
     )
+    ocpp_heartbeat_s: int = Field(
+        300, ge=1, le=86_400, description="Heartbeat interval a charger is given at boot [s]."
+    )
+    ocpp_call_timeout_s: float = Field(
+        30.0, gt=0, le=600, description="How long a charger may take to answer one of our calls [s]."
+    )
     dask_scheduler: str | None = Field(
         None,
         description="Address of a Dask scheduler (e.g. 'tcp://10.0.0.5:8786'): depot groups are solved on its "

@@ -14,7 +14,7 @@ def layout() -> str:
 
 
 def test_every_module_is_in_the_layout_table() -> None:
-    named = set(re.findall(r"`([A-Za-z_/.]+\.py)`", layout()))
+    named = set(re.findall(r"`([A-Za-z0-9_/.]+\.py)`", layout()))
     modules = [p for top in ("engine", "service") for p in (ROOT / top).rglob("*.py") if p.name != "__init__.py"]
     missing = sorted(str(p.relative_to(ROOT)) for p in modules if p.name not in named)
     assert not missing, f"not in the README layout: {missing}"
@@ -22,7 +22,7 @@ def test_every_module_is_in_the_layout_table() -> None:
 
 def test_the_layout_names_only_what_exists() -> None:
     files = {p.name for p in ROOT.rglob("*.py") if ".venv" not in p.parts}
-    absent = sorted(n for n in re.findall(r"`([A-Za-z_/.]+\.py)`", layout()) if Path(n).name not in files)
+    absent = sorted(n for n in re.findall(r"`([A-Za-z0-9_/.]+\.py)`", layout()) if Path(n).name not in files)
     assert not absent, f"the README layout names missing modules: {absent}"
     folders = re.findall(r"`([a-z_/]+/)`", layout())
     absent_dirs = [

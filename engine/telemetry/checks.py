@@ -30,7 +30,13 @@ OPTIONAL = {
     "position": {"speed_kph": float, "depot_id": str},
     "ignition": {},
     "odometer": {},
-    "charge_session": {"charger_id": str, "energy_kwh": float},
+    "charge_session": {
+        "charger_id": str,
+        "energy_kwh": float,
+        "transaction_id": str,
+        "meter_kwh": float,
+        "power_kw": float,
+    },
     "fault": {"severity": str, "charger_id": str},
     "ambient": {},
 }

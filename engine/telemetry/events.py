@@ -9,7 +9,7 @@ Values per type, in canonical units (a key in other units is a unit mismatch, se
 | ``position`` | ``lat``, ``lon`` [deg], optional ``speed_kph`` [km/h], ``depot_id`` (the geofence the vehicle is in) |
 | ``ignition`` | ``on`` [bool] |
 | ``odometer`` | ``odometer_km`` [km] |
-| ``charge_session`` | ``state`` (``started`` / ``stopped``), optional ``charger_id``, ``energy_kwh`` [kWh] |
+| ``charge_session`` | ``state`` (``started`` / ``charging`` / ``stopped``), optional ``charger_id``, ``energy_kwh`` [kWh] delivered in the session so far; from a charger's own meter (OCPP) also ``transaction_id``, ``meter_kwh`` [kWh] (its register), ``power_kw`` [kW] |
 | ``fault`` | ``code``, optional ``severity`` (``info`` / ``warning`` / ``critical``), ``charger_id`` |
 | ``ambient`` | ``temperature_c`` [degC]: a reading of the air around the vehicle on its own |
 

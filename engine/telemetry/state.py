@@ -128,7 +128,7 @@ def view(
         out.at_depot = out.depot_id is not None
     plug = state.latest.get("charge_session")
     if plug is not None:
-        out.plugged = plug.values.get("state") == "started"
+        out.plugged = plug.values.get("state") in ("started", "charging")
         out.charger_id = plug.values.get("charger_id") if out.plugged else None
     ign = state.latest.get("ignition")
     if ign is not None:

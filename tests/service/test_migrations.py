@@ -15,8 +15,31 @@ from service.tables import SCHEMA_VERSION
 from tests.service.test_store import PG_URL, _pg_answers
 
 
-def test_the_newest_revision_is_the_baseline_of_schema_4() -> None:
-    assert head() == "0001" and SCHEMA_VERSION == 4
+def test_the_newest_revision_adds_the_charger_tables_to_schema_4() -> None:
+    assert head() == "0002" and SCHEMA_VERSION == 4
+
+
+def test_a_store_at_the_baseline_gets_the_charger_tables_and_their_log_is_append_only(tmp_path) -> None:
+    db = tmp_path / "r1.db"
+    Store(f"sqlite:///{db}").dispose()
+    with sqlite3.connect(db) as conn:
+        for table in ("chargers", "charger_sessions", "charger_status", "charger_schedules"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    store = Store(f"sqlite:///{db}")
+    assert current(store.engine) == head()
+    assert {"chargers", "charger_sessions", "charger_status", "charger_schedules"} <= set(
+        inspect(store.engine).get_table_names()
+    )
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO charger_status (tenant, charger_id, connector_id, at, status, error_code) "
+                "VALUES ('t', 'CP1', 1, '2026-01-01 00:00:00', 'Available', 'NoError')"
+            )
+        )
+    with pytest.raises(Exception, match="append-only"), store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM charger_status"))
 
 
 def test_a_new_sqlite_store_is_at_the_newest_revision_and_a_reopen_changes_nothing(tmp_path) -> None:
@@ -62,6 +85,7 @@ def test_on_postgresql_a_store_is_migrated_in_its_own_schema() -> None:
         store = Store(url)
         assert current(store.engine) == head()
         assert "decisions_by_inputs" in {i["name"] for i in inspect(store.engine).get_indexes("decisions")}
+        assert "charger_sessions" in inspect(store.engine).get_table_names()
         store.create_key("acme", frozenset({"read"}))
         store.dispose()
         again = Store(url)
