@@ -9,19 +9,22 @@ from litestar.openapi.spec import Components, SecurityScheme
 from engine import __version__
 from service.controllers.audit import AuditController
 from service.controllers.bills import BillController
+from service.controllers.chargers import ChargerController
 from service.controllers.decisions import DecisionController
 from service.controllers.jobs import JobController
 from service.controllers.keys import KeyController
 from service.controllers.policies import PolicyController
 from service.controllers.system import SystemController
-from service.controllers.telemetry import TelemetryController, VehicleController
+from service.controllers.telemetry import TelemetryController, VehicleController, plan_triggered
 from service.docs import docs_assets, swagger_ui
 from service.errors import HANDLERS
 from service.jobs import JobRunner
 from service.logs import request_id_middleware
 from service.metrics import Metrics, metrics_middleware
 from service.ocpp.central import CentralSystem
+from service.ocpp.commands import CommandRunner
 from service.ocpp.endpoint import ocpp16, ocpp201
+from service.ocpp.events import ChargerEvents
 from service.ocpp.registry import ChargerRegistry
 from service.ocpp.sessions import ChargerSessions
 from service.openapi_facts import document
@@ -42,15 +45,30 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     metrics = Metrics()
     url = settings.job_store
     jobs = None if url is None else JobRunner(url, planner, store, settings.solver_workers, metrics)
+    telemetry = TelemetryStore(store)
+    central = CentralSystem(
+        ChargerRegistry(store.engine), ChargerSessions(store.engine), telemetry, settings.ocpp_offline_grace_s
+    )
+    commands = (
+        None if jobs is None else CommandRunner(central, settings.ocpp_call_timeout_s, settings.ocpp_command_deadline_s)
+    )
+
+    async def replan(tenant: str, replans: list) -> None:
+        await plan_triggered(app, tenant, replans)
 
     async def startup() -> None:
         planner.open()
+        if commands is not None:  # before DBOS launches: the commands it recovers find their runner
+            commands.start()
         if jobs is not None:  # after the planner: jobs left by the last process start solving at once
             await jobs.start()
 
     def shutdown() -> None:
+        events.close()  # chargers dropping off as the service stops are no events
         if jobs is not None:  # first: a job solving now stays running in the job store, for the next start
             jobs.stop()
+        if commands is not None:
+            commands.stop()
         planner.close()
 
     openapi = OpenAPIConfig(
@@ -70,6 +88,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             JobController,
             PolicyController,
             BillController,
+            ChargerController,
             AuditController,
             KeyController,
             SystemController,
@@ -91,9 +110,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     document(app)  # status codes, security and strict bodies as the server really behaves
     app.state.settings = settings
     app.state.store = store
-    app.state.telemetry = TelemetryStore(store)
+    app.state.telemetry = telemetry
     app.state.triggers = TriggerWatch(store, app.state.telemetry)
-    app.state.central = CentralSystem(ChargerRegistry(store.engine), ChargerSessions(store.engine), app.state.telemetry)
+    events = ChargerEvents(store, central.registry, central.sessions, app.state.triggers, replan)
+    central.events = events
+    app.state.central = central
+    app.state.commands = commands
     app.state.planner = planner
     app.state.metrics = metrics
     app.state.jobs = jobs

@@ -20,6 +20,7 @@ from engine.errors import InputError
 from service.decisions import ReviewRefused, UnknownDecision
 from service.jobs import JobFinished, UnknownJob
 from service.named_files import UnknownPolicy
+from service.ocpp.dispatch import CommandsUnavailable
 from service.solver_processes import SolverCrashed, SolverTimeout
 
 log = logging.getLogger("fleetcharge.service")
@@ -83,6 +84,11 @@ def review_refused(_request: Request, exc: ReviewRefused) -> Response[dict[str, 
     return Response({"status_code": 409, "detail": str(exc)}, status_code=HTTP_409_CONFLICT)
 
 
+def commands_unavailable(_request: Request, exc: CommandsUnavailable) -> Response[dict[str, Any]]:
+    """503: this service keeps no job store, so it cannot send durable charger commands."""
+    return Response({"status_code": 503, "detail": str(exc)}, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+
+
 def http_error(_request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     """Litestar's own HTTP errors, in our shape."""
     body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
@@ -116,6 +122,7 @@ HANDLERS = {
     ReviewRefused: review_refused,
     UnknownJob: unknown_job,
     JobFinished: job_finished,
+    CommandsUnavailable: commands_unavailable,
     SolverCrashed: solver_unavailable,
     SolverTimeout: solver_unavailable,
     HTTPException: http_error,

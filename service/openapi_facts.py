@@ -26,6 +26,7 @@ from service import schemas as api_schemas
 
 PUBLIC = {"/health", "/health/ready", "/metrics"}  # no key needed
 SOLVES = {"createDecision", "replayDecision", "ingestTelemetry"}  # may answer 503 from the solver
+COMMANDS = {"dispatchDecision"}  # 503 without a job store
 WHY = {
     "400": "Bad request: a control character in the path or query, JSON nested deeper than 64 levels, or a body "
     "that is not JSON",
@@ -37,7 +38,8 @@ WHY = {
     "413": "The body is larger than the service accepts",
     "422": "Invalid input: one {field, message} per mistake",
     "429": "Over the key's (or the client's bad-key) request rate; see Retry-After",
-    "503": "The solve process crashed or ran past the hard limit; see Retry-After",
+    "503": "The solve process crashed or ran past the hard limit (see Retry-After), or charger commands are asked "
+    "of a service that keeps no job store",
 }
 
 
@@ -115,9 +117,9 @@ def document(app: Litestar) -> None:
                 codes |= {"413", "422"}
             if op.parameters:
                 codes.add("422")
-            if op.operation_id in SOLVES:
+            if op.operation_id in SOLVES or op.operation_id in COMMANDS:
                 codes.add("503")
-            if path.rsplit("/", 1)[-1] in ("approve", "override", "release", "cancel"):
+            if path.rsplit("/", 1)[-1] in ("approve", "override", "release", "cancel", "dispatch"):
                 codes.add("409")
             responses = op.responses or {}
             for code in sorted(codes):

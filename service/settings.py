@@ -50,6 +50,12 @@ class Settings(BaseModel):
     ocpp_call_timeout_s: float = Field(
         30.0, gt=0, le=600, description="How long a charger may take to answer one of our calls [s]."
     )
+    ocpp_offline_grace_s: float = Field(
+        120.0, gt=0, le=86_400, description="How long a dropped charger has to connect again before it is offline [s]."
+    )
+    ocpp_command_deadline_s: float = Field(
+        900.0, gt=0, le=86_400, description="How long a charger command is retried before it expires [s]."
+    )
     dask_scheduler: str | None = Field(
         None,
         description="Address of a Dask scheduler (e.g. 'tcp://10.0.0.5:8786'): depot groups are solved on its "

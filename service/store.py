@@ -232,6 +232,18 @@ class Store(KeyStore):
         with self.engine.connect() as conn:
             return conn.execute(q.limit(1)).first() is not None
 
+    def audited_resources(self, tenant: str, action: str, prefix: str) -> list[str]:
+        """Resources of ``tenant``'s ``action`` audit entries that start with ``prefix``, oldest first."""
+        q = (
+            select(audit.c.resource)
+            .where(
+                audit.c.tenant == tenant, audit.c.action == action, audit.c.resource.startswith(prefix, autoescape=True)
+            )
+            .order_by(audit.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(q)]
+
     def audit_log(self, tenant: str, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
         """A page of ``tenant``'s audit log, oldest first, and its length."""
         where = audit.c.tenant == tenant

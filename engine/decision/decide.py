@@ -27,6 +27,7 @@ from engine.results import STRATEGIES, Decision, Plan, SolverInfo
 from engine.schedule.baselines import simulate
 from engine.schedule.inputs import SiteTariffs, build_inputs
 from engine.schedule.optimal import plan_optimal
+from engine.schedule.pools import unavailable_chargers
 from engine.schedule.stability import previous_power
 from engine.weights import ObjectiveWeights
 
@@ -151,9 +152,18 @@ def _decide(
         planned, strategy, weights, tariff, base, previous, time_limit, policy, Relaxations(), warm, contention
     )
     chain = ChainResult(first, [], {}, False)
-    if policy is not None and is_infeasible(first):
-        chain = walk_chain(policy.fallbacks.get("infeasible", []), first, attempt)
+    if policy is not None and is_infeasible(first) and unavailable_chargers(planned):
+        chain = walk_chain(policy.fallbacks.get("charger_unavailable", []), first, attempt, "charger_unavailable")
         fallbacks += chain.steps
+    if policy is not None and is_infeasible(chain.attempt) and not chain.manual_review:
+        more = walk_chain(
+            policy.fallbacks.get("infeasible", []), chain.attempt, attempt, "infeasible", chain.relaxations
+        )
+        delays = {
+            t: chain.delays_min.get(t, 0.0) + more.delays_min.get(t, 0.0) for t in {*chain.delays_min, *more.delays_min}
+        }
+        chain = ChainResult(more.attempt, chain.steps + more.steps, delays, more.manual_review, more.relaxations)
+        fallbacks += more.steps
     review = review or chain.manual_review
     a = chain.attempt
     x, sol = a.x, a.sol

@@ -2,7 +2,9 @@
 
 The ``infeasible`` event fires when a plan leaves a hard departure target short (a departure shaped by a
 ``hard: true`` SOC rule) or a session without a physical charger. The engine then walks the policy's chain for
-that event in order. Each action changes the directives or the problem; the plan is re-solved and the step
+that event in order. When the problem has a charger out of service (faulted or offline, as the charger itself
+reported), the ``charger_unavailable`` event comes first: its chain is walked, and the ``infeasible`` chain only
+if that one leaves the plan infeasible, keeping what the first lifted. Each action changes the directives or the problem; the plan is re-solved and the step
 (action, what changed, hard shortfall before and after) is written to ``trace.fallbacks``. An action that
 changes nothing is recorded as skipped; one that does not reduce the hard shortfall is recorded and undone (a
 needless departure delay or vehicle swap is a cost, not a fix). The walk ends at the first plan without a hard
@@ -185,12 +187,20 @@ class ChainResult:
     steps: list[dict]
     delays_min: dict[str, float]
     manual_review: bool
+    relaxations: Relaxations = field(default_factory=Relaxations)
 
 
-def walk_chain(chain: list[str], first: Attempt, solve: Solve) -> ChainResult:
-    """Walk the ``infeasible`` chain from ``first`` (see module doc). ``solve(problem, relaxations)`` evaluates the
-    policy on ``problem``, applies the relaxations to its directives and solves."""
-    best, relax = first, Relaxations()
+def walk_chain(
+    chain: list[str],
+    first: Attempt,
+    solve: Solve,
+    event: str = "infeasible",
+    relaxations: Relaxations | None = None,
+) -> ChainResult:
+    """Walk ``event``'s chain from ``first`` (see module doc), with ``relaxations`` already lifted (by a chain
+    walked before). ``solve(problem, relaxations)`` evaluates the policy on ``problem``, applies the relaxations
+    to its directives and solves."""
+    best, relax = first, relaxations or Relaxations()
     steps: list[dict] = []
     delays: dict[str, float] = {}
     manual = False
@@ -199,7 +209,7 @@ def walk_chain(chain: list[str], first: Attempt, solve: Solve) -> ChainResult:
             break
         name, arg = parse_action(raw)
         before = _total(best)
-        step: dict = {"event": "infeasible", "action": raw, "hard_shortfall_kwh_before": before}
+        step: dict = {"event": event, "action": raw, "hard_shortfall_kwh_before": before}
         if name == "manual_review":
             manual = True
             step["result"] = "manual_review: the decision needs a dispatcher"
@@ -240,4 +250,4 @@ def walk_chain(chain: list[str], first: Attempt, solve: Solve) -> ChainResult:
         else:
             step["result"] = "no improvement: undone"
         steps.append(step)
-    return ChainResult(best, steps, delays, manual)
+    return ChainResult(best, steps, delays, manual, relax)

@@ -1,7 +1,8 @@
 """Assign physical chargers to plug sessions after the solve (interval colouring per pool).
 
-Sessions are sorted by (start, vehicle id); each takes the lowest-numbered charger of its pool that is free at
-its start. With pool capacity respected by integral sessions this is optimal (interval graphs are perfect); a
+Sessions are sorted by (start, vehicle id); each takes the first charger of its pool that is free at its start,
+in the pool's order: the most reliable first (``Charger.reliability``, which the service keeps from each charger's
+history), then by id. With pool capacity respected by integral sessions this is optimal (interval graphs are perfect); a
 session that finds no free charger is returned as a conflict so the caller can re-solve without it.
 """
 

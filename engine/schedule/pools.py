@@ -25,6 +25,11 @@ class Pool:
     availability: float = 1.0  # share of its power plans count on (the site's availability) [-]
 
 
+def unavailable_chargers(problem: PlanningProblem) -> list[str]:
+    """Ids of the problem's chargers out of service (faulted or offline): the plan cannot use them."""
+    return [c.id for c in problem.chargers if c.status not in USABLE]
+
+
 def _effective_kw(v: Vehicle, kind: str, rated_kw: float, connectors: frozenset[str]) -> float:
     """Grid-side power a vehicle can draw from a charger [kW]: 0 if it cannot plug in."""
     if not connectors & {c.value for c in v.connectors}:
@@ -82,5 +87,6 @@ def charger_pools(problem: PlanningProblem, named: frozenset[str] = frozenset())
         pid = f"{depot}/{kind}-{rating}kW" + ("" if len(pools) < 2 else f"-{'+'.join(sorted(conns))}")
         pid += f"-min{low:g}kW" if low > 0 else ""
         pid += f"-{members[0].id}" if alone else ""
-        out.append(Pool(pid, depot, kind, kws[0], tuple(c.id for c in members), conns, low, availability[depot]))
+        ranked = tuple(c.id for c in sorted(members, key=lambda c: (-c.reliability, c.id)))  # most reliable first
+        out.append(Pool(pid, depot, kind, kws[0], ranked, conns, low, availability[depot]))
     return out

@@ -30,6 +30,7 @@ from service.decisions import (
     stored_inputs,
     stored_or_404,
 )
+from service.ocpp.dispatch import execute_if_due
 from service.overrides import override_decision
 from service.schemas import (
     DecisionPage,
@@ -133,6 +134,7 @@ class DecisionController(Controller):
             return Decision.model_validate(stored.decision)
 
         recorded = await anyio.to_thread.run_sync(record)
+        await execute_if_due(app.state.commands, store, principal.tenant, principal.key_prefix, recorded.decision_id)
         return Response(
             recorded, status_code=HTTP_201_CREATED, headers={"Location": f"/v1/decisions/{recorded.decision_id}"}
         )
@@ -314,6 +316,7 @@ class DecisionController(Controller):
         reason = data.reason if data is not None else ""
         store = request.app.state.store
         state, reviews = approve(store, principal.tenant, principal.key_prefix, decision_id, reason)
+        await execute_if_due(request.app.state.commands, store, principal.tenant, principal.key_prefix, decision_id)
         return ReviewResult(decision_id=decision_id, review=state, reviews=reviews)
 
     @post(

@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import anyio
 from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency, Provide
@@ -15,6 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 
 from engine.telemetry.state import StateView
 from service.auth import Principal
+from service.ocpp.dispatch import execute_if_due
 from service.schemas import IngestRequest, IngestResult, QuarantinePage, ReleaseRequest
 from service.security import provide_principal, requires
 from service.telemetry_store import Outcome, TelemetryStore
@@ -24,11 +26,13 @@ log = logging.getLogger(__name__)
 
 
 async def plan_triggered(app: Litestar, tenant: str, replans: list[Replan]) -> None:
-    """Plan and store the triggered decisions on the solver pool (after the ingest answered)."""
+    """Plan and store the triggered decisions on the solver pool (after the ingest answered), and execute each
+    that is due (automated mode)."""
     for r in replans:
         try:
             decision = await app.state.planner.decide(r.problem, r.policy, r.based_on.strategy, datetime.now(UTC))
-            app.state.triggers.record(tenant, r, decision)
+            stored = await anyio.to_thread.run_sync(app.state.triggers.record, tenant, r, decision)
+            await execute_if_due(app.state.commands, app.state.store, tenant, "trigger", stored.decision_id)
         except Exception as exc:  # a failed re-plan must not vanish: audit it
             log.exception("triggered re-plan failed for %s", r.trigger.key)
             app.state.store.audit(tenant, "trigger", "telemetry.trigger_failed", r.trigger.key, {"error": str(exc)})

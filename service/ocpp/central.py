@@ -18,19 +18,30 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.control.connector import ChargerConnector
+from service.ocpp.events import ChargerEvents
 from service.ocpp.registry import ChargerRegistry, RegisteredCharger
 from service.ocpp.sessions import ChargerSessions, Session
 from service.telemetry_store import TelemetryStore
 
 LOG = logging.getLogger("fleetcharge.ocpp")
+UNSERVICEABLE = ("Faulted", "Unavailable")
+LIFECYCLE = {"started": "1-started", "charging": "2-charging", "stopped": "3-stopped"}
 
 
 class CentralSystem:
     """What chargers report, recorded; the live connections of this process."""
 
-    def __init__(self, registry: ChargerRegistry, sessions: ChargerSessions, telemetry: TelemetryStore) -> None:
+    def __init__(
+        self,
+        registry: ChargerRegistry,
+        sessions: ChargerSessions,
+        telemetry: TelemetryStore,
+        offline_grace_s: float = 120.0,
+    ) -> None:
         self.registry, self.sessions, self.telemetry = registry, sessions, telemetry
+        self.offline_grace_s = offline_grace_s
         self.links: dict[str, ChargerConnector] = {}
+        self.events: ChargerEvents | None = None  # set by the app: charger events re-plan
         self.changed = asyncio.Event()  # set on every connection change (tests and the bench wait on it)
 
     # -- connections --------------------------------------------------------------------------------------------
@@ -43,9 +54,14 @@ class CentralSystem:
         self.registry.seen(charger.charger_id, protocol)
         self.changed.set()
 
-    def disconnected(self, charger_id: str, link: ChargerConnector) -> None:
-        if self.links.get(charger_id) is link:
-            del self.links[charger_id]
+    def disconnected(self, charger: RegisteredCharger, link: ChargerConnector, server_stopping: bool = False) -> None:
+        """The connection is gone; unless another replaced it or it comes back within ``offline_grace_s``, the
+        charger is offline (an event). Connections the stopping service closes are no event."""
+        if self.links.get(charger.charger_id) is link:
+            del self.links[charger.charger_id]
+            if self.events is not None and not server_stopping:
+                cid = charger.charger_id
+                self.events.offline_unless_back(charger, self.offline_grace_s, lambda: cid in self.links)
         self.changed.set()
 
     def link(self, charger_id: str) -> ChargerConnector | None:
@@ -61,9 +77,13 @@ class CentralSystem:
     async def status(
         self, charger: RegisteredCharger, connector_id: int, status: str, error: str, at: datetime
     ) -> None:
-        await asyncio.to_thread(
+        """Record a status report; a new Faulted or Unavailable is an event."""
+        changed = await asyncio.to_thread(
             self.sessions.status, charger.tenant, charger.charger_id, connector_id, _utc(at), status, error
         )
+        if changed and status in UNSERVICEABLE and self.events is not None:
+            kind = "faulted" if status == "Faulted" else "unavailable"
+            self.events.fire(charger, kind, {"connector_id": connector_id, "error_code": error}, _utc(at))
 
     async def started(
         self,
@@ -119,6 +139,8 @@ class CentralSystem:
         )
         if session is not None and closed:
             await self._telemetry(charger, session, "stopped", _utc(at), meter_stop_wh, None, protocol)
+            if self.events is not None:
+                await self.events.stopped(charger, session)
         return session
 
     async def _telemetry(
@@ -141,7 +163,10 @@ class CentralSystem:
         if power_w is not None:
             values["power_kw"] = power_w / 1000.0
         event = {
-            "event_id": f"ocpp:{charger.charger_id}:{session.transaction_id}:{state}:{at.isoformat()}",
+            # a repeated message is the same event; time, then the session's order (a start and a reading in the
+            # same second are folded in that order), then the register (two readings in one second are two events)
+            "event_id": f"ocpp:{charger.charger_id}:{session.transaction_id}:{at.isoformat()}:{LIFECYCLE[state]}:"
+            f"{meter_wh:.1f}",
             "vehicle_id": session.vehicle_id or session.id_tag,
             "source": f"ocpp:{charger.charger_id}",
             "event_time": at.isoformat(),

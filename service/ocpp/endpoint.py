@@ -29,6 +29,7 @@ from service.ocpp.v201 import CentralV201
 LOG = logging.getLogger("fleetcharge.ocpp")
 logging.getLogger("ocpp").setLevel(logging.WARNING)  # the library logs every frame at INFO
 VERSIONS: dict[str, tuple[str, Any]] = {"1.6": ("ocpp1.6", CentralV16), "2.0.1": ("ocpp2.0.1", CentralV201)}
+SERVICE_RESTART = 1012  # the close code uvicorn sends its WebSockets when the server stops
 REFUSED = 4003  # close code before accept: the server answers the handshake with HTTP 403
 
 
@@ -74,12 +75,13 @@ async def serve_charger(socket: WebSocket, charge_point_id: str, version: str) -
     settings = state.settings
     link = handler(charger, SocketConnection(socket), central, settings.ocpp_heartbeat_s, settings.ocpp_call_timeout_s)
     central.connected(charger, link, protocol)
+    stopping = False
     try:
         await link.start()
-    except WebSocketDisconnect:
-        pass
+    except WebSocketDisconnect as exc:
+        stopping = exc.code == SERVICE_RESTART
     finally:
-        central.disconnected(charger.charger_id, link)
+        central.disconnected(charger, link, stopping)
 
 
 @websocket("/ocpp/1.6/{charge_point_id:str}", name="ocpp16")

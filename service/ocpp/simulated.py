@@ -9,7 +9,7 @@ force (``min(limit, the vehicle's max)``), and reports each reading at the real 
 a session is the schedule's and its readings are never dated in the future.
 
 ``behaviour`` makes it misbehave for fault tests: ``reject_profiles`` answers SetChargingProfile with Rejected,
-``answer_delay_s`` answers every call of the central system that late.
+``answer_delay_s`` answers the first ``late_answers`` calls of the central system that late.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class Behaviour:
 
     reject_profiles: bool = False
     answer_delay_s: float = 0.0
+    late_answers: int = 1_000_000
 
 
 @dataclass
@@ -68,6 +69,7 @@ class ConnectorModel:
     meter_wh: float = 0.0
     vehicle_max_kw: float = 1e9
     voltage_v: float = 230.0
+    max_kw: float = 22.0  # the charger's rating [kW]
 
     def prevailing(self, at: datetime) -> Profile | None:
         """TxProfile of the running transaction, else TxDefaultProfile; the highest stack level valid at ``at``."""
@@ -84,33 +86,36 @@ class ConnectorModel:
         return None
 
     def limit_kw(self, at: datetime) -> float:
-        """The power in force at ``at`` [kW] (unlimited without a profile: the vehicle's max)."""
+        """The power in force at ``at`` [kW]: the prevailing profile's limit, the charger's rating without one,
+        never more than the vehicle takes."""
+        return min(self._profile_kw(at), self.vehicle_max_kw)
+
+    def _profile_kw(self, at: datetime) -> float:
         p = self.prevailing(at)
         if p is None:
-            return self.vehicle_max_kw
+            return self.max_kw
         offset = (at - p.start).total_seconds()
         if offset < 0 or offset >= p.duration_s:
-            return self.vehicle_max_kw
+            return self.max_kw
         limit = [lim for start, lim in p.periods if start <= offset][-1]
-        kw = limit / 1000.0 if p.unit == "W" else limit * self.voltage_v * p.phases / 1000.0
-        return min(kw, self.vehicle_max_kw)
+        return limit / 1000.0 if p.unit == "W" else limit * self.voltage_v * p.phases / 1000.0
 
-    def composite(self, at: datetime, duration_s: int) -> tuple[str, list[tuple[int, float]]] | None:
-        """(unit, periods from ``at``) of the prevailing profile, None without one."""
-        p = self.prevailing(at)
-        if p is None:
-            return None
-        offset = (at - p.start).total_seconds()
+    def composite(self, at: datetime, duration_s: int, unit: str) -> list[tuple[int, float]]:
+        """The limits in force from ``at`` for ``duration_s`` [s] in ``unit`` (A per phase on three phases, or
+        W), as periods: cut wherever a profile becomes valid, starts, changes or ends."""
+        cuts = {0}
+        for p in self.profiles.values():
+            moments = [p.start, p.start + timedelta(seconds=p.duration_s)]
+            moments += [p.start + timedelta(seconds=s) for s, _lim in p.periods]
+            moments += [] if p.valid_from is None else [p.valid_from]
+            cuts |= {int((m - at).total_seconds()) for m in moments}
         out: list[tuple[int, float]] = []
-        for start, limit in p.periods:
-            shifted = max(int(start - offset), 0)  # a period begun before ``at`` starts at 0
-            if shifted >= duration_s:
-                break
-            if out and out[-1][0] == shifted:
-                out[-1] = (shifted, limit)
-            else:
-                out.append((shifted, limit))
-        return p.unit, out
+        for c in sorted(x for x in cuts if 0 <= x < duration_s):
+            kw = self._profile_kw(at + timedelta(seconds=c))
+            limit = round(kw * 1000.0 if unit == "W" else kw * 1000.0 / (self.voltage_v * 3), 1)
+            if not out or out[-1][1] != limit:
+                out.append((c, limit))
+        return out
 
 
 def basic_auth(identity: str, key: str) -> str:
@@ -126,7 +131,8 @@ class _Simulated:
     socket: Any
 
     async def _delay(self) -> None:
-        if self.behaviour.answer_delay_s:
+        self.calls_received = getattr(self, "calls_received", 0) + 1
+        if self.behaviour.answer_delay_s and self.calls_received <= self.behaviour.late_answers:
             await asyncio.sleep(self.behaviour.answer_delay_s)
 
     async def close(self) -> None:
@@ -209,13 +215,13 @@ class SimulatedCharger16(ChargePoint16, _Simulated):
         return result16.ClearChargingProfile(status="Accepted" if found else "Unknown")
 
     @on(Action16.get_composite_schedule)
-    async def on_composite(self, connector_id: int, duration: int, **_: Any) -> result16.GetCompositeSchedule:
+    async def on_composite(
+        self, connector_id: int, duration: int, charging_rate_unit: str = "W", **_: Any
+    ) -> result16.GetCompositeSchedule:
         await self._delay()
         now = _now()
-        found = self.model.composite(now, duration)
-        if found is None:
-            return result16.GetCompositeSchedule(status="Rejected")
-        unit, periods = found
+        unit = charging_rate_unit
+        periods = self.model.composite(now, duration, unit)
         schedule = {
             "duration": duration,
             "start_schedule": iso(now),
@@ -343,13 +349,13 @@ class SimulatedCharger201(ChargePoint201, _Simulated):
         return result201.ClearChargingProfile(status="Accepted" if found else "Unknown")
 
     @on(Action201.get_composite_schedule)
-    async def on_composite(self, duration: int, evse_id: int, **_: Any) -> result201.GetCompositeSchedule:
+    async def on_composite(
+        self, duration: int, evse_id: int, charging_rate_unit: str = "W", **_: Any
+    ) -> result201.GetCompositeSchedule:
         await self._delay()
         now = _now()
-        found = self.model.composite(now, duration)
-        if found is None:
-            return result201.GetCompositeSchedule(status="Rejected")
-        unit, periods = found
+        unit = charging_rate_unit
+        periods = self.model.composite(now, duration, unit)
         schedule = {
             "evse_id": evse_id,
             "duration": duration,
@@ -433,4 +439,5 @@ def _profile(p: dict[str, Any], s: dict[str, Any], purpose: str, profile_id: int
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    """Charger time: whole seconds, as chargers report it."""
+    return datetime.now(UTC).replace(microsecond=0)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from engine.decision import decide
+from engine.domain import ChargerStatus
 from engine.optim.solve import SolverFailed
 from engine.policy.schema import Policy
 from tests.engine.schedule.factory import NOW, problem, trip, two_level_tariff, vehicle
@@ -167,3 +168,40 @@ def test_a_bug_in_model_building_is_raised_not_turned_into_an_edf_plan(monkeypat
     monkeypatch.setattr(optimal_module, "create_model", buggy_model)
     with pytest.raises(KeyError, match="slot 96"):
         decide(problem([vehicle(1)], [trip(1, 6.0, 10.0)], [0.1]), tariff=TARIFF)
+
+
+def faulted(p, charger_id: str):
+    return p.model_copy(
+        update={
+            "chargers": [
+                c.model_copy(update={"status": ChargerStatus.FAULTED}) if c.id == charger_id else c for c in p.chargers
+            ]
+        }
+    )
+
+
+def test_a_charger_out_of_service_walks_the_charger_unavailable_chain_first() -> None:
+    """The van needs 40 kWh in 5 h: its 10 kW AC charger would do (50 kWh). With the AC charger faulted only the
+    DC charger is left, which a rule forbids: the charger_unavailable chain lifts the forbid."""
+    p = problem([vehicle(1, dc=50.0)], [trip(1, 5.0, 40.0)], [0.1], n_dc=1)
+    forbid = [{"id": "no-dc", "forbid": {"kind": "DC"}}]
+    chains = {"infeasible": ["manual_review"], "charger_unavailable": ["allow_dc_fast", "manual_review"]}
+    pol = policy([], forbid).model_copy(update={"fallbacks": chains})
+    assert decide(p, tariff=TARIFF, policy=pol).trace.fallbacks == []  # AC in service: nothing to walk
+    d = decide(faulted(p, "ac0"), tariff=TARIFF, policy=pol)
+    (step,) = d.trace.fallbacks
+    assert (step["event"], step["action"], step["result"]) == ("charger_unavailable", "allow_dc_fast", "resolved")
+    assert d.violations == [] and not d.trace.manual_review
+    assert [s.charger_id for s in d.plan.vehicles[0].sessions] == ["dc0"]
+
+
+def test_the_infeasible_chain_follows_when_the_charger_chain_does_not_resolve() -> None:
+    p = faulted(problem([vehicle(1, dc=50.0)], [trip(1, 5.0, 40.0)], [0.1], n_dc=1), "ac0")
+    forbid = [{"id": "no-dc", "forbid": {"kind": "DC"}}]
+    chains = {"charger_unavailable": ["swap_vehicle"], "infeasible": ["allow_dc_fast", "manual_review"]}
+    d = decide(p, tariff=TARIFF, policy=policy([], forbid).model_copy(update={"fallbacks": chains}))
+    assert [(s["event"], s["action"], s["result"]) for s in d.trace.fallbacks] == [
+        ("charger_unavailable", "swap_vehicle", "skipped: nothing to change"),  # no other vehicle
+        ("infeasible", "allow_dc_fast", "resolved"),
+    ]
+    assert d.violations == []

@@ -51,17 +51,26 @@ def serve(app: object) -> tuple[uvicorn.Server, threading.Thread, int]:
     return server, thread, port
 
 
-@pytest.fixture
-def live(tmp_path) -> Iterator[Live]:
+@pytest.fixture(params=["no jobs"])
+def live(request, tmp_path) -> Iterator[Live]:
+    """The service; ``@pytest.mark.parametrize("live", ["jobs"], indirect=True)`` gives it a job store (commands)."""
     store = Store(f"sqlite:///{tmp_path / 'ocpp.db'}")
     store.put_fleet(TENANT, "depot", small_problem(3).model_dump(mode="json", by_alias=True))
     registry = ChargerRegistry(store.engine)
     keys = {
+        "ac0": registry.add(TENANT, "ac0", ChargerElectrics(rate_unit="W"), depot_id="d"),
         "ac1": registry.add(TENANT, "ac1", ChargerElectrics(rate_unit="A", max_stack_level=2), depot_id="d"),
-        "ac2": registry.add(TENANT, "ac2", ChargerElectrics(rate_unit="W"), depot_id="d"),
         "other": registry.add("globex", "other", ChargerElectrics(rate_unit="W")),
     }
-    settings = Settings(db_url="sqlite://", solver_workers=0, time_limit_s=30, jobs_db_url="", ocpp_call_timeout_s=2)
+    jobs = f"sqlite:///{tmp_path / 'jobs.db'}" if request.param == "jobs" else ""
+    settings = Settings(
+        db_url="sqlite://",
+        solver_workers=0,
+        time_limit_s=30,
+        jobs_db_url=jobs,
+        ocpp_call_timeout_s=2,
+        ocpp_offline_grace_s=1.0,
+    )
     app = create_app(settings, store)
     server, thread, port = serve(app)
     try:

@@ -18,7 +18,7 @@ from tests.service.ocpp.conftest import TENANT, Live
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
 def test_a_charger_boots_reports_status_and_a_session_closes_with_its_metered_energy(live: Live, version: str) -> None:
     async def run() -> tuple[str, float]:
-        async with connected(live.ws, "ac2", live.keys["ac2"], version) as sim:
+        async with connected(live.ws, "ac0", live.keys["ac0"], version) as sim:
             sim.model.vehicle_max_kw = 7.2
             tx = await sim.plug_in("v1")
             added = await charge_slots(sim, 4, 900, datetime.now(UTC))  # no profile: the vehicle's max
@@ -28,11 +28,11 @@ def test_a_charger_boots_reports_status_and_a_session_closes_with_its_metered_en
     tx, added = asyncio.run(run())
     assert added == pytest.approx(4 * 7.2 * 250)  # 4 quarter hours at 7.2 kW = 7.2 kWh
     central = live.app.state.central
-    session = central.sessions.get("ac2", tx)
+    session = central.sessions.get("ac0", tx)
     assert session is not None and session.vehicle_id == "v1" and session.stopped is not None
     assert session.energy_wh == pytest.approx(7200, abs=1)
     assert session.stop_reason == "EVDisconnected"
-    registered = central.registry.get("ac2")
+    registered = central.registry.get("ac0")
     assert registered.protocol == ("ocpp1.6" if version == "1.6" else "ocpp2.0.1") and registered.last_seen
     with live.store.engine.connect() as conn:
         statuses = [r.status for r in conn.execute(select(charger_status).order_by(charger_status.c.id))]
@@ -48,7 +48,7 @@ def test_a_repeated_start_or_stop_changes_nothing(live: Live, version: str) -> N
     """A charger that did not get our answer sends the same message again: one session, energy counted once."""
 
     async def run() -> str:
-        async with connected(live.ws, "ac2", live.keys["ac2"], version) as sim:
+        async with connected(live.ws, "ac0", live.keys["ac0"], version) as sim:
             sim.model.meter_wh = 1000.0
             tx = await sim.plug_in("v2")
             sim.model.meter_wh = 4000.0
@@ -85,13 +85,13 @@ def test_unknown_and_wrongly_authenticated_charge_points_are_refused_before_the_
     assert _refused(live, "/ocpp/1.6/nobody", {"Authorization": basic_auth("nobody", good)}) == 403
     assert _refused(live, "/ocpp/1.6/ac1", {}) == 403
     assert _refused(live, "/ocpp/1.6/ac1", {"Authorization": basic_auth("ac1", "0" * 40)}) == 403
-    # ac2 with its own key on ac1's URL: a charger cannot claim another's identity
-    assert _refused(live, "/ocpp/1.6/ac1", {"Authorization": basic_auth("ac2", live.keys["ac2"])}) == 403
+    # ac0 with its own key on ac1's URL: a charger cannot claim another's identity
+    assert _refused(live, "/ocpp/1.6/ac1", {"Authorization": basic_auth("ac0", live.keys["ac0"])}) == 403
     # ac1's key under another username: the username must be the identity of the URL
-    assert _refused(live, "/ocpp/1.6/ac1", {"Authorization": basic_auth("ac2", good)}) == 403
+    assert _refused(live, "/ocpp/1.6/ac1", {"Authorization": basic_auth("ac0", good)}) == 403
     assert _refused(live, "/ocpp/2.0.1/ac1", {"Authorization": basic_auth("ac1", good)}, "ocpp2.0.1") == 101
     audited = [e for e in live.store.audit_log(TENANT)[0] if e["action"] == "charger.refused"]
-    assert len(audited) == 4 and {e["resource"] for e in audited} == {"ac1"}  # no key, wrong key, ac2 as ac1 (twice)
+    assert len(audited) == 4 and {e["resource"] for e in audited} == {"ac1"}  # no key, wrong key, ac0 as ac1 (twice)
 
 
 def test_a_charger_offering_another_version_is_closed_after_the_handshake(live: Live) -> None:

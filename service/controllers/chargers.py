@@ -1,0 +1,150 @@
+"""``/v1/chargers`` and a decision's execution: the tenant's charge points, their sessions, and sending a decision's
+schedules to them (``POST /v1/decisions/{id}/dispatch``) with the commands' outcomes."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_202_ACCEPTED
+from pydantic import BaseModel
+
+from service.auth import Principal
+from service.ocpp.dispatch import commands_of, dispatch, executable
+from service.security import provide_principal, requires
+
+
+class ChargerInfo(BaseModel):
+    """A registered charge point, whether it is connected now and its running transaction."""
+
+    charger_id: str
+    depot_id: str | None
+    rate_unit: str
+    phases: int
+    voltage_v: float
+    max_stack_level: int
+    reliability: float
+    protocol: str | None
+    last_seen: str | None
+    connected: bool
+    transaction_id: str | None
+
+
+class SessionInfo(BaseModel):
+    """A transaction as the charger reported it."""
+
+    charger_id: str
+    connector_id: int
+    transaction_id: str
+    vehicle_id: str | None
+    started: str
+    stopped: str | None
+    stop_reason: str | None
+    energy_kwh: float
+
+
+class CommandInfo(BaseModel):
+    """A command sent for a decision: what it asks, and (in listings) its state and result."""
+
+    command_id: str
+    charger_id: str | None = None
+    vehicle_id: str | None = None
+    purpose: str | None = None
+    start: str | None = None
+    state: str | None = None
+    result: dict | None = None
+
+
+class DispatchResult(BaseModel):
+    """The commands a dispatch sent."""
+
+    decision_id: str
+    commands: list[CommandInfo]
+
+
+class ChargerController(Controller):
+    """The caller's tenant's chargers."""
+
+    path = "/v1"
+    tags = ["chargers"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @get(
+        "/chargers",
+        operation_id="listChargers",
+        summary="Charge points",
+        guards=[requires("read")],
+        sync_to_thread=True,
+    )
+    def list_chargers(self, request: Request, principal: NamedDependency[Principal]) -> list[ChargerInfo]:
+        """Every registered charge point of the tenant, connected or not."""
+        central = request.app.state.central
+        running = central.sessions.running(principal.tenant)
+        out = []
+        for c in central.registry.list(principal.tenant):
+            j = c.as_json()
+            j.pop("tenant")
+            j.pop("created")
+            j.pop("key_rotated")
+            session = running.get(c.charger_id)
+            out.append(
+                ChargerInfo(
+                    **j,
+                    connected=central.link(c.charger_id) is not None,
+                    transaction_id=None if session is None else session.transaction_id,
+                )
+            )
+        return out
+
+    @get(
+        "/chargers/{charger_id:str}/sessions",
+        operation_id="listChargerSessions",
+        summary="A charge point's sessions",
+        guards=[requires("read")],
+        sync_to_thread=True,
+    )
+    def sessions(
+        self, request: Request, principal: NamedDependency[Principal], charger_id: FromPath[str]
+    ) -> list[SessionInfo]:
+        """The transactions the charger reported, oldest first."""
+        central = request.app.state.central
+        found = central.registry.get(charger_id)
+        if found is None or found.tenant != principal.tenant:
+            raise NotFoundException(f"no charger {charger_id!r} for this tenant")
+        rows = [s for s in central.sessions.of_tenant(principal.tenant) if s.charger_id == charger_id]
+        return [SessionInfo(**s.as_json()) for s in rows]
+
+    @post(
+        "/decisions/{decision_id:str}/dispatch",
+        operation_id="dispatchDecision",
+        summary="Send a decision's schedules to its chargers",
+        guards=[requires("approve")],
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def dispatch(
+        self, request: Request, principal: NamedDependency[Principal], decision_id: FromPath[str]
+    ) -> DispatchResult:
+        """Send the plan's schedules to the registered chargers as durable commands (an automated decision, or an
+        assisted one once approved; never a shadow one: 409). Sending again finds the same commands."""
+        app = request.app
+        stored = executable(app.state.store, principal.tenant, decision_id)
+        sent = await dispatch(app.state.commands, app.state.store, principal.tenant, principal.key_prefix, stored)
+        return DispatchResult(decision_id=decision_id, commands=[CommandInfo(**d.as_json()) for d in sent])
+
+    @get(
+        "/decisions/{decision_id:str}/commands",
+        operation_id="listDecisionCommands",
+        summary="A decision's charger commands and their outcomes",
+        guards=[requires("read")],
+    )
+    async def commands(
+        self, request: Request, principal: NamedDependency[Principal], decision_id: FromPath[str]
+    ) -> list[CommandInfo]:
+        """Each command sent for the decision: running, or done with its outcome (module doc of
+        ``service.ocpp.commands``)."""
+        app = request.app
+        if app.state.commands is None:
+            return []
+        rows = await commands_of(principal.tenant, decision_id)
+        return [CommandInfo(**r) for r in rows]

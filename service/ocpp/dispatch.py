@@ -1,0 +1,119 @@
+"""Executing a decision: its plan's schedules sent to the chargers that follow it, as durable commands.
+
+A decision is executed when it is made in ``automated`` mode or approved in ``assisted`` mode; a ``shadow`` one
+never is. Its plan's sessions on registered chargers (the charger's OCPP identity is the problem's charger id)
+become schedules (:func:`engine.control.profiles.charger_schedules`): a TxProfile bound to the transaction the
+charger reports running, a TxDefaultProfile ahead of an arrival; per charger the earliest session's schedule is
+sent now. Every dispatch is audited with its command ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from dbos import DBOS
+
+from engine.control.profiles import charger_schedules, next_schedules
+from engine.results import Decision
+from service.decisions import ReviewRefused, reviewable
+from service.ocpp.commands import Command, CommandResult, CommandRunner, command_prefix
+from service.store import Store, StoredDecision, review_state
+
+
+class CommandsUnavailable(RuntimeError):
+    """The service runs without a job store, so it cannot keep commands durable (the API answers 503)."""
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    """A command sent for a decision."""
+
+    command_id: str
+    charger_id: str
+    vehicle_id: str
+    purpose: str
+    start: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "command_id": self.command_id,
+            "charger_id": self.charger_id,
+            "vehicle_id": self.vehicle_id,
+            "purpose": self.purpose,
+            "start": self.start.isoformat(),
+        }
+
+
+def executable(store: Store, tenant: str, decision_id: str) -> StoredDecision:
+    """The decision if it may be executed now; :class:`ReviewRefused` for a shadow one or an assisted one not
+    approved."""
+    stored = reviewable(store, tenant, decision_id, "executed")
+    if stored.mode == "assisted" and review_state(store.reviews_of(tenant, decision_id)) != "approved":
+        raise ReviewRefused(f"decision {decision_id!r} is in assisted mode: approve it before it is executed")
+    return stored
+
+
+async def dispatch(
+    runner: CommandRunner | None, store: Store, tenant: str, actor: str, stored: StoredDecision
+) -> list[Dispatched]:
+    """Send the decision's schedules (module doc); the commands sent, audited as ``decision.dispatch``."""
+    if runner is None:
+        raise CommandsUnavailable("charger commands need the job store (settings: jobs_db_url)")
+    central = runner.central
+    decision = Decision.model_validate(stored.decision)
+    registered = await asyncio.to_thread(central.registry.list, tenant)
+    running = await asyncio.to_thread(central.sessions.running, tenant)
+    schedules = charger_schedules(
+        decision.plan,
+        {c.charger_id: c.electrics for c in registered},
+        datetime.now(UTC),
+        {charger: s.transaction_id for charger, s in running.items()},
+    )
+    sent = []
+    for schedule in next_schedules(schedules).values():
+        command = Command(
+            tenant=tenant,
+            decision_id=stored.decision_id,
+            charger_id=schedule.charger_id,
+            kind="set_schedule",
+            schedule=schedule,
+            deadline=runner.deadline(),
+        )
+        await runner.submit(command)
+        sent.append(
+            Dispatched(command.command_id, schedule.charger_id, schedule.vehicle_id, schedule.purpose, schedule.start)
+        )
+    detail = {"commands": [d.command_id for d in sent], "chargers": [d.charger_id for d in sent]}
+    await asyncio.to_thread(store.audit, tenant, actor, "decision.dispatch", f"decision:{stored.decision_id}", detail)
+    return sent
+
+
+async def commands_of(tenant: str, decision_id: str) -> list[dict[str, Any]]:
+    """A decision's commands with their state and, when done, their result."""
+    rows = await DBOS.list_workflows_async(workflow_id_prefix=command_prefix(tenant, decision_id), load_input=False)
+    out = []
+    for r in rows:
+        result = CommandResult.model_validate_json(r.output) if r.status == "SUCCESS" and r.output else None
+        out.append(
+            {
+                "command_id": r.workflow_id,
+                "state": "done" if result is not None else ("failed" if r.status == "ERROR" else "running"),
+                "result": None if result is None else result.model_dump(),
+            }
+        )
+    return out
+
+
+async def execute_if_due(runner: CommandRunner | None, store: Store, tenant: str, actor: str, decision_id: str) -> None:
+    """Dispatch a decision that has just become executable (recorded in automated mode, or approved) when the
+    service can send commands; a service without a job store leaves it to a later dispatch."""
+    if runner is None:
+        return
+    try:
+        stored = await asyncio.to_thread(executable, store, tenant, decision_id)
+    except ReviewRefused:
+        return
+    await dispatch(runner, store, tenant, actor, stored)

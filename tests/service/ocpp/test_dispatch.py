@@ -1,0 +1,149 @@
+"""An approved decision reaches the chargers: the right profiles arrive (read back through GetCompositeSchedule
+slot by slot against the plan, by hand), meter values flow back and the sessions close with the plan's energy."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from service.ocpp.simulated import charge_slots, connected
+from tests.service.conftest import bearer, request_body, small_problem
+from tests.service.ocpp.conftest import TENANT, Live
+
+SLOT = timedelta(minutes=15)
+
+
+def shifted(value: Any, delta: timedelta) -> Any:
+    """Every ISO time in a JSON value moved by ``delta``."""
+    if isinstance(value, dict):
+        return {k: shifted(v, delta) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shifted(v, delta) for v in value]
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return (datetime.fromisoformat(value) + delta).isoformat()
+        except ValueError:
+            return value
+    return value
+
+
+def problem_now(n: int = 2) -> dict[str, Any]:
+    """small_problem(n) moved so that its ``now`` is the start of the current quarter hour."""
+    p = small_problem(n).model_dump(mode="json", by_alias=True)
+    real = datetime.now(UTC)
+    slot_start = real - timedelta(minutes=real.minute % 15, seconds=real.second, microseconds=real.microsecond)
+    return shifted(p, slot_start - datetime.fromisoformat(p["now"]))
+
+
+def expected_limit(kw: float, unit: str) -> float:
+    """By hand: W = 1000 kW; A = 1000 kW / (230 V x 3 phases); rounded down to 0.1."""
+    value = kw * 1000 if unit == "W" else kw * 1000 / 690
+    return math.floor(value * 10 + 1e-6) / 10
+
+
+def wait_commands(client: httpx.Client, decision_id: str, n: int, key: dict[str, str]) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rows = client.get(f"/v1/decisions/{decision_id}/commands", headers=key).json()
+        if len(rows) == n and all(r["state"] == "done" for r in rows):
+            return rows
+        time.sleep(0.1)
+    raise AssertionError(f"commands not done: {rows}")
+
+
+@pytest.mark.parametrize("live", ["jobs"], indirect=True)
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+def test_an_approved_plan_is_followed_by_the_chargers(live: Live, version: str) -> None:
+    approver = bearer(live.store.create_key(TENANT, frozenset({"read", "plan", "approve"})))
+    units = {"ac0": "W", "ac1": "A"}
+
+    async def run() -> dict[str, Any]:
+        async with (
+            connected(live.ws, "ac0", live.keys["ac0"], version) as sim0,
+            connected(live.ws, "ac1", live.keys["ac1"], version) as sim1,
+        ):
+            sims = {"ac0": sim0, "ac1": sim1}
+            async with httpx.AsyncClient(base_url=live.http, timeout=60) as client:
+                created = await client.post("/v1/decisions", json=request_body_now(), headers=approver)
+                assert created.status_code == 201, created.text
+                decision = created.json()
+                # the vehicle planned on ac0 plugs in before the approval: its profile binds to the transaction
+                sessions = {s["charger_id"]: (v, s) for v in decision["plan"]["vehicles"] for s in v["sessions"]}
+                plugged_vehicle = sessions["ac0"][0]["vehicle_id"]
+                tx = await sim0.plug_in(plugged_vehicle)
+                approved = await client.post(f"/v1/decisions/{decision['decision_id']}/approve", headers=approver)
+                assert approved.status_code == 200, approved.text
+                rows = await asyncio.to_thread(
+                    wait_commands, httpx.Client(base_url=live.http), decision["decision_id"], 2, approver
+                )
+            out: dict[str, Any] = {"decision": decision, "rows": rows, "tx": tx, "energy": {}}
+            for charger, sim in sims.items():
+                _vehicle, session = sessions[charger]
+                [profile] = sim.model.profiles.values()  # one profile per charger: ours
+                out[charger] = profile
+                slots = round((datetime.fromisoformat(session["plug_out"]) - profile.start) / SLOT)
+                if charger == "ac0":
+                    out["energy"][charger] = await charge_slots(sim, slots, 900, profile.start)
+                    await sim.unplug()
+            return out
+
+    def request_body_now() -> dict[str, Any]:
+        body = request_body(small_problem(2))
+        body["problem"] = problem_now(2)
+        return body
+
+    out = asyncio.run(run())
+    assert {r["result"]["outcome"] for r in out["rows"]} == {"confirmed"}, [
+        r["result"] for r in out["rows"]
+    ]  # read back through GetCompositeSchedule
+    plan = out["decision"]["plan"]
+    starts = [datetime.fromisoformat(s) for s in plan["slot_starts"]]
+    for charger, unit in units.items():
+        profile = out[charger]
+        vp = next(v for v in plan["vehicles"] if any(s["charger_id"] == charger for s in v["sessions"]))
+        assert profile.purpose == ("TxProfile" if charger == "ac0" else "TxDefaultProfile")
+        assert profile.transaction_id == (out["tx"] if charger == "ac0" else None)
+        assert profile.unit == unit and profile.stack_level == (1 if charger == "ac0" else 2)
+        first = starts.index(profile.start)
+        for k in range(first, len(starts)):
+            offset = (starts[k] - profile.start).total_seconds()
+            if offset >= profile.duration_s:
+                break
+            limit = [lim for s, lim in profile.periods if s <= offset][-1]
+            assert limit == expected_limit(vp["power_kw"][k], unit), (charger, k)
+    # the plugged session closes with the plan's energy from its first dispatched slot on (0.1 W resolution)
+    vp = next(v for v in plan["vehicles"] if any(s["charger_id"] == "ac0" for s in v["sessions"]))
+    first = starts.index(out["ac0"].start)
+    planned_wh = sum(vp["power_kw"][first:]) * 250
+    session = live.app.state.central.sessions.get("ac0", out["tx"])
+    assert session.stopped is not None
+    assert session.energy_wh == pytest.approx(out["energy"]["ac0"], abs=1)
+    assert session.energy_wh == pytest.approx(planned_wh, abs=len(vp["power_kw"]) * 0.1 * 0.25 + 1)
+    sent = live.app.state.central.sessions.schedules(TENANT)
+    assert sorted(s["charger_id"] for s in sent) == ["ac0", "ac1"] and {s["answer"] for s in sent} == {"accepted"}
+    audit = [e for e in live.store.audit_log(TENANT)[0] if e["action"] == "decision.dispatch"]
+    assert len(audit) == 1
+
+
+@pytest.mark.parametrize("live", ["jobs"], indirect=True)
+def test_a_shadow_decision_is_never_dispatched_and_a_read_key_cannot_dispatch(live: Live) -> None:
+    admin = bearer(live.store.create_key(TENANT, frozenset({"admin"})))
+    reader = bearer(live.store.create_key(TENANT, frozenset({"read"})))
+    with httpx.Client(base_url=live.http, timeout=60) as client:
+        body = request_body(small_problem(2), policy="municipal_saver")
+        body["problem"] = problem_now(2)
+        decision = client.post("/v1/decisions", json=body, headers=admin).json()
+        refused = client.post(f"/v1/decisions/{decision['decision_id']}/dispatch", headers=admin)
+        assert refused.status_code == 409 and "shadow" in refused.json()["detail"]
+        body["policy"] = "courier"
+        assisted = client.post("/v1/decisions", json=body, headers=admin).json()
+        not_yet = client.post(f"/v1/decisions/{assisted['decision_id']}/dispatch", headers=admin)
+        assert not_yet.status_code == 409 and "approve it" in not_yet.json()["detail"]
+        assert client.post(f"/v1/decisions/{assisted['decision_id']}/dispatch", headers=reader).status_code == 403
+    assert not [e for e in live.store.audit_log(TENANT)[0] if e["action"] == "decision.dispatch"]
