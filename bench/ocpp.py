@@ -32,6 +32,8 @@ import psutil
 from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
+# this file is named ocpp.py: its folder must not shadow the ocpp library
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 from engine.control.profiles import ChargerElectrics  # noqa: E402

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -25,6 +28,7 @@ from service.ocpp.central import CentralSystem
 from service.ocpp.commands import CommandRunner
 from service.ocpp.endpoint import ocpp16, ocpp201
 from service.ocpp.events import ChargerEvents
+from service.ocpp.reconciliation import reconcile_periodically
 from service.ocpp.registry import ChargerRegistry
 from service.ocpp.sessions import ChargerSessions
 from service.openapi_facts import document
@@ -56,8 +60,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def replan(tenant: str, replans: list) -> None:
         await plan_triggered(app, tenant, replans)
 
+    background: list[asyncio.Task] = []
+
     async def startup() -> None:
         planner.open()
+        if settings.reconcile_every_s > 0:
+            every, window = settings.reconcile_every_s, timedelta(hours=24)
+            background.append(asyncio.create_task(reconcile_periodically(store, telemetry, every, window)))
         if commands is not None:  # before DBOS launches: the commands it recovers find their runner
             commands.start()
         if jobs is not None:  # after the planner: jobs left by the last process start solving at once
@@ -65,6 +74,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     def shutdown() -> None:
         events.close()  # chargers dropping off as the service stops are no events
+        for task in background:
+            task.cancel()
         if jobs is not None:  # first: a job solving now stays running in the job store, for the next start
             jobs.stop()
         if commands is not None:

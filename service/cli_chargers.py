@@ -1,4 +1,4 @@
-"""``fleetcharge chargers add|rotate-key|list``: the charge points allowed to connect to the OCPP endpoints and
+"""``fleetcharge chargers add|rotate-key|list`` and ``fleetcharge reconcile``: the charge points allowed to connect to the OCPP endpoints and
 their keys (security profiles 1 and 2). A key is printed once, alone on stdout; the store keeps only its hash."""
 
 from __future__ import annotations
@@ -67,6 +67,37 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from service.ocpp.reconciliation import reconcile_tenant
+    from service.telemetry_store import TelemetryStore
+
+    now = datetime.now(UTC)
+    since = now - timedelta(days=1)
+    if args.since is not None:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            raise InputError([flag_problem(f"not an ISO time: {args.since!r}", "--since")]) from None
+        if since.tzinfo is None:
+            raise InputError([flag_problem("give the time with its offset, e.g. 2026-12-07T00:00:00+00:00", "--since")])
+    store, _charger_registry = _registry(args)
+    report = reconcile_tenant(store, TelemetryStore(store), args.tenant, since, now)
+    if args.json:
+        print(json.dumps(report.as_json()))
+        return 1 if report.drifts else 0
+    print(
+        f"{report.sessions} sessions from {since:%Y-%m-%d %H:%M} to {now:%Y-%m-%d %H:%M} UTC: {len(report.drifts)} drifts"
+    )
+    for d in report.drifts:
+        diff = "" if d.difference is None else f"{d.difference:+.2f} {d.unit}"
+        print(
+            f"{d.check:<10} {d.charger_id:<12} {d.vehicle_id or '-':<10} {d.transaction_id or '-':<8} {diff:<14} {d.message}"
+        )
+    return 1 if report.drifts else 0
+
+
 def add_charger_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``chargers`` on the top-level parser's subcommands."""
     chargers = sub.add_parser("chargers", help="OCPP charge points and their keys").add_subparsers(
@@ -89,6 +120,12 @@ def add_charger_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--key", default=None, help="the new key (32-40 hex digits) [default: a new random one]")
     p.add_argument("--db", default=None, help=DB_HELP)
     p.set_defaults(func=_cmd_rotate)
+    p = sub.add_parser("reconcile", help="plan vs charger meters vs telematics: drifts (exit 1 if any)")
+    p.add_argument("--tenant", required=True)
+    p.add_argument("--since", default=None, help="ISO time with offset [default: 24 h ago]")
+    p.add_argument("--json", action="store_true", help="the report as one JSON object")
+    p.add_argument("--db", default=None, help=DB_HELP)
+    p.set_defaults(func=_cmd_reconcile)
     p = chargers.add_parser("list", help="a tenant's charge points: unit, protocol, key rotated, last seen")
     p.add_argument("--tenant", required=True)
     p.add_argument("--json", action="store_true", help="JSON lines instead of a table")

@@ -53,6 +53,12 @@ class Settings(BaseModel):
     ocpp_offline_grace_s: float = Field(
         120.0, gt=0, le=86_400, description="How long a dropped charger has to connect again before it is offline [s]."
     )
+    reconcile_every_s: float = Field(
+        900.0,
+        ge=0,
+        le=86_400,
+        description="How often the last 24 h are reconciled and new drifts audited [s]; 0 = never.",
+    )
     ocpp_command_deadline_s: float = Field(
         900.0, gt=0, le=86_400, description="How long a charger command is retried before it expires [s]."
     )

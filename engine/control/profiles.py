@@ -7,9 +7,11 @@ A session of the plan (vehicle ``v`` on charger ``c`` from ``plug_in`` to ``plug
   ``limit = 1000 p / (V * phases)`` with its nominal voltage ``V`` [V] and phases in use. Limits are rounded
   *down* to one decimal (OCPP's resolution): a charger never draws more than the plan, so the site limit the plan
   respects holds on the wire too. Consecutive slots with equal limits are one period.
-- purpose ``tx`` (OCPP TxProfile) for a session whose transaction runs now (the charger told us its id): it binds
-  to that transaction and ends with it; purpose ``tx_default`` (TxDefaultProfile) for a session ahead, valid from
-  plug-in to plug-out so it is in force when the vehicle arrives and starts its transaction.
+- purpose ``tx`` (OCPP TxProfile) for a charger's next session when a transaction runs on it now (the charger told
+  us its id): it binds to that transaction and ends with it, starts at the slot holding ``now`` and holds 0 until
+  the planned plug-in (a vehicle plugged in early waits for its window; without this profile it would draw at
+  full power). Purpose ``tx_default`` (TxDefaultProfile) for a session ahead, valid from plug-in to plug-out so
+  it is in force when the vehicle arrives and starts its transaction.
 - stack level: the highest the charger accepts (``ChargerElectrics.max_stack_level``). Our profile then prevails
   over a default the charger keeps at a lower level; profile ids are fixed per connector and purpose, so each new
   plan replaces our previous profile instead of stacking another one.
@@ -117,37 +119,42 @@ def charger_schedules(
     slot = timedelta(minutes=plan.slot_minutes)
     slot_s = plan.slot_minutes * 60
     starts = plan.slot_starts
+    ahead = sorted(
+        (session.plug_in, session.charger_id, vp.vehicle_id, session, vp.power_kw)
+        for vp in plan.vehicles
+        for session in vp.sessions
+        if session.charger_id is not None and session.charger_id in electrics and session.plug_out > now
+    )
     out: list[ChargerSchedule] = []
-    for vp in plan.vehicles:
-        for session in vp.sessions:
-            charger = session.charger_id
-            if charger is None or charger not in electrics or session.plug_out <= now:
-                continue
-            e = electrics[charger]
-            first = _slot_index(starts, slot, max(session.plug_in, now))
-            last = _slot_index(starts, slot, session.plug_out - timedelta(microseconds=1))
-            if first is None or last is None or last < first:
-                continue
-            limits = [e.limit(vp.power_kw[k]) for k in range(first, last + 1)]
-            running = session.plug_in <= now and charger in transactions
-            purpose: Purpose = "tx" if running else "tx_default"
-            start = starts[first]
-            duration = math.ceil((session.plug_out - start).total_seconds())
-            out.append(
-                ChargerSchedule(
-                    charger_id=charger,
-                    vehicle_id=vp.vehicle_id,
-                    purpose=purpose,
-                    profile_id=PROFILE_ID_BASE[purpose] + 1,
-                    stack_level=e.max_stack_level,
-                    start=start,
-                    duration_s=max(duration, 1),
-                    rate_unit=e.rate_unit,
-                    phases=e.phases,
-                    periods=merged_periods(limits, slot_s),
-                    transaction_id=transactions[charger] if running else None,
-                )
+    bound: set[str] = set()  # chargers whose running transaction has its schedule
+    for _in, charger, vehicle, session, power_kw in ahead:
+        e = electrics[charger]
+        running = charger in transactions and charger not in bound  # the charger's next session
+        first = _slot_index(starts, slot, now if running else max(session.plug_in, now))
+        last = _slot_index(starts, slot, session.plug_out - timedelta(microseconds=1))
+        if first is None or last is None or last < first:
+            continue
+        # a running transaction waits at 0 until the planned plug-in (it is plugged in early)
+        limits = [e.limit(power_kw[k]) if starts[k] + slot > session.plug_in else 0.0 for k in range(first, last + 1)]
+        purpose: Purpose = "tx" if running else "tx_default"
+        bound |= {charger} if running else set()
+        start = starts[first]
+        duration = math.ceil((session.plug_out - start).total_seconds())
+        out.append(
+            ChargerSchedule(
+                charger_id=charger,
+                vehicle_id=vehicle,
+                purpose=purpose,
+                profile_id=PROFILE_ID_BASE[purpose] + 1,
+                stack_level=e.max_stack_level,
+                start=start,
+                duration_s=max(duration, 1),
+                rate_unit=e.rate_unit,
+                phases=e.phases,
+                periods=merged_periods(limits, slot_s),
+                transaction_id=transactions[charger] if running else None,
             )
+        )
     return sorted(out, key=lambda s: (s.charger_id, s.start))
 
 

@@ -3,16 +3,22 @@ schedules to them (``POST /v1/decisions/{id}/dispatch``) with the commands' outc
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 from pydantic import BaseModel
 
 from service.auth import Principal
 from service.ocpp.dispatch import commands_of, dispatch, executable
+from service.ocpp.reconciliation import reconcile_tenant
 from service.security import provide_principal, requires
+
+DAY = timedelta(days=1)
 
 
 class ChargerInfo(BaseModel):
@@ -54,6 +60,15 @@ class CommandInfo(BaseModel):
     start: str | None = None
     state: str | None = None
     result: dict | None = None
+
+
+class ReconciliationReport(BaseModel):
+    """Drifts between plan, charger meters and telematics over a period (``service.ocpp.reconciliation``)."""
+
+    since: str
+    until: str
+    sessions: int
+    drifts: list[dict]
 
 
 class DispatchResult(BaseModel):
@@ -114,6 +129,31 @@ class ChargerController(Controller):
             raise NotFoundException(f"no charger {charger_id!r} for this tenant")
         rows = [s for s in central.sessions.of_tenant(principal.tenant) if s.charger_id == charger_id]
         return [SessionInfo(**s.as_json()) for s in rows]
+
+    @get(
+        "/reconciliation",
+        operation_id="getReconciliation",
+        summary="Drift between plan, charger meters and telematics",
+        guards=[requires("read")],
+        sync_to_thread=True,
+    )
+    def reconciliation(
+        self,
+        request: Request,
+        principal: NamedDependency[Principal],
+        since: Annotated[
+            datetime | None, QueryParameter(description="From when (ISO time with offset) [default: 24 h ago]")
+        ] = None,
+    ) -> ReconciliationReport:
+        """Every session and schedule since ``since`` checked: status (missing start or stop, unplanned),
+        energy (meter vs plan), telematics (meter vs SOC change) and cost (metered energy at the tariff's prices
+        vs the plan's); each drift above its tolerance with expected, actual and difference."""
+        now = datetime.now(UTC)
+        if since is not None and since.tzinfo is None:
+            raise ValidationException("since: give the time with its offset, e.g. 2026-12-07T00:00:00+00:00")
+        app = request.app
+        report = reconcile_tenant(app.state.store, app.state.telemetry, principal.tenant, since or now - DAY, now)
+        return ReconciliationReport(**report.as_json())
 
     @post(
         "/decisions/{decision_id:str}/dispatch",

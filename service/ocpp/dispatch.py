@@ -72,9 +72,8 @@ async def dispatch(
         datetime.now(UTC),
         {charger: s.transaction_id for charger, s in running.items()},
     )
-    sent = []
-    for schedule in next_schedules(schedules).values():
-        command = Command(
+    commands = [
+        Command(
             tenant=tenant,
             decision_id=stored.decision_id,
             charger_id=schedule.charger_id,
@@ -82,10 +81,14 @@ async def dispatch(
             schedule=schedule,
             deadline=runner.deadline(),
         )
-        await runner.submit(command)
-        sent.append(
-            Dispatched(command.command_id, schedule.charger_id, schedule.vehicle_id, schedule.purpose, schedule.start)
-        )
+        for schedule in next_schedules(schedules).values()
+    ]
+    await asyncio.gather(*(runner.submit(c) for c in commands))  # each starts its own workflow at once
+    sent = [
+        Dispatched(c.command_id, c.charger_id, s.vehicle_id, s.purpose, s.start)
+        for c in commands
+        if (s := c.schedule) is not None
+    ]
     detail = {"commands": [d.command_id for d in sent], "chargers": [d.charger_id for d in sent]}
     await asyncio.to_thread(store.audit, tenant, actor, "decision.dispatch", f"decision:{stored.decision_id}", detail)
     return sent

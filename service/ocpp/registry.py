@@ -172,6 +172,11 @@ class ChargerRegistry:
             raise ChargerRefused("wrong credentials")
         return _registered(row)
 
+    def tenants(self) -> list[str]:
+        """Tenants that have chargers."""
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(select(chargers.c.tenant).distinct().order_by(chargers.c.tenant))]
+
     def seen(self, charger_id: str, protocol: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(

@@ -86,3 +86,21 @@ def test_no_period_asks_more_than_the_plan_nor_a_tenth_less(kws: list[float], e:
         assert e.kw(limit) <= kw + 1e-9
         assert e.kw(limit + 0.1) > kw - 1e-9
     assert all(a.limit != b.limit for a, b in pairwise(periods))
+
+
+def test_a_vehicle_plugged_in_before_its_window_waits_at_zero_under_a_transaction_profile() -> None:
+    """Plugged in at 22:05 with its session planned from 22:30: without a TxProfile now it would draw at full
+    power until 22:30; the profile holds 0 A for the two slots before the window."""
+    kw = [0.0, 0.0, 11.0, 11.0, 0.0, 0.0, 0.0, 0.0]
+    now = T0 + timedelta(minutes=5)
+    [s] = charger_schedules(plan(vehicle("v1", "C1", kw, 2, 4)), {"C1": AC}, now=now, transactions={"C1": "9"})
+    assert (s.purpose, s.transaction_id, s.start) == ("tx", "9", T0)
+    assert [(p.start_s, p.limit) for p in s.periods] == [(0, 0.0), (1800, 15.9)]
+    assert s.duration_s == 3600
+
+
+def test_only_the_next_session_of_a_charger_binds_to_its_running_transaction() -> None:
+    a = vehicle("v1", "C1", [7.0, 7.0, 0, 0, 0, 0, 0, 0], 0, 2)
+    b = vehicle("v2", "C1", [0, 0, 0, 11.0, 11.0, 0, 0, 0], 3, 5)
+    schedules = charger_schedules(plan(a, b), {"C1": AC}, now=T0 + timedelta(minutes=1), transactions={"C1": "4"})
+    assert [(s.vehicle_id, s.purpose) for s in schedules] == [("v1", "tx"), ("v2", "tx_default")]
