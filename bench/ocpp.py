@@ -88,7 +88,9 @@ def depot_problem(n: int, soc: float) -> PlanningProblem:
 
 
 def start(port: int, db: Path, log: Path, interval: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--db", str(db), "--workers", "2"]
+    profile = os.environ.get("BENCH_PROFILE")  # a script that runs the service's command line under a profiler
+    cmd = [sys.executable, *([profile] if profile else ["-m", "service.cli"]), "serve"]
+    cmd += ["--port", str(port), "--db", str(db), "--workers", "2"]
     cmd += ["--no-summary", "--demo-request", str(db.with_suffix(".json"))]
     env = {
         **os.environ,
@@ -137,12 +139,15 @@ class Fleet:
         except Exception:
             self.unanswered += 1
 
-    async def tick(self, sim: Any, interval: float, stop: asyncio.Event) -> None:
-        """A heartbeat and a meter value every ``interval`` [s] (spread over the interval by the charger's index)."""
+    async def tick(self, sim: Any, interval: float, stop: asyncio.Event, offset: float) -> None:
+        """A heartbeat and a meter value every ``interval`` [s], from ``offset`` [s] (chargers booted at different
+        times do not report in step)."""
         from ocpp.v16 import call as c16
         from ocpp.v201 import call as c201
 
         heartbeat = c16.Heartbeat() if sim.protocol == "ocpp1.6" else c201.Heartbeat()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), offset)
         while not stop.is_set():
             await self.call(sim.call(heartbeat))
             sim.model.meter_wh += 11000 * interval / 3600
@@ -163,7 +168,11 @@ async def run(args: argparse.Namespace, port: int, keys: dict[str, str], proc: p
             sim = await stack.enter_async_context(connected(f"ws://127.0.0.1:{port}", cid, keys[cid], version))
             await sim.plug_in(f"v{i:03d}")
             fleet.sims.append(sim)
-        tickers = [asyncio.create_task(fleet.tick(s, args.interval, stop)) for s in fleet.sims]
+        n = len(fleet.sims)
+        tickers = [
+            asyncio.create_task(fleet.tick(s, args.interval, stop, args.interval * k / n))
+            for k, s in enumerate(fleet.sims)
+        ]
         await asyncio.sleep(2)
         c0, t0 = cpu_s(proc), time.monotonic()
         await asyncio.sleep(args.steady)
@@ -180,16 +189,17 @@ async def run(args: argparse.Namespace, port: int, keys: dict[str, str], proc: p
                 solve_s = time.perf_counter() - t_solve
                 assert created.status_code == 201, created.text
                 did = created.json()["decision_id"]
-                t_approve = time.perf_counter()
+                t_approve, wall = time.perf_counter(), time.time()
                 approved = await client.post(f"/v1/decisions/{did}/approve", headers=auth)
                 approve_s = time.perf_counter() - t_approve
                 assert approved.status_code == 200, approved.text
-                while True:
+                while True:  # slow polling: a listing of 200 commands is work for the service too
                     rows = (await client.get(f"/v1/decisions/{did}/commands", headers=auth)).json()
                     if len(rows) == args.chargers and all(row["state"] == "done" for row in rows):
                         break
-                    await asyncio.sleep(0.02)
-                confirmed_s = time.perf_counter() - t_approve
+                    await asyncio.sleep(0.5)
+                # when the last command ended, from the command's own record
+                confirmed_s = max(datetime.fromisoformat(row["updated"]).timestamp() for row in rows) - wall
                 outcomes = sorted({row["result"]["outcome"] for row in rows})
                 rounds.append(
                     {

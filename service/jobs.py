@@ -20,7 +20,9 @@ holds the job as running and the next start plans it again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -102,6 +104,7 @@ class JobRunner:
         self.loop = asyncio.get_running_loop()
         self.stopping.clear()
         _runner = self
+        wal_mode(self.url)
         DBOS(
             config={
                 "name": APP_NAME,
@@ -206,6 +209,17 @@ class JobRunner:
             return ""  # cancelled while it solved: nothing is recorded
         stored = record_decision(self.store, tenant, actor, decision, problem, policy, request["policy_name"], strategy)
         return stored.decision_id
+
+
+def wal_mode(url: str) -> None:
+    """A SQLite job store in write-ahead-log mode (kept in the file): a commit is one fsync of the log instead of
+    a rollback journal created, synced and deleted, and still survives a kill -9. Measured with 200 charger
+    commands (bench/ocpp.py): see bench/RESULTS.md."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url.endswith(":memory:"):
+        return
+    with contextlib.closing(sqlite3.connect(url.removeprefix(prefix), timeout=30)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
 
 
 _runner: JobRunner | None = None  # the started runner of this process (DBOS's own instance is one per process)

@@ -60,6 +60,7 @@ class CommandInfo(BaseModel):
     start: str | None = None
     state: str | None = None
     result: dict | None = None
+    updated: str | None = None
 
 
 class ReconciliationReport(BaseModel):
