@@ -198,5 +198,31 @@ def act(
     return
 
 
+@app.cell
+def chargers_and_drift(get_refresh, source):
+    get_refresh()
+    try:
+        chargers, drifts = source.chargers(), source.reconciliation()
+    except ApiError as err:
+        chargers = drifts = None
+        mo.stop(True, mo.callout(mo.md(err.in_words(source.base_url)), kind="warn"))
+    mo.vstack(
+        [
+            mo.md("## Chargers and reconciliation"),
+            mo.ui.table(chargers, selection=None, label="charge points (OCPP)", show_data_types=False)
+            if not chargers.empty
+            else mo.md("No charge points registered (`fleetcharge chargers add`)."),
+            mo.ui.table(
+                drifts.round({"difference": 2}), selection=None, label="drift, last 24 h", show_data_types=False
+            )
+            if not drifts.empty
+            else mo.callout(
+                mo.md("No drift in the last 24 h: chargers' meters, telematics and plans agree."), kind="success"
+            ),
+        ]
+    )
+    return
+
+
 if __name__ == "__main__":
     app.run()

@@ -169,6 +169,16 @@ class ApiSource:
         out = self._call("POST", f"/v1/decisions/{decision_id}/replay")
         return ReplayOutcome(identical=out["identical"], differences=out["differences"], reason=out.get("reason"))
 
+    def chargers(self) -> pd.DataFrame:
+        """``GET /v1/chargers``: the tenant's charge points, connected or not, and their running transactions."""
+        columns = ["charger_id", "depot_id", "connected", "protocol", "transaction_id", "reliability", "last_seen"]
+        return pd.DataFrame(self._call("GET", "/v1/chargers"), columns=columns)
+
+    def reconciliation(self) -> pd.DataFrame:
+        """``GET /v1/reconciliation`` over the last 24 h: one row per drift."""
+        columns = ["check", "charger_id", "vehicle_id", "transaction_id", "difference", "unit", "message"]
+        return pd.DataFrame(self._call("GET", "/v1/reconciliation")["drifts"], columns=columns)
+
     def approve(self, decision_id: str, reason: str = "") -> dict[str, Any]:
         """``POST /v1/decisions/{id}/approve`` (needs the approve scope); the review state after it."""
         return self._call("POST", f"/v1/decisions/{decision_id}/approve", json={"reason": reason})

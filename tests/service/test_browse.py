@@ -77,3 +77,14 @@ def test_api_errors_in_words_for_the_dashboard() -> None:
         raise AssertionError("no error from an address nothing listens on")
     assert ApiError("GET /v1/decisions/: 401 unknown key", 401).in_words("x").startswith("This key is not valid")
     assert "approve" in ApiError("POST ...: 403", 403).in_words("x")
+
+
+def test_chargers_and_drift_for_the_dashboard(client, keys, store) -> None:
+    from engine.control.profiles import ChargerElectrics
+    from service.ocpp.registry import ChargerRegistry
+
+    ChargerRegistry(store.engine).add("acme", "cp1", ChargerElectrics(rate_unit="W"), "d")
+    source = ApiSource("http://testserver", keys.reader["Authorization"].split()[1], client=client)
+    chargers = source.chargers()
+    assert list(chargers["charger_id"]) == ["cp1"] and not chargers["connected"].iloc[0]
+    assert source.reconciliation().empty  # nothing sent, nothing reported: nothing to reconcile
