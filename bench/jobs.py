@@ -36,11 +36,13 @@ from api import demo_cut, session, varied  # noqa: E402
 from service.store import Store  # noqa: E402
 
 
-def start(port: int, db: Path, log: Path) -> subprocess.Popen:
-    """``fleetcharge serve`` on ``db`` in a process group of its own, once ``/health`` answers."""
+def start(port: int, db: Path, log: Path, settings: dict[str, str] | None = None) -> subprocess.Popen:
+    """``fleetcharge serve`` on ``db`` in a process group of its own, once ``/health`` answers; ``settings``:
+    more ``FLEETCHARGE_*`` variables."""
     cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--db", str(db), "--workers", "2"]
     cmd += ["--no-summary", "--demo-request", str(db.with_suffix(".json"))]
     env = {**os.environ, "FLEETCHARGE_REQUESTS_PER_KEY_S": "1000000", "FLEETCHARGE_BURST_PER_KEY": "1000000"}
+    env |= settings or {}
     out = log.open("ab")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     for _ in range(600):

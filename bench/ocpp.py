@@ -43,6 +43,9 @@ from service.ocpp.simulated import connected  # noqa: E402
 from service.store import Store  # noqa: E402
 from service.tables import telemetry_events  # noqa: E402
 
+sys.path.insert(1, str(ROOT / "bench"))  # the ocpp library is imported by now: bench/ocpp.py no longer shadows it
+from jobs import start as start_service  # noqa: E402
+
 TENANT = "bench"
 
 
@@ -88,27 +91,10 @@ def depot_problem(n: int, soc: float) -> PlanningProblem:
 
 
 def start(port: int, db: Path, log: Path, interval: int) -> subprocess.Popen:
-    profile = os.environ.get("BENCH_PROFILE")  # a script that runs the service's command line under a profiler
-    cmd = [sys.executable, *([profile] if profile else ["-m", "service.cli"]), "serve"]
-    cmd += ["--port", str(port), "--db", str(db), "--workers", "2"]
-    cmd += ["--no-summary", "--demo-request", str(db.with_suffix(".json"))]
-    env = {
-        **os.environ,
-        "FLEETCHARGE_REQUESTS_PER_KEY_S": "1000000",
-        "FLEETCHARGE_BURST_PER_KEY": "1000000",
-        "FLEETCHARGE_OCPP_HEARTBEAT_S": str(interval),
-        "FLEETCHARGE_LOG_FORMAT": "text",
-    }
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT, env=env, start_new_session=True
+    """The service (``bench/jobs.py``'s start) giving chargers a heartbeat every ``interval`` [s]."""
+    return start_service(
+        port, db, log, {"FLEETCHARGE_OCPP_HEARTBEAT_S": str(interval), "FLEETCHARGE_LOG_FORMAT": "text"}
     )
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server did not answer /health: {log.read_text()[-2000:]}")
 
 
 def cpu_s(proc: psutil.Process) -> float:

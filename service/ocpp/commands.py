@@ -66,6 +66,7 @@ class CommandResult(_Model):
     outcome: Outcome
     attempts: int
     detail: str = ""
+    finished: AwareDatetime | None = Field(None, description="When the outcome was known (the step's own clock).")
 
 
 class CommandRunner:
@@ -189,13 +190,16 @@ def command_prefix(tenant: str, decision_id: str) -> str:
 async def _attempt(command_json: str, attempt: int) -> dict[str, Any] | None:
     command = Command.model_validate_json(command_json)
     if datetime.now(UTC) >= command.deadline:
-        return CommandResult(outcome="expired", attempts=attempt, detail="deadline passed").model_dump()
+        expired = CommandResult(
+            outcome="expired", attempts=attempt, detail="deadline passed", finished=datetime.now(UTC)
+        )
+        return expired.model_dump(mode="json")
     runner = _runner
     if runner is None or runner.loop is None:
         return None
     future = asyncio.run_coroutine_threadsafe(runner.attempt(command, attempt), runner.loop)
     result = await asyncio.wrap_future(future)
-    return None if result is None else result.model_dump()
+    return None if result is None else result.model_copy(update={"finished": datetime.now(UTC)}).model_dump(mode="json")
 
 
 @DBOS.workflow(name="fleetcharge.charger_command")

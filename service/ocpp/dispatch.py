@@ -105,7 +105,11 @@ async def commands_of(tenant: str, decision_id: str) -> list[dict[str, Any]]:
                 "command_id": r.workflow_id,
                 "state": "done" if result is not None else ("failed" if r.status == "ERROR" else "running"),
                 "result": None if result is None else result.model_dump(),
-                "updated": datetime.fromtimestamp((r.updated_at or r.created_at or 0) / 1000, UTC).isoformat(),
+                "updated": (
+                    result.finished
+                    if result is not None and result.finished is not None
+                    else datetime.fromtimestamp((r.updated_at or r.created_at or 0) / 1000, UTC)  # whole seconds
+                ).isoformat(),
             }
         )
     return out

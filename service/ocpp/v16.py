@@ -12,24 +12,31 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ocpp.exceptions import OCPPError
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
 
-from engine.control.connector import CommandResult, CompositeSchedule, ConnectorState, MeterReading
+from engine.control.connector import CommandResult, CommandStatus, CompositeSchedule, ConnectorState, MeterReading
 from engine.control.profiles import ChargerSchedule, RateUnit
 from service.ocpp.central import CentralSystem
+from service.ocpp.link import ChargerLink
 from service.ocpp.payloads import STATE_16, composite, iso, parse_time, read_meter, schedule_body
 from service.ocpp.registry import RegisteredCharger
 
 PROTOCOL = "ocpp1.6"
 PURPOSE = {"tx": "TxProfile", "tx_default": "TxDefaultProfile"}
-ANSWER = {"Accepted": "accepted", "Rejected": "rejected", "NotSupported": "not_supported", "Unknown": "rejected"}
+ANSWER: dict[str, CommandStatus] = {
+    "Accepted": "accepted",
+    "Rejected": "rejected",
+    "NotSupported": "not_supported",
+    "Unknown": "rejected",
+}
 
 
-class CentralV16(ChargePoint):
+class CentralV16(ChargerLink, ChargePoint):
     """The central system's end of one 1.6J connection."""
+
+    answers = ANSWER
 
     def __init__(
         self, charger: RegisteredCharger, connection: Any, central: CentralSystem, heartbeat_s: int, timeout_s: float
@@ -115,13 +122,13 @@ class CentralV16(ChargePoint):
             profile["transaction_id"] = int(schedule.transaction_id or 0)
         else:
             profile["valid_from"] = iso(schedule.start)
-        answer = await self._call(
+        answer = await self._command(
             call.SetChargingProfile(connector_id=schedule.connector_id, cs_charging_profiles=profile)
         )
         return answer
 
     async def clear_schedule(self, connector_id: int, profile_id: int) -> CommandResult:
-        return await self._call(call.ClearChargingProfile(id=profile_id, connector_id=connector_id))
+        return await self._command(call.ClearChargingProfile(id=profile_id, connector_id=connector_id))
 
     async def composite_schedule(self, connector_id: int, duration_s: int, unit: RateUnit) -> CompositeSchedule | None:
         answer = await self.call(
@@ -133,21 +140,7 @@ class CentralV16(ChargePoint):
         return composite(answer.schedule_start, answer.charging_schedule, datetime.now(UTC))
 
     async def start_session(self, connector_id: int, id_tag: str) -> CommandResult:
-        return await self._call(call.RemoteStartTransaction(id_tag=id_tag, connector_id=connector_id))
+        return await self._command(call.RemoteStartTransaction(id_tag=id_tag, connector_id=connector_id))
 
     async def stop_session(self, transaction_id: str) -> CommandResult:
-        return await self._call(call.RemoteStopTransaction(transaction_id=int(transaction_id)))
-
-    def state(self, connector_id: int) -> ConnectorState | None:
-        return self.states.get(connector_id)
-
-    def meter(self, connector_id: int) -> MeterReading | None:
-        return self.meters.get(connector_id)
-
-    async def _call(self, payload: Any) -> CommandResult:
-        """Send and read the answer's status; a CALLERROR is an ``error`` result, no answer raises TimeoutError."""
-        try:
-            answer = await self.call(payload, suppress=False)
-        except OCPPError as exc:
-            return CommandResult(status="error", detail=f"{type(exc).__name__}: {exc.description}")
-        return CommandResult(status=ANSWER.get(str(answer.status), "rejected"), detail=str(answer.status))
+        return await self._command(call.RemoteStopTransaction(transaction_id=int(transaction_id)))

@@ -14,25 +14,27 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
-from ocpp.exceptions import OCPPError
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call, call_result
 from ocpp.v201.enums import Action
 
-from engine.control.connector import CommandResult, CompositeSchedule, ConnectorState, MeterReading
+from engine.control.connector import CommandResult, CommandStatus, CompositeSchedule, ConnectorState, MeterReading
 from engine.control.profiles import ChargerSchedule, RateUnit
 from service.ocpp.central import CentralSystem
+from service.ocpp.link import ChargerLink
 from service.ocpp.payloads import STATE_201, composite, iso, parse_time, read_meter, schedule_body
 from service.ocpp.registry import RegisteredCharger
 
 PROTOCOL = "ocpp2.0.1"
 PURPOSE = {"tx": "TxProfile", "tx_default": "TxDefaultProfile"}
-ANSWER = {"Accepted": "accepted", "Rejected": "rejected", "Unknown": "rejected"}
+ANSWER: dict[str, CommandStatus] = {"Accepted": "accepted", "Rejected": "rejected", "Unknown": "rejected"}
 _remote_start_ids = itertools.count(1)
 
 
-class CentralV201(ChargePoint):
+class CentralV201(ChargerLink, ChargePoint):
     """The central system's end of one 2.0.1 connection."""
+
+    answers = ANSWER
 
     def __init__(
         self, charger: RegisteredCharger, connection: Any, central: CentralSystem, heartbeat_s: int, timeout_s: float
@@ -142,10 +144,10 @@ class CentralV201(ChargePoint):
             profile["transaction_id"] = schedule.transaction_id
         else:
             profile["valid_from"] = iso(schedule.start)
-        return await self._call(call.SetChargingProfile(evse_id=schedule.connector_id, charging_profile=profile))
+        return await self._command(call.SetChargingProfile(evse_id=schedule.connector_id, charging_profile=profile))
 
     async def clear_schedule(self, connector_id: int, profile_id: int) -> CommandResult:
-        return await self._call(call.ClearChargingProfile(charging_profile_id=profile_id))
+        return await self._command(call.ClearChargingProfile(charging_profile_id=profile_id))
 
     async def composite_schedule(self, connector_id: int, duration_s: int, unit: RateUnit) -> CompositeSchedule | None:
         answer = await self.call(
@@ -157,7 +159,7 @@ class CentralV201(ChargePoint):
         return composite(None, answer.schedule, datetime.now(UTC))
 
     async def start_session(self, connector_id: int, id_tag: str) -> CommandResult:
-        return await self._call(
+        return await self._command(
             call.RequestStartTransaction(
                 id_token={"id_token": id_tag, "type": "Central"},
                 remote_start_id=next(_remote_start_ids),
@@ -166,18 +168,4 @@ class CentralV201(ChargePoint):
         )
 
     async def stop_session(self, transaction_id: str) -> CommandResult:
-        return await self._call(call.RequestStopTransaction(transaction_id=transaction_id))
-
-    def state(self, connector_id: int) -> ConnectorState | None:
-        return self.states.get(connector_id)
-
-    def meter(self, connector_id: int) -> MeterReading | None:
-        return self.meters.get(connector_id)
-
-    async def _call(self, payload: Any) -> CommandResult:
-        """Send and read the answer's status; a CALLERROR is an ``error`` result, no answer raises TimeoutError."""
-        try:
-            answer = await self.call(payload, suppress=False)
-        except OCPPError as exc:
-            return CommandResult(status="error", detail=f"{type(exc).__name__}: {exc.description}")
-        return CommandResult(status=ANSWER.get(str(answer.status), "rejected"), detail=str(answer.status))
+        return await self._command(call.RequestStopTransaction(transaction_id=transaction_id))
