@@ -118,3 +118,46 @@ def test_a_session_the_charger_cuts_short_re_plans_and_counts_against_it(live: L
     assert event["detail"]["kind"] == "stopped_early" and event["detail"]["by"] == "charger"
     assert items[0]["trace"]["trigger"]["event"] == "stopped_early"
     assert score == pytest.approx(1 / 3)  # the session the charger ended counts as a failure
+
+
+def test_a_charger_dropping_offline_mid_session_re_plans_and_its_late_stop_counts_the_energy_once(live: Live) -> None:
+    """The charger of a running session loses its connection: past the grace it is offline (a re-plan without it);
+    when it comes back it sends what it queued (a meter value and the stop) and the session closes with its
+    metered energy, once."""
+    key = bearer(live.store.create_key(TENANT, frozenset({"admin"})))
+
+    async def run() -> tuple[str, str, list[dict]]:
+        with httpx.Client(base_url=live.http, timeout=60) as client:
+            first = await asyncio.to_thread(first_decision, client, key)
+            charger, vehicle = next(
+                (s["charger_id"], v["vehicle_id"]) for v in first["plan"]["vehicles"] for s in v["sessions"]
+            )
+            other = "ac1" if charger == "ac0" else "ac0"
+            async with connected(live.ws, other, live.keys[other], "1.6"):
+                async with connected(live.ws, charger, live.keys[charger], "1.6") as sim:
+                    tx = await sim.plug_in(vehicle)
+                    sim.model.meter_wh += 4000
+                    await sim.report_meter(11000.0)
+                    model = sim.model
+                items = await asyncio.to_thread(decisions_after, client, key, 2)  # offline past the 1 s grace
+                async with connected(live.ws, charger, live.keys[charger], "1.6") as back:
+                    back.model = model  # the same charger: its transaction and meter survived the outage
+                    back.model.meter_wh += 1500
+                    await back.report_meter(6000.0)
+                    await back.unplug("EVDisconnected")
+                    back.model.transaction_id = tx
+                    await back.unplug("EVDisconnected")  # sent again: it never saw our answer
+            return charger, tx, items
+
+    charger, tx, items = asyncio.run(run())
+    assert items[0]["trace"]["trigger"]["event"] == "offline"
+    assert all(s["charger_id"] != charger for v in items[0]["plan"]["vehicles"] for s in v["sessions"])
+    session = live.app.state.central.sessions.get(charger, tx)
+    assert session is not None and session.stopped is not None
+    assert session.energy_wh == pytest.approx(5500.0)  # 4 kWh before the outage + 1.5 kWh after, counted once
+    stops = [
+        e
+        for e in live.app.state.telemetry.events_of(TENANT, session.vehicle_id)
+        if e["values"].get("state") == "stopped"
+    ]
+    assert len(stops) == 1
