@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from engine.control.profiles import ChargerElectrics
 from engine.errors import InputError
@@ -98,6 +99,26 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     return 1 if report.drifts else 0
 
 
+def _cmd_import_ocpi(args: argparse.Namespace) -> int:
+    import httpx
+
+    from service.ocpi_client import OcpiError, read_network
+
+    try:
+        network = read_network(args.url, args.token)
+    except (OcpiError, httpx.HTTPError) as exc:
+        raise InputError([flag_problem(str(exc), "--url")]) from None
+    text = json.dumps(network.as_json(), indent=2)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+    for note in network.as_json()["notes"]:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
 def add_charger_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``chargers`` on the top-level parser's subcommands."""
     chargers = sub.add_parser("chargers", help="OCPP charge points and their keys").add_subparsers(
@@ -126,6 +147,16 @@ def add_charger_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="the report as one JSON object")
     p.add_argument("--db", default=None, help=DB_HELP)
     p.set_defaults(func=_cmd_reconcile)
+    stations = sub.add_parser("stations", help="public charging networks").add_subparsers(
+        dest="stations_command", required=True
+    )
+    p = stations.add_parser(
+        "import-ocpi", help="read an OCPI 2.2.1 platform's locations and tariffs as public stations (JSON)"
+    )
+    p.add_argument("--url", required=True, help="the platform's 2.2.1 root, e.g. https://cpo.example.com/ocpi/2.2.1")
+    p.add_argument("--token", required=True, help="the credentials token the platform gave (sent base64-encoded)")
+    p.add_argument("-o", "--output", default=None, help="write the JSON here [default: stdout]")
+    p.set_defaults(func=_cmd_import_ocpi)
     p = chargers.add_parser("list", help="a tenant's charge points: unit, protocol, key rotated, last seen")
     p.add_argument("--tenant", required=True)
     p.add_argument("--json", action="store_true", help="JSON lines instead of a table")

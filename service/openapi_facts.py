@@ -26,7 +26,7 @@ from service import schemas as api_schemas
 
 PUBLIC = {"/health", "/health/ready", "/metrics"}  # no key needed
 SOLVES = {"createDecision", "replayDecision", "ingestTelemetry"}  # may answer 503 from the solver
-COMMANDS = {"dispatchDecision"}  # 503 without a job store
+COMMANDS = {"dispatchDecision", "startCharger", "stopCharger"}  # 503 without a job store
 WHY = {
     "400": "Bad request: a control character in the path or query, JSON nested deeper than 64 levels, or a body "
     "that is not JSON",
@@ -119,7 +119,7 @@ def document(app: Litestar) -> None:
                 codes.add("422")
             if op.operation_id in SOLVES or op.operation_id in COMMANDS:
                 codes.add("503")
-            if path.rsplit("/", 1)[-1] in ("approve", "override", "release", "cancel", "dispatch"):
+            if path.rsplit("/", 1)[-1] in ("approve", "override", "release", "cancel", "dispatch", "start", "stop"):
                 codes.add("409")
             responses = op.responses or {}
             for code in sorted(codes):

@@ -9,13 +9,15 @@ from typing import Annotated
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 from pydantic import BaseModel
 
 from service.auth import Principal
+from service.ocpp.control import remote
 from service.ocpp.dispatch import commands_of, dispatch, executable
 from service.ocpp.reconciliation import reconcile_tenant
+from service.ocpp.session_slots import session_slots
 from service.security import provide_principal, requires
 
 DAY = timedelta(days=1)
@@ -50,6 +52,13 @@ class SessionInfo(BaseModel):
     energy_kwh: float
 
 
+class SessionSlots(BaseModel):
+    """A session slot by slot: planned power and energy from the schedules sent, actual from the charger's meter."""
+
+    session: SessionInfo
+    slots: list[dict]
+
+
 class CommandInfo(BaseModel):
     """A command sent for a decision: what it asks, and (in listings) its state and result."""
 
@@ -70,6 +79,19 @@ class ReconciliationReport(BaseModel):
     until: str
     sessions: int
     drifts: list[dict]
+
+
+class RemoteStart(BaseModel):
+    """Which vehicle's token starts the transaction."""
+
+    vehicle_id: str
+
+
+class RemoteResult(BaseModel):
+    """The command sent; its result if the charger answered in time (``accepted`` is not yet a session)."""
+
+    command_id: str
+    result: dict | None
 
 
 class DispatchResult(BaseModel):
@@ -132,6 +154,29 @@ class ChargerController(Controller):
         return [SessionInfo(**s.as_json()) for s in rows]
 
     @get(
+        "/chargers/{charger_id:str}/sessions/{transaction_id:str}",
+        operation_id="getChargerSession",
+        summary="A session slot by slot: planned vs actual",
+        guards=[requires("read")],
+        sync_to_thread=True,
+    )
+    def session_slots(
+        self,
+        request: Request,
+        principal: NamedDependency[Principal],
+        charger_id: FromPath[str],
+        transaction_id: FromPath[str],
+    ) -> SessionSlots:
+        """Per 15-minute slot of the session: the planned power [kW] and energy [kWh] of the schedules we sent, the
+        energy the charger's meter shows and the difference."""
+        app = request.app
+        found = session_slots(app.state.store, app.state.telemetry, principal.tenant, charger_id, transaction_id)
+        if found is None:
+            raise NotFoundException(f"no session {transaction_id!r} on charger {charger_id!r} for this tenant")
+        session, slots = found
+        return SessionSlots(session=SessionInfo(**session.as_json()), slots=slots)
+
+    @get(
         "/reconciliation",
         operation_id="getReconciliation",
         summary="Drift between plan, charger meters and telematics",
@@ -155,6 +200,66 @@ class ChargerController(Controller):
         app = request.app
         report = reconcile_tenant(app.state.store, app.state.telemetry, principal.tenant, since or now - DAY, now)
         return ReconciliationReport(**report.as_json())
+
+    @post(
+        "/chargers/{charger_id:str}/start",
+        operation_id="startCharger",
+        summary="Remote start for a vehicle",
+        guards=[requires("approve")],
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def start(
+        self,
+        request: Request,
+        principal: NamedDependency[Principal],
+        charger_id: FromPath[str],
+        data: JSONBody[RemoteStart],
+        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=64)] = None,
+    ) -> RemoteResult:
+        """Ask the charger to start a transaction for the vehicle (a durable command; 409 in a shadow-mode depot).
+        The same ``Idempotency-Key`` is the same command."""
+        app = request.app
+        out = await remote(
+            app.state.commands,
+            app.state.central,
+            app.state.store,
+            principal.tenant,
+            principal.key_prefix,
+            charger_id,
+            "start",
+            data.vehicle_id,
+            idempotency_key,
+        )
+        return RemoteResult(**out)
+
+    @post(
+        "/chargers/{charger_id:str}/stop",
+        operation_id="stopCharger",
+        summary="Remote stop of the running transaction",
+        guards=[requires("approve")],
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def stop(
+        self,
+        request: Request,
+        principal: NamedDependency[Principal],
+        charger_id: FromPath[str],
+        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=64)] = None,
+    ) -> RemoteResult:
+        """Ask the charger to stop its running transaction (409 if none runs or in a shadow-mode depot)."""
+        app = request.app
+        out = await remote(
+            app.state.commands,
+            app.state.central,
+            app.state.store,
+            principal.tenant,
+            principal.key_prefix,
+            charger_id,
+            "stop",
+            None,
+            idempotency_key,
+        )
+        return RemoteResult(**out)
 
     @post(
         "/decisions/{decision_id:str}/dispatch",

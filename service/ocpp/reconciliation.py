@@ -36,7 +36,7 @@ from engine.errors import InputError
 from engine.tariffs.bill import price_series
 from service.named_files import shipped_tariff
 from service.ocpp.registry import ChargerRegistry
-from service.ocpp.sessions import ChargerSessions
+from service.ocpp.sessions import ChargerSessions, Session
 from service.store import Store
 from service.telemetry_store import TelemetryStore
 
@@ -83,14 +83,7 @@ def reconcile_tenant(
     metered, soc = [], {}
     for s in reported:
         events = telemetry.events_of(tenant, s.vehicle_id or s.id_tag)
-        meter = [
-            MeterPoint(time=_time(e["event_time"]), register_kwh=float(e["values"]["meter_kwh"]))
-            for e in events
-            if e["type"] == "charge_session"
-            and e["values"].get("transaction_id") == s.transaction_id
-            and e["values"].get("charger_id") == s.charger_id
-            and e["values"].get("meter_kwh") is not None
-        ]
+        meter = meter_points(events, s)
         metered.append(
             MeteredSession(
                 charger_id=s.charger_id,
@@ -99,7 +92,7 @@ def reconcile_tenant(
                 started=s.started,
                 stopped=s.stopped,
                 energy_kwh=s.energy_wh / 1000.0,
-                meter=sorted(meter, key=lambda p: p.time),
+                meter=meter,
             )
         )
         change = _soc_change(events, fleet.get(s.vehicle_id or ""), s.started, s.stopped)
@@ -108,6 +101,19 @@ def reconcile_tenant(
     price_at = prices.get("*")
     drifts = reconcile(planned, metered, soc, price_at, now, tol)
     return Report(since=since, until=now, sessions=len(metered), drifts=drifts)
+
+
+def meter_points(events: list[dict[str, Any]], s: Session) -> list[MeterPoint]:
+    """The session's meter readings among a vehicle's telemetry events, in time order."""
+    points = [
+        MeterPoint(time=_time(e["event_time"]), register_kwh=float(e["values"]["meter_kwh"]))
+        for e in events
+        if e["type"] == "charge_session"
+        and e["values"].get("transaction_id") == s.transaction_id
+        and e["values"].get("charger_id") == s.charger_id
+        and e["values"].get("meter_kwh") is not None
+    ]
+    return sorted(points, key=lambda p: p.time)
 
 
 def _end(schedule: dict[str, Any]) -> datetime:
@@ -156,19 +162,23 @@ def _lookup(series: Any) -> Callable[[datetime], float]:
     return price_at
 
 
-def _planned(
+Segment = tuple[datetime, datetime, float, float]  # start, end, planned kW, $/kWh
+
+
+def planned_segments(
     sent: list[dict[str, Any]],
     electrics: dict[str, ChargerElectrics],
     prices: dict[str, Callable[[datetime], float]],
-) -> list[PlannedSession]:
-    """Per charger and vehicle the sent schedules as sessions, a later schedule holding from its start."""
+) -> dict[tuple[str, str], list[Segment]]:
+    """Per (charger, vehicle) what the accepted schedules asked, cut on quarter hours and period bounds, a later
+    schedule holding from its start."""
     groups: dict[tuple[str, str], list[tuple[int, ChargerSchedule, str]]] = {}
     for k, row in enumerate(sent):
         if row["answer"] != "accepted":
             continue
         s = ChargerSchedule.model_validate(row["schedule"])
         groups.setdefault((s.charger_id, s.vehicle_id), []).append((k, s, row["decision_id"]))
-    out = []
+    out: dict[tuple[str, str], list[Segment]] = {}
     for (charger, vehicle), rows in sorted(groups.items()):
         e = electrics.get(charger)
         if e is None:
@@ -178,16 +188,26 @@ def _planned(
         while quarter < max(bounds):  # prices change on quarter hours at most
             bounds.add(quarter)
             quarter += PRICE_STEP
-        cuts = sorted(bounds)
-        segments: list[tuple[datetime, datetime, float, float]] = []  # start, end, kW, $/kWh
-        for a, b in pairwise(cuts):
+        segments: list[Segment] = []
+        for a, b in pairwise(sorted(bounds)):
             holding = [(k, s, d) for k, s, d in rows if s.start <= a < s.start + timedelta(seconds=s.duration_s)]
             if not holding:
                 continue
             _k, s, d = max(holding, key=lambda r: r[0])  # the latest sent
             limit = s.limit_at((a - s.start).total_seconds())
-            price = prices.get(d, lambda _t: 0.0)(a)
-            segments.append((a, b, e.kw(limit or 0.0), price))
+            segments.append((a, b, e.kw(limit or 0.0), prices.get(d, lambda _t: 0.0)(a)))
+        out[(charger, vehicle)] = segments
+    return out
+
+
+def _planned(
+    sent: list[dict[str, Any]],
+    electrics: dict[str, ChargerElectrics],
+    prices: dict[str, Callable[[datetime], float]],
+) -> list[PlannedSession]:
+    """Per charger and vehicle the sent schedules as sessions (contiguous runs of planned segments)."""
+    out = []
+    for (charger, vehicle), segments in planned_segments(sent, electrics, prices).items():
         for run in _contiguous(segments):
             kwh = sum(kw * (b - a).total_seconds() / 3600 for a, b, kw, _p in run)
             cost = sum(kw * (b - a).total_seconds() / 3600 * p for a, b, kw, p in run)

@@ -147,3 +147,40 @@ def test_a_shadow_decision_is_never_dispatched_and_a_read_key_cannot_dispatch(li
         assert not_yet.status_code == 409 and "approve it" in not_yet.json()["detail"]
         assert client.post(f"/v1/decisions/{assisted['decision_id']}/dispatch", headers=reader).status_code == 403
     assert not [e for e in live.store.audit_log(TENANT)[0] if e["action"] == "decision.dispatch"]
+
+
+@pytest.mark.parametrize("live", ["jobs"], indirect=True)
+def test_remote_start_and_stop_are_durable_commands_refused_in_shadow_mode(live: Live) -> None:
+    approver = bearer(live.store.create_key(TENANT, frozenset({"read", "plan", "approve"})))
+    reader = bearer(live.store.create_key(TENANT, frozenset({"read"})))
+
+    async def run() -> dict[str, Any]:
+        async with (
+            connected(live.ws, "ac0", live.keys["ac0"], "2.0.1") as sim,
+            httpx.AsyncClient(base_url=live.http, timeout=60) as client,
+        ):
+            out: dict[str, Any] = {}
+            start = {"vehicle_id": "v1"}
+            once = {**approver, "Idempotency-Key": "k1"}
+            out["start"] = (await client.post("/v1/chargers/ac0/start", json=start, headers=once)).json()
+            out["again"] = (await client.post("/v1/chargers/ac0/start", json=start, headers=once)).json()
+            out["read"] = (await client.post("/v1/chargers/ac0/start", json=start, headers=reader)).status_code
+            out["idle stop"] = (await client.post("/v1/chargers/ac0/stop", headers=approver)).status_code
+            tx = await sim.plug_in("v1")
+            out["stop"] = (await client.post("/v1/chargers/ac0/stop", headers=approver)).json()
+            out["tx"] = tx
+            body = request_body(small_problem(2), policy="municipal_saver")
+            body["problem"] = problem_now(2)
+            assert (await client.post("/v1/decisions", json=body, headers=approver)).status_code == 201
+            shadow = await client.post("/v1/chargers/ac0/start", json=start, headers=approver)
+            out["shadow"] = (shadow.status_code, shadow.json()["detail"])
+            return out
+
+    out = asyncio.run(run())
+    assert out["start"]["result"]["outcome"] == "accepted"
+    assert out["again"]["command_id"] == out["start"]["command_id"]  # the same key: the same command
+    assert out["read"] == 403 and out["idle stop"] == 409
+    assert out["stop"]["result"]["outcome"] == "accepted"
+    assert out["shadow"][0] == 409 and "shadow" in out["shadow"][1]
+    actions = [e["action"] for e in live.store.audit_log(TENANT, limit=1000)[0] if e["action"].startswith("charger.")]
+    assert actions == ["charger.start", "charger.start", "charger.stop"]

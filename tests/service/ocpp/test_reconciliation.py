@@ -154,3 +154,33 @@ def test_the_api_serves_the_report_to_a_read_key(seeded: Store) -> None:
         assert body["sessions"] == 1 and [d["check"] for d in body["drifts"]] == ["cost", "energy"]  # 6 kWh less
         naive = client.get("/v1/reconciliation", params={"since": "2026-12-01T00:00:00"}, headers=key)
         assert naive.status_code == 422 and "offset" in naive.text
+
+
+def test_a_session_slot_by_slot_planned_against_metered(seeded: Store) -> None:
+    """The schedule asked 11 kW for two hours (2.75 kWh a quarter); the charger drew it all in the first hour."""
+    from litestar.testing import TestClient
+
+    from service import create_app
+    from service.settings import Settings
+
+    session(seeded, [5.5, 5.5, 5.5, 5.5, 0.0, 0.0, 0.0, 0.0])
+    key = {"Authorization": f"Bearer {seeded.create_key(TENANT, frozenset({'read'}))}"}
+    settings = Settings(db_url="sqlite://", solver_workers=0, jobs_db_url="", reconcile_every_s=0)
+    with TestClient(create_app(settings, seeded)) as client:
+        body = client.get("/v1/chargers/ac0/sessions/1", headers=key).json()
+        assert client.get("/v1/chargers/ac0/sessions/9", headers=key).status_code == 404
+    slots = body["slots"]
+    assert [s["slot_start"][11:16] for s in slots] == [
+        "23:00",
+        "23:15",
+        "23:30",
+        "23:45",
+        "00:00",
+        "00:15",
+        "00:30",
+        "00:45",
+    ]
+    assert [s["planned_kw"] for s in slots] == pytest.approx([11.0] * 8)
+    assert [s["actual_kwh"] for s in slots] == pytest.approx([5.5] * 4 + [0.0] * 4)
+    assert sum(s["difference_kwh"] for s in slots) == pytest.approx(0.0)  # the same energy, at other times
+    assert body["session"]["energy_kwh"] == pytest.approx(22.0)
