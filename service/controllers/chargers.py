@@ -4,7 +4,7 @@ schedules to them (``POST /v1/decisions/{id}/dispatch``) with the commands' outc
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
@@ -218,19 +218,7 @@ class ChargerController(Controller):
     ) -> RemoteResult:
         """Ask the charger to start a transaction for the vehicle (a durable command; 409 in a shadow-mode depot).
         The same ``Idempotency-Key`` is the same command."""
-        app = request.app
-        out = await remote(
-            app.state.commands,
-            app.state.central,
-            app.state.store,
-            principal.tenant,
-            principal.key_prefix,
-            charger_id,
-            "start",
-            data.vehicle_id,
-            idempotency_key,
-        )
-        return RemoteResult(**out)
+        return await _remote(request, principal, charger_id, "start", data.vehicle_id, idempotency_key)
 
     @post(
         "/chargers/{charger_id:str}/stop",
@@ -247,19 +235,7 @@ class ChargerController(Controller):
         idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=64)] = None,
     ) -> RemoteResult:
         """Ask the charger to stop its running transaction (409 if none runs or in a shadow-mode depot)."""
-        app = request.app
-        out = await remote(
-            app.state.commands,
-            app.state.central,
-            app.state.store,
-            principal.tenant,
-            principal.key_prefix,
-            charger_id,
-            "stop",
-            None,
-            idempotency_key,
-        )
-        return RemoteResult(**out)
+        return await _remote(request, principal, charger_id, "stop", None, idempotency_key)
 
     @post(
         "/decisions/{decision_id:str}/dispatch",
@@ -294,3 +270,26 @@ class ChargerController(Controller):
             return []
         rows = await commands_of(principal.tenant, decision_id)
         return [CommandInfo(**r) for r in rows]
+
+
+async def _remote(
+    request: Request,
+    principal: Principal,
+    charger_id: str,
+    action: Literal["start", "stop"],
+    vehicle_id: str | None,
+    idempotency_key: str | None,
+) -> RemoteResult:
+    state = request.app.state
+    out = await remote(
+        state.commands,
+        state.central,
+        state.store,
+        principal.tenant,
+        principal.key_prefix,
+        charger_id,
+        action,
+        vehicle_id,
+        idempotency_key,
+    )
+    return RemoteResult(**out)

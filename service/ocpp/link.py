@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 from ocpp.exceptions import OCPPError
 
 from engine.control.connector import CommandResult, CommandStatus, ConnectorState, MeterReading
+from service.ocpp.central import CentralSystem
+from service.ocpp.registry import RegisteredCharger
 
 
 class ChargerLink:
@@ -17,6 +19,15 @@ class ChargerLink:
     states: dict[int, ConnectorState]
     meters: dict[int, MeterReading]
     call: Any  # the ChargePoint's: send a CALL, await its answer
+
+    def __init__(
+        self, charger: RegisteredCharger, connection: Any, central: CentralSystem, heartbeat_s: int, timeout_s: float
+    ) -> None:
+        super().__init__(charger.charger_id, connection, response_timeout=timeout_s)  # the ChargePoint's
+        self.charger, self.central, self.heartbeat_s = charger, central, heartbeat_s
+        self.charger_id = charger.charger_id
+        self.states = {}
+        self.meters = {}
 
     def state(self, connector_id: int) -> ConnectorState | None:
         return self.states.get(connector_id)

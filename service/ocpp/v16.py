@@ -16,12 +16,10 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
 
-from engine.control.connector import CommandResult, CommandStatus, CompositeSchedule, ConnectorState, MeterReading
+from engine.control.connector import CommandResult, CommandStatus, CompositeSchedule, MeterReading
 from engine.control.profiles import ChargerSchedule, RateUnit
-from service.ocpp.central import CentralSystem
 from service.ocpp.link import ChargerLink
 from service.ocpp.payloads import STATE_16, composite, iso, parse_time, read_meter, schedule_body
-from service.ocpp.registry import RegisteredCharger
 
 PROTOCOL = "ocpp1.6"
 PURPOSE = {"tx": "TxProfile", "tx_default": "TxDefaultProfile"}
@@ -37,15 +35,6 @@ class CentralV16(ChargerLink, ChargePoint):
     """The central system's end of one 1.6J connection."""
 
     answers = ANSWER
-
-    def __init__(
-        self, charger: RegisteredCharger, connection: Any, central: CentralSystem, heartbeat_s: int, timeout_s: float
-    ) -> None:
-        super().__init__(charger.charger_id, connection, response_timeout=timeout_s)
-        self.charger, self.central, self.heartbeat_s = charger, central, heartbeat_s
-        self.charger_id = charger.charger_id
-        self.states: dict[int, ConnectorState] = {}
-        self.meters: dict[int, MeterReading] = {}
 
     # -- inbound ------------------------------------------------------------------------------------------------
 

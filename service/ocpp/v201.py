@@ -18,12 +18,10 @@ from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call, call_result
 from ocpp.v201.enums import Action
 
-from engine.control.connector import CommandResult, CommandStatus, CompositeSchedule, ConnectorState, MeterReading
+from engine.control.connector import CommandResult, CommandStatus, CompositeSchedule, MeterReading
 from engine.control.profiles import ChargerSchedule, RateUnit
-from service.ocpp.central import CentralSystem
 from service.ocpp.link import ChargerLink
 from service.ocpp.payloads import STATE_201, composite, iso, parse_time, read_meter, schedule_body
-from service.ocpp.registry import RegisteredCharger
 
 PROTOCOL = "ocpp2.0.1"
 PURPOSE = {"tx": "TxProfile", "tx_default": "TxDefaultProfile"}
@@ -36,15 +34,9 @@ class CentralV201(ChargerLink, ChargePoint):
 
     answers = ANSWER
 
-    def __init__(
-        self, charger: RegisteredCharger, connection: Any, central: CentralSystem, heartbeat_s: int, timeout_s: float
-    ) -> None:
-        super().__init__(charger.charger_id, connection, response_timeout=timeout_s)
-        self.charger, self.central, self.heartbeat_s = charger, central, heartbeat_s
-        self.charger_id = charger.charger_id
-        self.states: dict[int, ConnectorState] = {}
-        self.meters: dict[int, MeterReading] = {}
-        self.transaction_evse: dict[str, int] = {}
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.transaction_evse: dict[str, int] = {}  # transaction id -> the EVSE it runs on
 
     # -- inbound ------------------------------------------------------------------------------------------------
 
