@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -14,3 +15,8 @@ def check_timezone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"unknown timezone {name!r} (use an IANA name like 'America/Los_Angeles')") from None
     return name
+
+
+def as_utc(t: datetime) -> datetime:
+    """``t`` in UTC: an aware time converted, a naive one (as SQLite returns stored times) taken as UTC."""
+    return t.astimezone(UTC) if t.tzinfo is not None else t.replace(tzinfo=UTC)

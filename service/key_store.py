@@ -8,14 +8,11 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
 
+from engine.timezones import as_utc
 from service.auth import Principal, hash_key, new_key, prefix_of, same_hash
 from service.tables import api_keys
 
 LAST_USED_EVERY = timedelta(minutes=1)  # how stale a key's last-use time may be
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class KeyStore:
@@ -38,7 +35,7 @@ class KeyStore:
                     scopes=",".join(sorted(scopes)),
                     created=datetime.now(UTC),
                     label=label,
-                    expires=None if expires is None else _utc(expires),
+                    expires=None if expires is None else as_utc(expires),
                 )
             )
         return key
@@ -54,9 +51,9 @@ class KeyStore:
             row = conn.execute(select(api_keys).where(api_keys.c.prefix == prefix)).mappings().first()
         if row is None or not same_hash(row["key_hash"], hash_key(key)):
             return None
-        if row["revoked"] is not None or (row["expires"] is not None and _utc(row["expires"]) <= now):
+        if row["revoked"] is not None or (row["expires"] is not None and as_utc(row["expires"]) <= now):
             return None
-        if row["last_used"] is None or now - _utc(row["last_used"]) >= LAST_USED_EVERY:
+        if row["last_used"] is None or now - as_utc(row["last_used"]) >= LAST_USED_EVERY:
             with self.engine.begin() as conn:
                 conn.execute(update(api_keys).where(api_keys.c.prefix == prefix).values(last_used=now))
         return Principal(row["tenant"], frozenset(row["scopes"].split(",")), prefix)
@@ -72,7 +69,7 @@ class KeyStore:
             rows = conn.execute(q).mappings().all()
         out = []
         for r in rows:
-            times = {k: None if r[k] is None else _utc(r[k]) for k in ("created", "expires", "revoked", "last_used")}
+            times = {k: None if r[k] is None else as_utc(r[k]) for k in ("created", "expires", "revoked", "last_used")}
             state = (
                 "revoked"
                 if times["revoked"] is not None

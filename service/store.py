@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from service.key_store import KeyStore, _utc
+from engine.timezones import as_utc
+from service.key_store import KeyStore
 from service.migrations import upgrade
 from service.tables import audit, decisions, fleets, reviews
 
@@ -171,7 +172,7 @@ class Store(KeyStore):
         if depot:
             where.append(decisions.c.depots.contains(f"|{depot}|", autoescape=True))
         if since is not None:
-            where.append(decisions.c.created >= _utc(since))
+            where.append(decisions.c.created >= as_utc(since))
         if status:
             where.append(decisions.c.status == status)
         return where
@@ -253,7 +254,7 @@ class Store(KeyStore):
             out = [
                 {
                     "id": r["id"],
-                    "at": _utc(r["at"]).isoformat(),
+                    "at": as_utc(r["at"]).isoformat(),
                     "actor": r["actor"],
                     "action": r["action"],
                     "resource": r["resource"],
@@ -307,14 +308,14 @@ def _review(values: dict[str, Any]) -> dict[str, Any]:
         "reason": values["reason"],
         "changes": json.loads(values["changes_json"]),
         "actor": values["actor"],
-        "created": _utc(values["created"]).isoformat(),
+        "created": as_utc(values["created"]).isoformat(),
     }
 
 
 def _stored(row: Any) -> StoredDecision:
     return StoredDecision(
         decision_id=row["decision_id"],
-        created=_utc(row["created"]),
+        created=as_utc(row["created"]),
         status=row["status"],
         mode=row["mode"],
         depots=[d for d in row["depots"].split("|") if d],

@@ -14,7 +14,8 @@ from engine.domain import Depot
 from engine.forecast import prior_kwh_per_km
 from engine.telemetry import EVENT_TYPES, TelemetryEvent
 from engine.telemetry.state import StateView, VehicleTelemetry, view
-from service.store import Store, _utc
+from engine.timezones import as_utc
+from service.store import Store
 from service.tables import telemetry_events as events
 from service.tables import telemetry_latest as latest
 
@@ -118,7 +119,7 @@ class TelemetryLog:
                         event_id=r.event_id,
                         vehicle_id=r.vehicle_id,
                         source=r.source,
-                        event_time=_utc(r.event_time),
+                        event_time=as_utc(r.event_time),
                         type=r.type,
                         values=json.loads(r.values_json),
                         payload_version=r.payload_version,
@@ -186,12 +187,12 @@ class TelemetryLog:
                     "event_id": r.event_id,
                     "vehicle_id": r.vehicle_id,
                     "source": r.source,
-                    "event_time": _utc(r.event_time),
+                    "event_time": as_utc(r.event_time),
                     "type": r.type,
                     "values": json.loads(r.values_json),
                     "payload_version": r.payload_version,
                     "confidence": r.confidence,
-                    "received_time": _utc(r.received_time),
+                    "received_time": as_utc(r.received_time),
                 }
                 for r in conn.execute(q).mappings()
             ]

@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from engine.telemetry import CheckContext, MappingError, TelemetryEvent, check_event, normalise
 from engine.text import printable
-from service.store import _utc
+from engine.timezones import as_utc
 from service.tables import telemetry_events as events
 from service.tables import telemetry_latest as latest
 from service.tables import telemetry_quarantine as quarantine
@@ -71,7 +71,7 @@ class TelemetryStore(TelemetryLog):
                 latest.c.tenant == tenant, latest.c.type == "odometer", latest.c.vehicle_id.in_(chunk)
             )
             for vid, t, body in conn.execute(q):
-                newest[vid] = _utc(t)
+                newest[vid] = as_utc(t)
                 out[vid] = [(newest[vid], float(json.loads(body)["values"]["odometer_km"]))]
         e_ = events.c
         for ev in readings:
@@ -85,8 +85,8 @@ class TelemetryStore(TelemetryLog):
             after = conn.execute(base.where(e_.event_time > at).order_by(e_.event_time).limit(1)).first()
             history = out.setdefault(ev.vehicle_id, [])
             for row in (before, after):
-                if row is not None and (_utc(row[0]), float(row[1])) not in history:
-                    history.append((_utc(row[0]), float(row[1])))
+                if row is not None and (as_utc(row[0]), float(row[1])) not in history:
+                    history.append((as_utc(row[0]), float(row[1])))
             history.sort()
         return out
 
@@ -233,7 +233,7 @@ class TelemetryStore(TelemetryLog):
                 latest.c.tenant == tenant, tuple_(latest.c.vehicle_id, latest.c.type).in_(chunk)
             )
             for vid, typ, t, eid in conn.execute(q):
-                held[(vid, typ)] = (_utc(t), eid)
+                held[(vid, typ)] = (as_utc(t), eid)
         fresh, newer = [], []
         for k, e in best.items():
             row = {
@@ -300,7 +300,7 @@ class TelemetryStore(TelemetryLog):
                 "vehicle_id": r["vehicle_id"],
                 "reason": r["reason"],
                 "message": r["message"],
-                "received_time": _utc(r["received_time"]),
+                "received_time": as_utc(r["received_time"]),
                 "payload": json.loads(r["raw_json"]),
                 "released": r["rid"] is not None,
             }

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from engine.control.connector import ChargerConnector
+from engine.timezones import as_utc
 from service.ocpp.events import ChargerEvents
 from service.ocpp.registry import ChargerRegistry, RegisteredCharger
 from service.ocpp.sessions import ChargerSessions, Session
@@ -79,11 +80,11 @@ class CentralSystem:
     ) -> None:
         """Record a status report; a new Faulted or Unavailable is an event."""
         changed = await asyncio.to_thread(
-            self.sessions.status, charger.tenant, charger.charger_id, connector_id, _utc(at), status, error
+            self.sessions.status, charger.tenant, charger.charger_id, connector_id, as_utc(at), status, error
         )
         if changed and status in UNSERVICEABLE and self.events is not None:
             kind = "faulted" if status == "Faulted" else "unavailable"
-            self.events.fire(charger, kind, {"connector_id": connector_id, "error_code": error}, _utc(at))
+            self.events.fire(charger, kind, {"connector_id": connector_id, "error_code": error}, as_utc(at))
 
     async def started(
         self,
@@ -103,12 +104,12 @@ class CentralSystem:
             connector_id,
             id_tag,
             id_tag,
-            _utc(at),
+            as_utc(at),
             meter_start_wh,
             transaction_id,
         )
         if new:
-            await self._telemetry(charger, session, "started", _utc(at), meter_start_wh, None, protocol)
+            await self._telemetry(charger, session, "started", as_utc(at), meter_start_wh, None, protocol)
         return session
 
     async def metered(
@@ -121,9 +122,11 @@ class CentralSystem:
         protocol: str,
     ) -> None:
         """A meter reading of a transaction (readings outside a known transaction are not sessions' energy)."""
-        session = await asyncio.to_thread(self.sessions.meter, charger.charger_id, transaction_id, _utc(at), energy_wh)
+        session = await asyncio.to_thread(
+            self.sessions.meter, charger.charger_id, transaction_id, as_utc(at), energy_wh
+        )
         if session is not None:
-            await self._telemetry(charger, session, "charging", _utc(at), energy_wh, power_w, protocol)
+            await self._telemetry(charger, session, "charging", as_utc(at), energy_wh, power_w, protocol)
 
     async def stopped(
         self,
@@ -135,10 +138,10 @@ class CentralSystem:
         protocol: str,
     ) -> Session | None:
         session, closed = await asyncio.to_thread(
-            self.sessions.stop, charger.charger_id, transaction_id, _utc(at), meter_stop_wh, reason
+            self.sessions.stop, charger.charger_id, transaction_id, as_utc(at), meter_stop_wh, reason
         )
         if session is not None and closed:
-            await self._telemetry(charger, session, "stopped", _utc(at), meter_stop_wh, None, protocol)
+            await self._telemetry(charger, session, "stopped", as_utc(at), meter_stop_wh, None, protocol)
             if self.events is not None:
                 await self.events.stopped(charger, session)
         return session
@@ -175,7 +178,3 @@ class CentralSystem:
             "payload_version": protocol,
         }
         await asyncio.to_thread(self.telemetry.ingest, charger.tenant, [event])
-
-
-def _utc(t: datetime) -> datetime:
-    return t.astimezone(UTC) if t.tzinfo is not None else t.replace(tzinfo=UTC)

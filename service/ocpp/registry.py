@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 
 from engine.control.profiles import ChargerElectrics
+from engine.timezones import as_utc
 from service.auth import same_hash
 from service.ocpp.tables import chargers
 
@@ -199,12 +200,8 @@ def _registered(row: Any) -> RegisteredCharger:
             rate_unit=row.rate_unit, phases=row.phases, voltage_v=row.voltage_v, max_stack_level=row.max_stack_level
         ),
         reliability=row.reliability,
-        created=_aware(row.created),
-        key_rotated=_aware(row.key_rotated),
-        last_seen=None if row.last_seen is None else _aware(row.last_seen),
+        created=as_utc(row.created),
+        key_rotated=as_utc(row.key_rotated),
+        last_seen=None if row.last_seen is None else as_utc(row.last_seen),
         protocol=row.protocol,
     )
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)

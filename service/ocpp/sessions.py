@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.control.profiles import ChargerSchedule
+from engine.timezones import as_utc
 from service.ocpp.tables import charger_schedules, charger_sessions, charger_status
 
 
@@ -197,7 +198,7 @@ class ChargerSessions:
         q = select(charger_status).where(c.tenant == tenant, c.charger_id == charger_id).order_by(c.id)
         with self.engine.connect() as conn:
             return [
-                {"connector_id": r.connector_id, "at": _aware(r.at), "status": r.status, "error_code": r.error_code}
+                {"connector_id": r.connector_id, "at": as_utc(r.at), "status": r.status, "error_code": r.error_code}
                 for r in conn.execute(q)
             ]
 
@@ -233,16 +234,12 @@ class ChargerSessions:
                     "charger_id": r.charger_id,
                     "decision_id": r.decision_id,
                     "command_id": r.command_id,
-                    "sent": _aware(r.sent),
+                    "sent": as_utc(r.sent),
                     "answer": r.answer,
                     "schedule": json.loads(r.schedule_json),
                 }
                 for r in conn.execute(q.order_by(c.id))
             ]
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def _session(r: Any) -> Session:
@@ -252,9 +249,9 @@ def _session(r: Any) -> Session:
         transaction_id=r.transaction_id,
         id_tag=r.id_tag,
         vehicle_id=r.vehicle_id,
-        started=_aware(r.started),
+        started=as_utc(r.started),
         meter_start_wh=r.meter_start_wh,
-        stopped=None if r.stopped is None else _aware(r.stopped),
+        stopped=None if r.stopped is None else as_utc(r.stopped),
         meter_stop_wh=r.meter_stop_wh,
         stop_reason=r.stop_reason,
         last_meter_wh=r.last_meter_wh,

@@ -13,3 +13,13 @@ def test_known_timezone_passes() -> None:
 def test_unknown_or_hostile_names_are_value_errors(name: str) -> None:
     with pytest.raises(ValueError, match="unknown timezone"):
         check_timezone(name)
+
+
+def test_as_utc_takes_a_naive_time_as_utc_and_converts_an_aware_one() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from engine.timezones import as_utc
+
+    assert as_utc(datetime(2026, 1, 1, 12, 0)) == datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    pacific = datetime(2026, 1, 1, 4, 0, tzinfo=timezone(timedelta(hours=-8)))
+    assert as_utc(pacific).hour == 12 and as_utc(pacific).tzinfo == UTC
