@@ -5,7 +5,7 @@ The workflow id is the command id (``<tenant tag>/cmd/<decision>/<charger>/<kind
 is one workflow, never a second send. Each attempt is a workflow step, checkpointed when it ends; a step cut off by
 a crash runs again after the restart, so a command may reach the charger twice, which is harmless by construction:
 a charging profile with the same id, purpose and stack level replaces the one before (OCPP 1.6 section 3.13.2,
-2.0.1 K01), and a remote start is skipped when the charger already reports a transaction on the connector.
+2.0.1 K01), and a remote start is skipped when the charger already reports a transaction running.
 
 An attempt, on the app's event loop (where the charger's connection lives):
 
@@ -133,8 +133,10 @@ class CommandRunner:
                 return await self._read_back(link, command.schedule, attempt)
             if command.kind == "start":
                 assert command.id_tag is not None
-                if link.state(1) == "charging":
-                    return CommandResult(outcome="accepted", attempts=attempt + 1, detail="already charging")
+                running = await asyncio.to_thread(self.central.sessions.running, command.tenant)
+                if command.charger_id in running:  # a start sent again after a crash: the first one took effect
+                    detail = f"transaction {running[command.charger_id].transaction_id} already runs"
+                    return CommandResult(outcome="accepted", attempts=attempt + 1, detail=detail)
                 answer = await asyncio.wait_for(link.start_session(1, command.id_tag), self.timeout_s * 1.5)
             else:
                 assert command.transaction_id is not None

@@ -167,6 +167,8 @@ def test_remote_start_and_stop_are_durable_commands_refused_in_shadow_mode(live:
             out["read"] = (await client.post("/v1/chargers/ac0/start", json=start, headers=reader)).status_code
             out["idle stop"] = (await client.post("/v1/chargers/ac0/stop", headers=approver)).status_code
             tx = await sim.plug_in("v1")
+            twice = {**approver, "Idempotency-Key": "k2"}
+            out["running"] = (await client.post("/v1/chargers/ac0/start", json=start, headers=twice)).json()
             out["stop"] = (await client.post("/v1/chargers/ac0/stop", headers=approver)).json()
             out["tx"] = tx
             body = request_body(small_problem(2), policy="municipal_saver")
@@ -180,7 +182,8 @@ def test_remote_start_and_stop_are_durable_commands_refused_in_shadow_mode(live:
     assert out["start"]["result"]["outcome"] == "accepted"
     assert out["again"]["command_id"] == out["start"]["command_id"]  # the same key: the same command
     assert out["read"] == 403 and out["idle stop"] == 409
+    assert out["running"]["result"]["detail"] == f"transaction {out['tx']} already runs"  # not started twice
     assert out["stop"]["result"]["outcome"] == "accepted"
     assert out["shadow"][0] == 409 and "shadow" in out["shadow"][1]
     actions = [e["action"] for e in live.store.audit_log(TENANT, limit=1000)[0] if e["action"].startswith("charger.")]
-    assert actions == ["charger.start", "charger.start", "charger.stop"]
+    assert actions == ["charger.start", "charger.start", "charger.start", "charger.stop"]
