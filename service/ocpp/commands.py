@@ -35,7 +35,7 @@ from service.ocpp.central import CentralSystem
 
 BACKOFF_S = 1.0  # first wait before a retry [s]
 MAX_BACKOFF_S = 60.0  # longest wait between attempts [s]
-CommandKind = Literal["set_schedule", "start", "stop"]
+CommandKind = Literal["set_schedule", "clear", "start", "stop"]
 Outcome = Literal["accepted", "confirmed", "differs", "rejected", "not_supported", "error", "expired"]
 
 
@@ -49,6 +49,7 @@ class Command(_Model):
     schedule: ChargerSchedule | None = None
     id_tag: str | None = None
     transaction_id: str | None = None
+    cleared: ChargerSchedule | None = Field(None, description="The schedule a 'clear' removes from the charger.")
     deadline: AwareDatetime = Field(description="After this no attempt is made: the command expires.")
 
     @property
@@ -131,6 +132,24 @@ class CommandRunner:
                         events.fire(link.charger, "rejected_profile", detail, datetime.now(UTC))
                     return CommandResult(outcome=answer.status, attempts=attempt + 1, detail=answer.detail)
                 return await self._read_back(link, command.schedule, attempt)
+            if command.kind == "clear":
+                assert command.cleared is not None
+                old = command.cleared
+                answer = await asyncio.wait_for(
+                    link.clear_schedule(old.connector_id, old.profile_id), self.timeout_s * 1.5
+                )
+                gone = answer.status == "accepted" or answer.detail == "Unknown"  # removed now, or not there any more
+                if gone:
+                    await asyncio.to_thread(
+                        self.central.sessions.schedule_sent,
+                        command.tenant,
+                        command.decision_id,
+                        command.command_id,
+                        old,
+                        "cleared",
+                    )
+                outcome = "accepted" if gone else answer.status
+                return CommandResult(outcome=outcome, attempts=attempt + 1, detail=answer.detail)
             if command.kind == "start":
                 assert command.id_tag is not None
                 running = await asyncio.to_thread(self.central.sessions.running, command.tenant)

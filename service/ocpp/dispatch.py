@@ -4,22 +4,24 @@ A decision is executed when it is made in ``automated`` mode or approved in ``as
 never is. Its plan's sessions on registered chargers (the charger's OCPP identity is the problem's charger id)
 become schedules (:func:`engine.control.profiles.charger_schedules`): a TxProfile bound to the transaction the
 charger reports running, a TxDefaultProfile ahead of an arrival; per charger the earliest session's schedule is
-sent now. Every dispatch is audited with its command ids.
+sent now, and our TxDefaultProfile still ahead on a charger the new plan leaves without one is cleared (a
+re-plan moved that session). Every dispatch is audited with its command ids.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dbos import DBOS
 
-from engine.control.profiles import charger_schedules, next_schedules
+from engine.control.profiles import ChargerSchedule, charger_schedules, next_schedules
 from engine.results import Decision
 from service.decisions import ReviewRefused, reviewable
 from service.ocpp.commands import Command, CommandResult, CommandRunner, command_prefix
+from service.ocpp.sessions import ChargerSessions
 from service.store import Store, StoredDecision, review_state
 
 
@@ -72,6 +74,7 @@ async def dispatch(
         datetime.now(UTC),
         {charger: s.transaction_id for charger, s in running.items()},
     )
+    nexts = next_schedules(schedules)
     commands = [
         Command(
             tenant=tenant,
@@ -81,17 +84,48 @@ async def dispatch(
             schedule=schedule,
             deadline=runner.deadline(),
         )
-        for schedule in next_schedules(schedules).values()
+        for schedule in nexts.values()
     ]
+    for old in await asyncio.to_thread(stale_defaults, central.sessions, tenant, nexts, datetime.now(UTC)):
+        commands.append(
+            Command(
+                tenant=tenant,
+                decision_id=stored.decision_id,
+                charger_id=old.charger_id,
+                kind="clear",
+                cleared=old,
+                deadline=runner.deadline(),
+            )
+        )
     await asyncio.gather(*(runner.submit(c) for c in commands))  # each starts its own workflow at once
     sent = [
-        Dispatched(c.command_id, c.charger_id, s.vehicle_id, s.purpose, s.start)
+        Dispatched(c.command_id, c.charger_id, s.vehicle_id, s.purpose if c.kind != "clear" else "clear", s.start)
         for c in commands
-        if (s := c.schedule) is not None
+        if (s := c.schedule or c.cleared) is not None
     ]
     detail = {"commands": [d.command_id for d in sent], "chargers": [d.charger_id for d in sent]}
     await asyncio.to_thread(store.audit, tenant, actor, "decision.dispatch", f"decision:{stored.decision_id}", detail)
     return sent
+
+
+def stale_defaults(
+    sessions: ChargerSessions, tenant: str, nexts: dict[str, ChargerSchedule], now: datetime
+) -> list[ChargerSchedule]:
+    """Our TxDefaultProfiles still ahead on chargers the new plan gives none: a re-plan moved their session, and
+    left in place they would limit whichever vehicle plugs in there then. Per charger the latest one accepted,
+    unless cleared since."""
+    latest: dict[str, tuple[str, ChargerSchedule]] = {}
+    for row in sessions.schedules(tenant):
+        s = ChargerSchedule.model_validate(row["schedule"])
+        if s.purpose == "tx_default" and row["answer"] in ("accepted", "cleared"):
+            latest[s.charger_id] = (row["answer"], s)
+    return [
+        s
+        for charger, (answer, s) in sorted(latest.items())
+        if answer == "accepted"
+        and s.start + timedelta(seconds=s.duration_s) > now
+        and (charger not in nexts or nexts[charger].purpose != "tx_default")
+    ]
 
 
 async def commands_of(tenant: str, decision_id: str) -> list[dict[str, Any]]:

@@ -171,12 +171,19 @@ def planned_segments(
     prices: dict[str, Callable[[datetime], float]],
 ) -> dict[tuple[str, str], list[Segment]]:
     """Per (charger, vehicle) what the accepted schedules asked, cut on quarter hours and period bounds, a later
-    schedule holding from its start."""
+    schedule holding from its start; a TxDefaultProfile cleared by a later dispatch asks nothing."""
     groups: dict[tuple[str, str], list[tuple[int, ChargerSchedule, str]]] = {}
+    cleared = {
+        ChargerSchedule.model_validate(r["schedule"]).charger_id: k
+        for k, r in enumerate(sent)
+        if r["answer"] == "cleared"
+    }
     for k, row in enumerate(sent):
         if row["answer"] != "accepted":
             continue
         s = ChargerSchedule.model_validate(row["schedule"])
+        if s.purpose == "tx_default" and cleared.get(s.charger_id, -1) > k:
+            continue  # cleared by a later dispatch: no longer asked
         groups.setdefault((s.charger_id, s.vehicle_id), []).append((k, s, row["decision_id"]))
     out: dict[tuple[str, str], list[Segment]] = {}
     for (charger, vehicle), rows in sorted(groups.items()):

@@ -187,3 +187,38 @@ def test_remote_start_and_stop_are_durable_commands_refused_in_shadow_mode(live:
     assert out["shadow"][0] == 409 and "shadow" in out["shadow"][1]
     actions = [e["action"] for e in live.store.audit_log(TENANT, limit=1000)[0] if e["action"].startswith("charger.")]
     assert actions == ["charger.start", "charger.start", "charger.start", "charger.stop"]
+
+
+@pytest.mark.parametrize("live", ["jobs"], indirect=True)
+def test_a_re_plan_that_moves_a_session_off_a_charger_clears_our_default_profile_there(live: Live) -> None:
+    """Plan 1 gives ac1 a TxDefaultProfile for a later arrival; plan 2 (ac1 out of service) gives it nothing: left
+    in place, the old profile would limit whichever vehicle plugs into ac1 in that window, so it is cleared."""
+    key = bearer(live.store.create_key(TENANT, frozenset({"admin"})))
+
+    async def run() -> tuple[int, int, list[dict[str, Any]]]:
+        async with (
+            connected(live.ws, "ac0", live.keys["ac0"], "1.6"),
+            connected(live.ws, "ac1", live.keys["ac1"], "2.0.1") as sim1,
+            httpx.AsyncClient(base_url=live.http, timeout=60) as client,
+        ):
+            body = request_body(small_problem(2))
+            body["problem"] = problem_now(2)
+            first = (await client.post("/v1/decisions", json=body, headers=key)).json()
+            await client.post(f"/v1/decisions/{first['decision_id']}/approve", headers=key)
+            await asyncio.to_thread(wait_commands, httpx.Client(base_url=live.http), first["decision_id"], 2, key)
+            before = len(sim1.model.profiles)
+            for c in body["problem"]["chargers"]:
+                c["status"] = "faulted" if c["id"] == "ac1" else c["status"]
+            second = (await client.post("/v1/decisions", json=body, headers=key)).json()
+            await client.post(f"/v1/decisions/{second['decision_id']}/approve", headers=key)
+            rows = await asyncio.to_thread(
+                wait_commands, httpx.Client(base_url=live.http), second["decision_id"], 2, key
+            )
+            return before, len(sim1.model.profiles), rows
+
+    before, after, rows = asyncio.run(run())
+    assert (before, after) == (1, 0)
+    clear = [r for r in rows if "/ac1/clear" in r["command_id"]]
+    assert len(clear) == 1 and clear[0]["result"]["outcome"] == "accepted"
+    answers = [(s["charger_id"], s["answer"]) for s in live.app.state.central.sessions.schedules(TENANT)]
+    assert answers.count(("ac1", "cleared")) == 1

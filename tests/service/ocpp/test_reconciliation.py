@@ -184,3 +184,23 @@ def test_a_session_slot_by_slot_planned_against_metered(seeded: Store) -> None:
     assert [s["actual_kwh"] for s in slots] == pytest.approx([5.5] * 4 + [0.0] * 4)
     assert sum(s["difference_kwh"] for s in slots) == pytest.approx(0.0)  # the same energy, at other times
     assert body["session"]["energy_kwh"] == pytest.approx(22.0)
+
+
+def test_a_default_profile_cleared_by_a_later_dispatch_is_no_missing_start(seeded: Store) -> None:
+    """Besides the fixture's TxProfile (23:00-01:00), a TxDefaultProfile for 03:00-04:00; nobody plugged in."""
+    sessions = ChargerSessions(seeded.engine)
+    old = ChargerSchedule.model_validate(sessions.schedules(TENANT)[0]["schedule"])
+    later = {
+        "purpose": "tx_default",
+        "profile_id": 46001,
+        "transaction_id": None,
+        "start": T + 4 * H,
+        "duration_s": 3600,
+    }
+    default = old.model_copy(update=later)
+    sessions.schedule_sent(TENANT, "d2", "cmd-2", default, "accepted")
+    starts = [d.message for d in run(seeded, now=T + 6 * H) if d.message.startswith("missing start")]
+    assert [m[-5:] for m in starts] == ["23:00", "03:00"]
+    sessions.schedule_sent(TENANT, "d3", "cmd-3", default, "cleared")
+    starts = [d.message for d in run(seeded, now=T + 6 * H) if d.message.startswith("missing start")]
+    assert [m[-5:] for m in starts] == ["23:00"]  # the cleared one asks nothing any more
