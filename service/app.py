@@ -19,6 +19,7 @@ from service.controllers.keys import KeyController
 from service.controllers.policies import PolicyController
 from service.controllers.system import SystemController
 from service.controllers.telemetry import TelemetryController, VehicleController, plan_triggered
+from service.controllers.webhooks import WebhookController
 from service.docs import docs_assets, swagger_ui
 from service.errors import HANDLERS
 from service.jobs import JobRunner
@@ -39,6 +40,8 @@ from service.settings import Settings
 from service.store import Store
 from service.telemetry_store import TelemetryStore
 from service.triggers import TriggerWatch
+from service.webhooks.delivery import WebhookSender
+from service.webhooks.subscriptions import Subscriptions
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Litestar:
@@ -49,6 +52,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     metrics = Metrics()
     url = settings.job_store
     jobs = None if url is None else JobRunner(url, planner, store, settings.solver_workers, metrics)
+    webhooks = (
+        None
+        if jobs is None
+        else WebhookSender(
+            Subscriptions(store.engine), settings.webhook_timeout_s, backoff_s=settings.webhook_backoff_s
+        )
+    )
     telemetry = TelemetryStore(store)
     central = CentralSystem(
         ChargerRegistry(store.engine), ChargerSessions(store.engine), telemetry, settings.ocpp_offline_grace_s
@@ -66,9 +76,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         planner.open()
         if settings.reconcile_every_s > 0:
             every, window = settings.reconcile_every_s, timedelta(hours=24)
-            background.append(asyncio.create_task(reconcile_periodically(store, telemetry, every, window)))
+            task = reconcile_periodically(store, telemetry, every, window, webhooks)
+            background.append(asyncio.create_task(task))
         if commands is not None:  # before DBOS launches: the commands it recovers find their runner
             commands.start()
+        if webhooks is not None:  # likewise the deliveries
+            webhooks.start()
         if jobs is not None:  # after the planner: jobs left by the last process start solving at once
             await jobs.start()
 
@@ -80,6 +93,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             jobs.stop()
         if commands is not None:
             commands.stop()
+        if webhooks is not None:
+            webhooks.stop()
         planner.close()
 
     openapi = OpenAPIConfig(
@@ -100,6 +115,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             PolicyController,
             BillController,
             ChargerController,
+            WebhookController,
             AuditController,
             KeyController,
             SystemController,
@@ -123,10 +139,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.store = store
     app.state.telemetry = telemetry
     app.state.triggers = TriggerWatch(store, app.state.telemetry)
-    events = ChargerEvents(store, central.registry, central.sessions, app.state.triggers, replan)
+    events = ChargerEvents(store, central.registry, central.sessions, app.state.triggers, replan, webhooks)
     central.events = events
     app.state.central = central
     app.state.commands = commands
+    app.state.webhooks = webhooks
     app.state.planner = planner
     app.state.metrics = metrics
     app.state.jobs = jobs

@@ -62,6 +62,12 @@ class Settings(BaseModel):
     ocpp_command_deadline_s: float = Field(
         900.0, gt=0, le=86_400, description="How long a charger command is retried before it expires [s]."
     )
+    webhook_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="How long a webhook subscriber may take to answer [s]."
+    )
+    webhook_backoff_s: float = Field(
+        1.0, gt=0, le=3600, description="Wait before a webhook's first retry; it doubles per attempt up to 1 h [s]."
+    )
     dask_scheduler: str | None = Field(
         None,
         description="Address of a Dask scheduler (e.g. 'tcp://10.0.0.5:8786'): depot groups are solved on its "

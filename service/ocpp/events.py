@@ -31,6 +31,7 @@ from service.ocpp.registry import ChargerRegistry, RegisteredCharger
 from service.ocpp.sessions import ChargerSessions, Session
 from service.store import Store
 from service.triggers import Replan, TriggerWatch
+from service.webhooks.delivery import WebhookSender
 
 LOG = logging.getLogger("fleetcharge.ocpp")
 EventKind = Literal["offline", "faulted", "unavailable", "rejected_profile", "stopped_early"]
@@ -51,9 +52,10 @@ class ChargerEvents:
         sessions: ChargerSessions,
         triggers: TriggerWatch,
         replan: Replanner,
+        webhooks: WebhookSender | None = None,
     ) -> None:
         self.store, self.registry, self.sessions = store, registry, sessions
-        self.triggers, self.replan = triggers, replan
+        self.triggers, self.replan, self.webhooks = triggers, replan, webhooks
         self.tasks: set[asyncio.Task] = set()
         self.closing = False  # the service is stopping: its chargers dropping off are no events
 
@@ -93,6 +95,9 @@ class ChargerEvents:
             first = await asyncio.to_thread(self._audit_once, charger, key, kind, detail)
             if not first:
                 return False
+            if self.webhooks is not None:
+                data = {"charger_id": charger.charger_id, "depot_id": charger.depot_id, "event": kind, **detail}
+                await self.webhooks.publish(charger.tenant, "charger.unavailable", key, data)
             scores = await asyncio.to_thread(self._score, charger)
             replan = await asyncio.to_thread(self._replan, charger, kind, key, detail, scores, at)
             if replan is not None:

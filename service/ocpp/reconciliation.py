@@ -39,6 +39,7 @@ from service.ocpp.registry import ChargerRegistry
 from service.ocpp.sessions import ChargerSessions, Session
 from service.store import Store
 from service.telemetry_store import TelemetryStore
+from service.webhooks.delivery import WebhookSender
 
 LOG = logging.getLogger("fleetcharge.ocpp")
 SOC_WINDOW = timedelta(minutes=30)
@@ -266,21 +267,25 @@ def _soc_change(
     )
 
 
-def audit_new_drifts(store: Store, tenant: str, report: Report) -> int:
+def audit_new_drifts(store: Store, tenant: str, report: Report) -> list[tuple[str, dict[str, Any]]]:
     """Audit each drift not audited before (``reconciliation.drift``, keyed by check, charger and session or
-    vehicle); how many were new."""
-    new = 0
+    vehicle); the new ones, (key, drift)."""
+    new = []
     for d in report.drifts:
         key = f"{d.check}:{d.charger_id}:{d.transaction_id or d.vehicle_id}"
         if not store.audited(tenant, "reconciliation.drift", key):
-            store.audit(tenant, "reconciliation", "reconciliation.drift", key, d.model_dump(mode="json"))
-            new += 1
+            drift = d.model_dump(mode="json")
+            store.audit(tenant, "reconciliation", "reconciliation.drift", key, drift)
+            new.append((key, drift))
     return new
 
 
-async def reconcile_periodically(store: Store, telemetry: TelemetryStore, every_s: float, window: timedelta) -> None:
-    """Every ``every_s`` [s]: reconcile each tenant with chargers over the last ``window`` and audit new drifts
-    (logged as a warning). Runs until cancelled."""
+async def reconcile_periodically(
+    store: Store, telemetry: TelemetryStore, every_s: float, window: timedelta, webhooks: WebhookSender | None = None
+) -> None:
+    """Every ``every_s`` [s]: reconcile each tenant with chargers over the last ``window``, audit new drifts
+    (logged as a warning) and send each to the webhooks subscribed to ``reconciliation.drift``. Runs until
+    cancelled."""
     registry = ChargerRegistry(store.engine)
     while True:
         await asyncio.sleep(every_s)
@@ -288,7 +293,10 @@ async def reconcile_periodically(store: Store, telemetry: TelemetryStore, every_
         for tenant in await asyncio.to_thread(registry.tenants):
             try:
                 report = await asyncio.to_thread(reconcile_tenant, store, telemetry, tenant, now - window, now)
-                new = await asyncio.to_thread(audit_new_drifts, store, tenant, report)
+                fresh = await asyncio.to_thread(audit_new_drifts, store, tenant, report)
+                for key, drift in fresh if webhooks is not None else []:
+                    await webhooks.publish(tenant, "reconciliation.drift", key, drift)  # type: ignore[union-attr]
+                new = len(fresh)
             except Exception:  # one tenant's failure must not stop the others' reconciliation
                 LOG.exception("reconciliation of tenant %s failed", tenant)
                 continue
