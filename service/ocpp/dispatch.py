@@ -11,6 +11,7 @@ re-plan moved that session). Every dispatch is audited with its command ids.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +24,8 @@ from service.decisions import ReviewRefused, reviewable
 from service.ocpp.commands import Command, CommandResult, CommandRunner, command_prefix
 from service.ocpp.sessions import ChargerSessions
 from service.store import Store, StoredDecision, review_state
+
+LOG = logging.getLogger("fleetcharge.ocpp")
 
 
 class CommandsUnavailable(RuntimeError):
@@ -151,11 +154,20 @@ async def commands_of(tenant: str, decision_id: str) -> list[dict[str, Any]]:
 
 async def execute_if_due(runner: CommandRunner | None, store: Store, tenant: str, actor: str, decision_id: str) -> None:
     """Dispatch a decision that has just become executable (recorded in automated mode, or approved) when the
-    service can send commands; a service without a job store leaves it to a later dispatch."""
+    service can send commands; a service without a job store leaves it to a later dispatch. The decision or
+    approval stands whatever happens here: a dispatch that fails is logged and audited
+    (``decision.dispatch_failed``, with the error), and ``POST /v1/decisions/{id}/dispatch`` sends it again."""
     if runner is None:
         return
     try:
         stored = await asyncio.to_thread(executable, store, tenant, decision_id)
     except ReviewRefused:
         return
-    await dispatch(runner, store, tenant, actor, stored)
+    try:
+        await dispatch(runner, store, tenant, actor, stored)
+    except Exception as exc:
+        LOG.exception("dispatch of decision %s failed", decision_id)
+        detail = {"error": f"{type(exc).__name__}: {exc}"}
+        await asyncio.to_thread(
+            store.audit, tenant, actor, "decision.dispatch_failed", f"decision:{decision_id}", detail
+        )

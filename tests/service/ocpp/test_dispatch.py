@@ -222,3 +222,22 @@ def test_a_re_plan_that_moves_a_session_off_a_charger_clears_our_default_profile
     assert len(clear) == 1 and clear[0]["result"]["outcome"] == "accepted"
     answers = [(s["charger_id"], s["answer"]) for s in live.app.state.central.sessions.schedules(TENANT)]
     assert answers.count(("ac1", "cleared")) == 1
+
+
+@pytest.mark.parametrize("live", ["jobs"], indirect=True)
+def test_an_approval_stands_when_its_dispatch_fails_and_the_failure_is_audited(live: Live, monkeypatch) -> None:
+    from service.ocpp import dispatch as dispatch_module
+
+    async def broken(*_args, **_kwargs):
+        raise RuntimeError("job store unreachable")
+
+    monkeypatch.setattr(dispatch_module, "dispatch", broken)
+    key = bearer(live.store.create_key(TENANT, frozenset({"admin"})))
+    with httpx.Client(base_url=live.http, timeout=60) as client:
+        body = request_body(small_problem(2))
+        body["problem"] = problem_now(2)
+        decision = client.post("/v1/decisions", json=body, headers=key).json()
+        approved = client.post(f"/v1/decisions/{decision['decision_id']}/approve", headers=key)
+    assert approved.status_code == 200 and approved.json()["review"] == "approved"
+    (failed,) = [e for e in live.store.audit_log(TENANT)[0] if e["action"] == "decision.dispatch_failed"]
+    assert "job store unreachable" in failed["detail"]["error"]
