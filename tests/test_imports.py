@@ -36,7 +36,7 @@ LAYERS = [
     ("policy", ("engine.policy", "engine.tuning")),
     ("decision", ("engine.decision",)),
     ("control", ("engine.control",)),
-    ("views", ("engine.frames", "engine.charts", "engine.compare", "engine.summary")),
+    ("views", ("engine.frames", "engine.charts", "engine.compare", "engine.summary", "engine.cost_allocation")),
     ("service", ("service",)),
 ]
 
