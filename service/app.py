@@ -16,6 +16,7 @@ from service.controllers.chargers import ChargerController
 from service.controllers.decisions import DecisionController
 from service.controllers.jobs import JobController
 from service.controllers.keys import KeyController
+from service.controllers.kpis import KpiController
 from service.controllers.policies import PolicyController
 from service.controllers.system import SystemController
 from service.controllers.telemetry import TelemetryController, VehicleController, plan_triggered
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             BillController,
             ChargerController,
             WebhookController,
+            KpiController,
             AuditController,
             KeyController,
             SystemController,

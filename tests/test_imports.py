@@ -36,7 +36,10 @@ LAYERS = [
     ("policy", ("engine.policy", "engine.tuning")),
     ("decision", ("engine.decision",)),
     ("control", ("engine.control",)),
-    ("views", ("engine.frames", "engine.charts", "engine.compare", "engine.summary", "engine.cost_allocation")),
+    (
+        "views",
+        ("engine.frames", "engine.charts", "engine.compare", "engine.summary", "engine.cost_allocation", "engine.kpis"),
+    ),
     ("service", ("service",)),
 ]
 

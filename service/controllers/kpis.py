@@ -1,0 +1,53 @@
+"""``/v1/kpis``: a depot's operations KPIs over a period (definitions in ``engine/kpis.py``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import ValidationException
+from litestar.params import QueryParameter
+
+from service.auth import Principal
+from service.kpis import depot_kpis
+from service.security import provide_principal, requires
+
+
+class KpiController(Controller):
+    """Operations KPIs of the caller's tenant."""
+
+    path = "/v1/kpis"
+    tags = ["kpis"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @get(
+        "/",
+        operation_id="getKpis",
+        summary="A depot's KPIs over a period",
+        guards=[requires("read")],
+        sync_to_thread=True,
+    )
+    def kpis(
+        self,
+        request: Request,
+        principal: NamedDependency[Principal],
+        depot: Annotated[str, QueryParameter(min_length=1, max_length=100)],
+        start: Annotated[
+            datetime | None, QueryParameter(name="from", description="ISO time with offset [default: 24 h ago]")
+        ] = None,
+        end: Annotated[
+            datetime | None, QueryParameter(name="to", description="ISO time with offset [default: now]")
+        ] = None,
+    ) -> dict[str, Any]:
+        """Energy delivered against planned, charge completion rate, charger utilisation and cost per vehicle
+        (each defined with its formula in ``engine/kpis.py``)."""
+        now = datetime.now(UTC)
+        for name, value in (("from", start), ("to", end)):
+            if value is not None and value.tzinfo is None:
+                raise ValidationException(f"{name}: give the time with its offset, e.g. 2026-12-07T00:00:00+00:00")
+        start, end = start or now - timedelta(days=1), end or now
+        if end <= start:
+            raise ValidationException("to: must be after from")
+        return depot_kpis(request.app.state.store, principal.tenant, depot, start, end)

@@ -1,0 +1,62 @@
+"""A depot's KPIs over a seeded day (the reconciliation tests' store): by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from litestar.testing import TestClient
+
+from engine.tariffs.bill import bill
+from service import create_app
+from service.settings import Settings
+from service.store import Store
+from tests.service.ocpp.test_reconciliation import TENANT, H, T, seeded, session  # noqa: F401
+
+SETTINGS = Settings(db_url="sqlite://", solver_workers=0, jobs_db_url="", reconcile_every_s=0)
+
+
+def get(store: Store, **params: str) -> tuple[int, dict]:
+    key = {"Authorization": f"Bearer {store.create_key(TENANT, frozenset({'read'}))}"}
+    with TestClient(create_app(SETTINGS, store)) as client:
+        r = client.get("/v1/kpis", params=params, headers=key)
+        return r.status_code, r.json()
+
+
+def test_a_day_with_one_session_that_followed_its_schedule(seeded: Store) -> None:  # noqa: F811
+    session(seeded, [2.75] * 8)  # 22 kWh from 23:00 to 01:00, unplugged by the vehicle, as scheduled
+    status, k = get(seeded, depot="d", **{"from": (T - H).isoformat(), "to": (T + 3 * H).isoformat()})
+    assert status == 200
+    assert k["sessions"] == 1 and k["energy_delivered_kwh"] == pytest.approx(22.0)
+    assert k["energy_planned_kwh"] == pytest.approx(22.0) and k["energy_delivered_share"] == pytest.approx(1.0)
+    assert k["charge_completion_rate"] == 1.0
+    assert k["charger_utilisation"] == pytest.approx(2 / 4)  # one charger, plugged 2 h of 4
+    # the latest plan's bill, split: the parties add up to the bill of the plan's depot load, to the cent
+    decision = seeded.list_decisions(TENANT, depot="d", limit=1)[0][0]
+    from engine.domain import PlanningProblem
+    from engine.results import Decision
+    from service.named_files import shipped_tariff
+
+    plan = Decision.model_validate(decision.decision).plan
+    problem = PlanningProblem.model_validate(decision.problem)
+    load = pd.Series([max(x, 0.0) for x in plan.depot_load_kw["d"]], index=pd.DatetimeIndex(plan.slot_starts))
+    total = bill(load, shipped_tariff(problem.tariff), step_minutes=plan.slot_minutes).total_usd
+    assert set(k["cost_per_vehicle_usd"]) == {"site"}  # the seeded plan charges nobody: the site pays the bill
+    assert sum(k["cost_per_vehicle_usd"].values()) == pytest.approx(round(total, 2))
+
+
+def test_a_session_the_charger_cut_short_is_not_completed(seeded: Store) -> None:  # noqa: F811
+    from service.ocpp.sessions import ChargerSessions
+
+    sessions = ChargerSessions(seeded.engine)
+    sessions.start(TENANT, "ac0", 1, "v1", "v1", T, 100_000.0)
+    sessions.stop("ac0", "1", T + H / 2, 105_000.0, "PowerLoss")
+    _status, k = get(seeded, depot="d", **{"from": (T - H).isoformat(), "to": (T + 3 * H).isoformat()})
+    assert k["charge_completion_rate"] == 0.0 and k["energy_delivered_kwh"] == pytest.approx(5.0)
+    assert k["energy_delivered_share"] == pytest.approx(5 / 22)
+
+
+def test_a_bad_period_is_named(seeded: Store) -> None:  # noqa: F811
+    status, body = get(seeded, depot="d", **{"from": T.isoformat(), "to": (T - H).isoformat()})
+    assert status == 422 and "after" in str(body)
+    status, body = get(seeded, depot="d", **{"from": "2026-12-01T00:00:00"})
+    assert status == 422 and "offset" in str(body)
