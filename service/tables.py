@@ -213,6 +213,15 @@ def postgres_triggers(table: str) -> list[str]:
     ]
 
 
+def make_append_only(conn: Connection, tables: tuple[str, ...]) -> None:
+    """Triggers that refuse UPDATE and DELETE on ``tables`` (SQLite and PostgreSQL; other databases get none)."""
+    dialect = conn.dialect.name
+    for table in tables:
+        statements = sqlite_triggers(table) if dialect == "sqlite" else postgres_triggers(table)
+        for statement in statements if dialect in ("sqlite", "postgresql") else []:
+            conn.execute(text(statement))
+
+
 def create_schema(conn: Connection) -> None:
     """Create missing tables, append-only triggers and the schema version row; bring an older store's tables to
     this version (columns added, the version row raised). Runs inside the caller's transaction: the baseline
@@ -220,16 +229,12 @@ def create_schema(conn: Connection) -> None:
     metadata.create_all(conn)
     for index in decisions.indexes:  # an older store's table has not got the indexes added since
         index.create(conn, checkfirst=True)
-    dialect = conn.dialect.name
     present = {c["name"] for c in inspect(conn).get_columns("api_keys")}
     for column in KEY_LIFE_COLUMNS:
         if column.name not in present:  # a version-1 store
             kind = column.type.compile(dialect=conn.dialect)
             conn.execute(text(f"ALTER TABLE api_keys ADD COLUMN {column.name} {kind}"))
-    for table in APPEND_ONLY:
-        statements = sqlite_triggers(table) if dialect == "sqlite" else postgres_triggers(table)
-        for statement in statements if dialect in ("sqlite", "postgresql") else []:
-            conn.execute(text(statement))
+    make_append_only(conn, APPEND_ONLY)
     if conn.execute(select(func.count()).select_from(schema_version)).scalar_one() == 0:
         conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
     else:

@@ -8,10 +8,9 @@ Revises: 0001
 from __future__ import annotations
 
 from alembic import op
-from sqlalchemy import text
 
 from service.ocpp.tables import APPEND_ONLY, metadata
-from service.tables import postgres_triggers, sqlite_triggers
+from service.tables import make_append_only
 
 revision = "0002"
 down_revision = "0001"
@@ -22,11 +21,7 @@ depends_on = None
 def upgrade() -> None:
     conn = op.get_bind()
     metadata.create_all(conn)
-    dialect = conn.dialect.name
-    for table in APPEND_ONLY:
-        statements = sqlite_triggers(table) if dialect == "sqlite" else postgres_triggers(table)
-        for statement in statements if dialect in ("sqlite", "postgresql") else []:
-            conn.execute(text(statement))
+    make_append_only(conn, APPEND_ONLY)
 
 
 def downgrade() -> None:
