@@ -1,4 +1,4 @@
-"""Imports flow one way: base -> optim -> schedule -> policy -> decision -> control -> views -> service, with no cycles, and
+"""Imports flow one way: base -> optim -> schedule -> policy -> decision -> control -> views -> simulate -> service, with no cycles, and
 every module imports on its own. The engine pulls in nothing of HTTP or databases."""
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ LAYERS = [
         "views",
         ("engine.frames", "engine.charts", "engine.compare", "engine.summary", "engine.cost_allocation", "engine.kpis"),
     ),
+    ("simulate", ("engine.simulate",)),
     ("service", ("service",)),
 ]
 

@@ -1,0 +1,86 @@
+"""``fleetcharge simulate SCENARIO --policy P --days N [--seed S] --json``: run a scenario of
+``examples/scenarios`` with the engine in the loop and print its KPIs (:mod:`engine.simulate`), with a progress bar
+on a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from engine.errors import InputError
+from engine.results import STRATEGIES
+from service.cli_args import whole
+from service.cli_operations import flag_problem
+from service.shipped_paths import POLICIES_DIR
+
+
+def _policy(ref: str | None):
+    """A policy file, or the name of a shipped one (``courier``); None for ``--policy none``."""
+    from engine.policy import load_policy
+
+    if ref is None or ref == "none":
+        return None
+    path = Path(ref)
+    if not path.is_file() and (POLICIES_DIR / f"{ref}.yaml").is_file():
+        path = POLICIES_DIR / f"{ref}.yaml"
+    if not path.is_file():
+        names = ", ".join(sorted(p.stem for p in POLICIES_DIR.glob("*.yaml")))
+        raise InputError([flag_problem(f"--policy: no such file or shipped policy (shipped: {names})", ref)])
+    return load_policy(path)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from engine.io.problem_files import load_problem
+    from engine.simulate.outcome import kpis
+    from engine.simulate.run import simulate
+    from engine.simulate.scenario import depot_path, load_scenario
+    from engine.tariffs import load_tariff, resolve_tariff_path
+
+    scenario_file = Path(args.scenario)
+    scenario = load_scenario(scenario_file)
+    folder = depot_path(scenario, scenario_file)
+    problem = load_problem(folder)
+    base = folder if folder.is_dir() else folder.parent
+    tariff = load_tariff(resolve_tariff_path(problem.tariff, base), problem.depots[0].timezone)
+    policy = _policy(args.policy)
+    days = args.days or scenario.days
+    shown = sys.stderr.isatty()
+    with Progress(transient=True, disable=not shown) as bar:
+        task = bar.add_task(f"simulating {scenario.name}", total=days)
+
+        def progress(day: int, total: int) -> None:
+            bar.update(task, completed=day)
+
+        sim = simulate(scenario, problem, tariff, policy, args.strategy, days, args.seed, base, progress)
+    out = {
+        "scenario": scenario.name,
+        "policy": None if policy is None else policy.metadata.name,
+        "strategy": args.strategy,
+        "seed": sim.seed,
+        "kpis": kpis(sim),
+    }
+    if args.json:
+        print(json.dumps(out, indent=2, default=str))
+        return 0
+    k = out["kpis"]
+    print(f"{scenario.name}: {days} day(s), policy {out['policy']}, strategy {args.strategy}, seed {sim.seed}")
+    for key, value in k.items():
+        if not isinstance(value, dict):
+            print(f"  {key}: {value}")
+    return 0
+
+
+def add_simulate_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``simulate``."""
+    p = sub.add_parser("simulate", help="simulate depot days of a scenario with the engine in the loop; print KPIs")
+    p.add_argument("scenario", help="scenario file (examples/scenarios/*.yaml)")
+    p.add_argument("--policy", default="none", help="policy file or shipped name (courier, ...); 'none' for no policy")
+    p.add_argument("--days", type=whole(1, 366), default=None, help="days to simulate [default: the scenario's]")
+    p.add_argument("--seed", type=whole(0), default=None, help="random seed [default: the scenario's]")
+    p.add_argument("--strategy", default="optimal", choices=list(STRATEGIES), help="'uncontrolled': no controller")
+    p.add_argument("--json", action="store_true", help="print the KPIs as JSON")
+    p.set_defaults(func=_cmd_simulate)
