@@ -38,7 +38,15 @@ LAYERS = [
     ("control", ("engine.control",)),
     (
         "views",
-        ("engine.frames", "engine.charts", "engine.compare", "engine.summary", "engine.cost_allocation", "engine.kpis"),
+        (
+            "engine.frames",
+            "engine.charts",
+            "engine.compare",
+            "engine.summary",
+            "engine.cost_allocation",
+            "engine.kpis",
+            "engine.alerts",
+        ),
     ),
     ("simulate", ("engine.simulate",)),
     ("service", ("service",)),

@@ -10,10 +10,11 @@ from pyomo.common.gc_manager import PauseGC
 from engine.decision.cost import lateness_usd, plan_cost
 from engine.decision.depots import DepotJob, Submitter, decide_by_depot, depot_groups, solve_job
 from engine.decision.directives import apply_directives
-from engine.decision.fallbacks import Attempt, ChainResult, Relaxations, is_infeasible, walk_chain
+from engine.decision.fallbacks import Attempt, ChainResult, Relaxations, is_infeasible, then, walk_chain
 from engine.decision.identity import content_hash, decision_key, problem_hash
 from engine.decision.pins import apply_pins
 from engine.decision.plan import build_plan
+from engine.decision.price_spike import spike_cost
 from engine.decision.stale_telemetry import apply_stale_telemetry
 from engine.decision.tracing import build_trace
 from engine.decision.trip_assignment import assign_trips, uncovered_trips, with_planned_energy
@@ -155,14 +156,32 @@ def _decide(
     if policy is not None and is_infeasible(first) and unavailable_chargers(planned):
         chain = walk_chain(policy.fallbacks.get("charger_unavailable", []), first, attempt, "charger_unavailable")
         fallbacks += chain.steps
+    stale = any(f.get("event") == "stale_telemetry" for f in fallbacks)
+    if policy is not None and stale and is_infeasible(chain.attempt) and not chain.manual_review:
+        more = walk_chain(
+            policy.fallbacks.get("stale_telemetry", []), chain.attempt, attempt, "stale_telemetry", chain.relaxations
+        )
+        chain = then(chain, more)
+        fallbacks += more.steps
     if policy is not None and is_infeasible(chain.attempt) and not chain.manual_review:
         more = walk_chain(
             policy.fallbacks.get("infeasible", []), chain.attempt, attempt, "infeasible", chain.relaxations
         )
-        delays = {
-            t: chain.delays_min.get(t, 0.0) + more.delays_min.get(t, 0.0) for t in {*chain.delays_min, *more.delays_min}
-        }
-        chain = ChainResult(more.attempt, chain.steps + more.steps, delays, more.manual_review, more.relaxations)
+        chain = then(chain, more)
+        fallbacks += more.steps
+    spiky = policy is not None and bool(policy.fallbacks.get("price_spike")) and not chain.manual_review
+    if spiky and spike_cost(chain.attempt) > 0.0:
+        more = walk_chain(
+            policy.fallbacks["price_spike"],
+            chain.attempt,
+            attempt,
+            "price_spike",
+            chain.relaxations,
+            measure=spike_cost,
+            metric="spike_cost_usd",
+            tolerance=0.01,
+        )
+        chain = then(chain, more)
         fallbacks += more.steps
     review = review or chain.manual_review
     a = chain.attempt

@@ -196,20 +196,25 @@ def walk_chain(
     solve: Solve,
     event: str = "infeasible",
     relaxations: Relaxations | None = None,
+    measure: Callable[[Attempt], float] = _total,
+    metric: str = "hard_shortfall_kwh",
+    tolerance: float = HARD_TOLERANCE_KWH,
 ) -> ChainResult:
     """Walk ``event``'s chain from ``first`` (see module doc), with ``relaxations`` already lifted (by a chain
     walked before). ``solve(problem, relaxations)`` evaluates the policy on ``problem``, applies the relaxations
-    to its directives and solves."""
+    to its directives and solves. ``measure`` is what the walk lowers (``metric`` names it in the steps): the hard
+    shortfall [kWh] by default; an action is kept when it lowers it by more than ``tolerance``, and the walk ends
+    when it is zero."""
     best, relax = first, relaxations or Relaxations()
     steps: list[dict] = []
     delays: dict[str, float] = {}
     manual = False
     for raw in chain:
-        if not is_infeasible(best):
+        if measure(best) <= 0.0:
             break
         name, arg = parse_action(raw)
-        before = _total(best)
-        step: dict = {"event": event, "action": raw, "hard_shortfall_kwh_before": before}
+        before = measure(best)
+        step: dict = {"event": event, "action": raw, f"{metric}_before": before}
         if name == "manual_review":
             manual = True
             step["result"] = "manual_review: the decision needs a dispatcher"
@@ -240,14 +245,24 @@ def walk_chain(
             steps.append(step)
             continue
         trial = solve(problem, new_relax)
-        after = _total(trial)
-        step |= {"change": change, "hard_shortfall_kwh_after": after}
-        if after < before - HARD_TOLERANCE_KWH:
+        after = measure(trial)
+        step |= {"change": change, f"{metric}_after": after}
+        if after < before - tolerance:
             best, relax = trial, new_relax
             for trip_id, minutes in new_delays.items():
                 delays[trip_id] = delays.get(trip_id, 0.0) + minutes
-            step["result"] = "resolved" if not is_infeasible(best) else "improved"
+            step["result"] = "resolved" if measure(best) <= 0.0 else "improved"
         else:
             step["result"] = "no improvement: undone"
         steps.append(step)
     return ChainResult(best, steps, delays, manual, relax)
+
+
+def then(first: ChainResult, more: ChainResult) -> ChainResult:
+    """Two chains walked one after the other: the second's attempt, both's steps and delays."""
+    delays = {
+        t: first.delays_min.get(t, 0.0) + more.delays_min.get(t, 0.0) for t in {*first.delays_min, *more.delays_min}
+    }
+    return ChainResult(
+        more.attempt, first.steps + more.steps, delays, first.manual_review or more.manual_review, more.relaxations
+    )

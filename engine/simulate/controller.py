@@ -17,6 +17,7 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.alerts import Alert, decision_alerts
 from engine.control.profiles import PROFILE_ID_BASE, ChargerElectrics, charger_schedules, next_schedules
 from engine.decision.decide import decide
 from engine.domain import PlanningProblem
@@ -63,6 +64,7 @@ class Controller:
     executed: list[Executed] = field(default_factory=list)
     pending: list[DecisionRow] = field(default_factory=list)
     fired: set[str] = field(default_factory=set)
+    alerts: dict[str, Alert] = field(default_factory=dict)  # key -> the alert as first raised
     _problem: PlanningProblem | None = None
     _transactions: dict[str, str | None] = field(default_factory=dict)
     _queued: list[str] = field(default_factory=list)
@@ -154,13 +156,14 @@ class Controller:
     def replan(self, minute: float, triggers: list[str]) -> DecisionRow:
         """A decision at ``minute`` for ``triggers``."""
         problem = self.observer.problem_at(minute, self.telemetry)
+        tariff = self.observer.tariff_at(minute, problem)
         previous = self.plan
         decision = decide(
             problem,
             self.strategy,
             policy=self.policy,
             base=self.base_dir,
-            tariff=self.observer.tariff_at(minute, problem),
+            tariff=tariff,
             created=self.world.at(minute),
             previous=previous,
         )
@@ -172,6 +175,10 @@ class Controller:
         }
         row = DecisionRow(minute, sorted(triggers), decision)
         self.decisions.append(row)
+        for alert in decision_alerts(
+            decision, problem, self.world.at(minute), row.triggers, previous, self.mode, tariff
+        ):
+            self.alerts.setdefault(alert.key, alert)  # one condition, one alert
         if self.mode == "automated" or (self.mode == "assisted" and self.approval_delay_min <= 0):
             self.execute(row, minute)
         elif self.mode == "assisted":

@@ -19,6 +19,8 @@ Over the simulated period ``[t0, t0 + days)``, with departures ``D`` (each vehic
 - ``forecast_soc_error``: mean (actual - planned) SOC at departure, over departures an executed plan covered [-];
 - ``peak_kw``, ``limit_kw``, ``peak_share_of_limit``: the highest quarter-hour import, the connection's limit and
   their ratio [kW, kW, -]; ``curtailed_kwh``: charging the site's load manager withheld at the limit [kWh];
+- ``alerts``: alerts raised (:mod:`engine.alerts`, one per condition); ``unready_departures_alerted``: departures
+  not ready that an alert named before they left;
 - ``cost_per_vehicle_usd`` and ``cost_per_trip_usd``: the bill split by :mod:`engine.cost_allocation` over the
   metered charging (a vehicle's demand share from the peak intervals), a vehicle's cost shared among its trips by
   the energy each used; the vehicles and the site add up to the bill to the cent.
@@ -73,6 +75,27 @@ def _tariff(sim: Simulation, index: pd.DatetimeIndex) -> Tariff:
     prices = [sum(s.price_usd_per_kwh for s in sim.spikes if s.start_min <= m < s.end_min) for m in minutes]
     series = PriceSeries(name="price spike", starts=list(index), prices=prices, source="simulation")
     return sim.tariff.model_copy(update={"price_series": series})
+
+
+def alerts(sim: Simulation) -> pd.DataFrame:
+    """One row per alert (one per condition), as first raised."""
+    rows = [] if sim.controller is None else [a.model_dump() for a in sim.controller.alerts.values()]
+    return pd.DataFrame(rows)
+
+
+def unready_alerted(sim: Simulation) -> tuple[int, int]:
+    """(departures not ready, how many of them an alert named before they left)."""
+    if sim.controller is None:
+        missed = sum(not r["ready"] for r in sim.world.log.departures)
+        return missed, 0
+    warned = {(d.vehicle_id, d.trip_id): a.raised_at for a in sim.controller.alerts.values() for d in a.departures}
+    unready = [r for r in sim.world.log.departures if not r["ready"]]
+    alerted = [
+        r
+        for r in unready
+        if (r["vehicle_id"], r["trip_id"]) in warned and warned[(r["vehicle_id"], r["trip_id"])] <= r["departure"]
+    ]
+    return len(unready), len(alerted)
 
 
 def planned_kwh(sim: Simulation) -> float:
@@ -177,6 +200,8 @@ def kpis(sim: Simulation) -> dict[str, object]:
         "peak_share_of_limit": round(float(load["site_kw"].max()) / world.depot.grid_limit_kw, 4),
         "curtailed_kwh": round(float(load["curtailed_kw"].sum()) * 0.25, 3),
         "decisions": 0 if sim.controller is None else len(sim.controller.decisions),
+        "alerts": 0 if sim.controller is None else len(sim.controller.alerts),
+        "unready_departures_alerted": unready_alerted(sim)[1],
         "fallback_steps": 0
         if sim.controller is None
         else sum(len(r.decision.trace.fallbacks) for r in sim.controller.decisions),

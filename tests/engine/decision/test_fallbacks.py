@@ -12,6 +12,7 @@ from engine.decision import decide
 from engine.domain import ChargerStatus
 from engine.optim.solve import SolverFailed
 from engine.policy.schema import Policy
+from engine.tariffs.model import PriceSeries
 from tests.engine.schedule.factory import NOW, problem, trip, two_level_tariff, vehicle
 
 TARIFF = two_level_tariff()
@@ -205,3 +206,50 @@ def test_the_infeasible_chain_follows_when_the_charger_chain_does_not_resolve() 
         ("infeasible", "allow_dc_fast", "resolved"),
     ]
     assert d.violations == []
+
+
+def spiky_tariff(price: float, hours: float):
+    """TARIFF with ``price`` [$/kWh] on top for the first ``hours`` of the day."""
+    series = {"name": "spike", "starts": [NOW, NOW + timedelta(hours=hours), NOW + timedelta(hours=48)]}
+    return TARIFF.model_copy(update={"price_series": PriceSeries(**series, prices=[price, 0.0, 0.0])})
+
+
+def test_a_price_spike_walks_its_chain_and_keeps_what_lowers_the_spike_cost() -> None:
+    """A hard 0.9 target leaves 20 kWh to buy, all inside a 5 $/kWh spike: 100 $. Relaxed to the policy's
+    1 $/kWh shortfall penalty, buying nothing is cheaper: the spike cost goes to 0 and the step is kept."""
+    p = problem([vehicle(1)], [trip(1, 6.0, 10.0)], [0.5])
+    pol = policy([], fallbacks={"price_spike": ["relax_to_penalty"]})
+    d = decide(p, tariff=spiky_tariff(5.0, 6.0), policy=pol)
+    (step,) = d.trace.fallbacks
+    assert (step["event"], step["action"], step["result"]) == ("price_spike", "relax_to_penalty", "resolved")
+    assert step["spike_cost_usd_before"] == pytest.approx(100.0, abs=1e-4)
+    assert step["spike_cost_usd_after"] == pytest.approx(0.0, abs=1e-6)
+    assert d.status == "fallback" and d.violations
+    calm = decide(p, tariff=spiky_tariff(0.2, 6.0), policy=pol)  # below the spike threshold: no chain
+    assert calm.trace.fallbacks == [] and calm.violations == []
+
+
+def test_a_price_spike_that_readiness_outweighs_is_undone() -> None:
+    p = problem([vehicle(1)], [trip(1, 6.0, 10.0)], [0.5])
+    pol = policy([], fallbacks={"price_spike": ["relax_to_penalty"]})
+    pol = pol.model_copy(update={"objective": pol.objective.model_copy(update={"shortfall_usd_per_kwh": {3: 50.0}})})
+    d = decide(p, tariff=spiky_tariff(5.0, 6.0), policy=pol)
+    (step,) = d.trace.fallbacks
+    assert step["result"] == "no improvement: undone" and d.violations == []
+
+
+def test_stale_telemetry_walks_its_chain_before_the_infeasible_one() -> None:
+    """The P10 assumption (0.1 of 50 kWh) leaves the hard target short in 2 h; the stale_telemetry chain relaxes
+    it to a penalty and the infeasible chain is not needed."""
+    p = problem([vehicle(1)], [trip(1, 2.0, 10.0)], [0.8])
+    old = p.states[0].model_copy(update={"last_seen": NOW - timedelta(hours=3), "soc_p10": 0.1})
+    p = p.model_copy(update={"states": [old]})
+    pol = policy(
+        ["manual_review"],
+        stale_telemetry={"after_minutes": 60, "action": "assume_p10"},
+        fallbacks={"stale_telemetry": ["relax_to_penalty"], "infeasible": ["manual_review"]},
+    )
+    d = decide(p, tariff=TARIFF, policy=pol)
+    events = [(s["event"], s.get("action"), s.get("result")) for s in d.trace.fallbacks]
+    assert events == [("stale_telemetry", "assume_p10", None), ("stale_telemetry", "relax_to_penalty", "resolved")]
+    assert not d.trace.manual_review

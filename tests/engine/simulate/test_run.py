@@ -9,7 +9,7 @@ import pytest
 
 from engine.io.problem_files import load_problem
 from engine.policy import load_policy
-from engine.simulate.outcome import kpis, quarter_load
+from engine.simulate.outcome import alerts, kpis, quarter_load
 from engine.simulate.run import Simulation, simulate
 from engine.simulate.scenario import Scenario, depot_path, load_scenario
 from engine.tariffs import load_tariff, resolve_tariff_path
@@ -118,3 +118,22 @@ def test_the_optimiser_costs_less_than_uncontrolled_charging_under_the_same_faul
     smart, dumb = kpis(_run(month, days=1)), kpis(_run(month, "uncontrolled", days=1))
     assert smart["departure_readiness"] >= 0.99
     assert smart["charging_cost_usd"] <= 0.7 * dumb["charging_cost_usd"]
+
+
+def test_a_miss_is_alerted_with_its_reason_before_the_departure() -> None:
+    """Every AC charger down from 17:00 to 07:00: many departures cannot be ready; each one is named by an alert
+    raised before it left, once however many decisions see it."""
+    dark = Scenario(
+        name="dark",
+        incidents=[
+            {"kind": "firmware_fault", "day": 0, "at": "17:00", "hours": 14, "share": 1.0, "charger_kind": "AC"}
+        ],
+    )
+    sim = _run(dark)
+    k = kpis(sim)
+    unready = [r for r in sim.world.log.departures if not r["ready"]]
+    assert k["departure_readiness"] < 0.9 and unready
+    assert k["unready_departures_alerted"] == len(unready)
+    table = alerts(sim)
+    assert table["key"].is_unique and set(table["kind"]) >= {"charger_offline"}
+    assert all(a.action and a.reason for a in sim.controller.alerts.values())
