@@ -105,7 +105,9 @@ def decision_alerts(
     """The alerts of the module doc for a decision made at ``now`` for ``triggers`` (trigger keys as
     :mod:`engine.telemetry.triggers` and the simulator make them)."""
     trips = {t.id: t for t in problem.trips}
-    stale = {s["vehicle_id"] for s in decision.trace.fallbacks if s.get("event") == "stale_telemetry"}
+    stale = {
+        s["vehicle_id"] for s in decision.trace.fallbacks if s.get("event") == "stale_telemetry" and "vehicle_id" in s
+    }
     down = {c.id for c in problem.chargers if c.status in (ChargerStatus.FAULTED, ChargerStatus.OFFLINE)}
     used: dict[str, set[str]] = {}
     for vp in previous.vehicles if previous is not None else []:

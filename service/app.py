@@ -10,6 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from engine import __version__
+from service.controllers.alerts import AlertController
 from service.controllers.audit import AuditController
 from service.controllers.bills import BillController
 from service.controllers.chargers import ChargerController
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             ChargerController,
             WebhookController,
             KpiController,
+            AlertController,
             AuditController,
             KeyController,
             SystemController,

@@ -55,12 +55,13 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         def progress(day: int, total: int) -> None:
             bar.update(task, completed=day)
 
-        sim = simulate(scenario, problem, tariff, policy, args.strategy, days, args.seed, base, progress)
+        sim = simulate(scenario, problem, tariff, policy, args.strategy, days, args.seed, base, progress, args.mode)
     out = {
         "scenario": scenario.name,
         "policy": None if policy is None else policy.metadata.name,
         "strategy": args.strategy,
         "seed": sim.seed,
+        "mode": None if sim.controller is None else sim.controller.mode,
         "kpis": kpis(sim),
     }
     if args.json:
@@ -82,5 +83,8 @@ def add_simulate_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--days", type=whole(1, 366), default=None, help="days to simulate [default: the scenario's]")
     p.add_argument("--seed", type=whole(0), default=None, help="random seed [default: the scenario's]")
     p.add_argument("--strategy", default="optimal", choices=list(STRATEGIES), help="'uncontrolled': no controller")
+    p.add_argument(
+        "--mode", default=None, choices=["shadow", "assisted", "automated"], help="override the policy's mode"
+    )
     p.add_argument("--json", action="store_true", help="print the KPIs as JSON")
     p.set_defaults(func=_cmd_simulate)

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine import __version__
+from engine.alerts import decision_alerts
 from engine.decision import decide
 from engine.decision.identity import content_hash, problem_hash
 from engine.domain import PlanningProblem
@@ -20,6 +21,7 @@ from engine.policy import check_policy_text
 from engine.policy.schema import Mode, Policy
 from engine.replay import json_differences, not_replayable_reason
 from engine.results import Decision
+from service.alerts.store import AlertStore
 from service.named_files import named_policy, shipped_tariff
 from service.store import Store, StoredDecision, review_state
 
@@ -147,9 +149,11 @@ def record_decision(
     policy: Policy,
     policy_name: str,
     strategy: str,
+    raised: list[dict] | None = None,
 ) -> StoredDecision:
     """Store ``decision`` (content-addressed: the same inputs return the stored one) under the policy's mode for
-    the problem's depots, and audit ``decision.create`` (with the trigger, if the trace has one)."""
+    the problem's depots, audit ``decision.create`` (with the trigger, if the trace has one), and raise its alerts
+    (:mod:`engine.alerts`; the new or re-opened ones are appended to ``raised`` when given, for webhooks)."""
     stored = store.add_decision(
         tenant,
         {
@@ -174,6 +178,15 @@ def record_decision(
     if decision.trace.trigger is not None:
         detail["trigger"] = decision.trace.trigger.kind
     store.audit(tenant, actor, "decision.create", f"decision:{decision.decision_id}", detail)
+    trigger = decision.trace.trigger
+    fresh = AlertStore(store.engine).raise_all(
+        tenant,
+        decision_alerts(decision, problem, problem.now, [trigger.key] if trigger else [], mode=stored.mode),
+    )
+    for alert in fresh:
+        store.audit(tenant, actor, "alert.raise", f"alert:{alert['id']}", {"key": alert["key"], "kind": alert["kind"]})
+    if raised is not None:
+        raised.extend(fresh)
     return stored
 
 

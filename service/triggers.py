@@ -109,8 +109,10 @@ class TriggerWatch:
                 )
         return out
 
-    def record(self, tenant: str, replan: Replan, decision: Decision) -> StoredDecision:
-        """Store the re-planned decision with its trigger in the trace."""
+    def record(
+        self, tenant: str, replan: Replan, decision: Decision, raised: list[dict] | None = None
+    ) -> StoredDecision:
+        """Store the re-planned decision with its trigger in the trace (its new alerts appended to ``raised``)."""
         trigger = TriggerRef(
             kind=replan.trigger.kind,
             vehicle_id=replan.trigger.vehicle_id,
@@ -128,6 +130,7 @@ class TriggerWatch:
             replan.policy,
             replan.based_on.policy_name,
             replan.based_on.strategy,
+            raised,
         )
 
     def plan_now(

@@ -68,9 +68,12 @@ def simulate(
     seed: int | None = None,
     base_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    mode: str | None = None,
 ) -> Simulation:
     """Simulate ``days`` days (default the scenario's) of ``problem``'s depot from its ``now`` under ``policy`` and
-    ``strategy`` (``uncontrolled``: no controller at all, vehicles charge at full power when plugged in)."""
+    ``strategy`` (``uncontrolled``: no controller at all, vehicles charge at full power when plugged in). ``mode``
+    (shadow, assisted, automated) overrides the policy's for the depot: a shadow policy's plans run as if
+    approved."""
     days = days or scenario.days
     seed = scenario.seed if seed is None else seed
     if len(problem.depots) != 1:
@@ -110,7 +113,8 @@ def simulate(
             faults += [(cid, start, end) for cid in next(firmware)]
     controller = None
     if strategy != "uncontrolled":
-        mode = "automated" if policy is None else policy.mode.depots.get(world.depot.id, policy.mode.default)
+        if mode is None:
+            mode = "automated" if policy is None else policy.mode.depots.get(world.depot.id, policy.mode.default)
         observer = Observer(problem, world, trips, tariff, spikes)
         controller = Controller(world, observer, policy, strategy, base_dir, mode, scenario.approval_delay_min)
     env = simpy.Environment()

@@ -31,7 +31,13 @@ async def plan_triggered(app: Litestar, tenant: str, replans: list[Replan]) -> N
     for r in replans:
         try:
             decision = await app.state.planner.decide(r.problem, r.policy, r.based_on.strategy, datetime.now(UTC))
-            stored = await anyio.to_thread.run_sync(app.state.triggers.record, tenant, r, decision)
+            raised: list[dict] = []
+            stored = await anyio.to_thread.run_sync(app.state.triggers.record, tenant, r, decision, raised)
+            if app.state.webhooks is not None:
+                for alert in raised:
+                    await app.state.webhooks.publish(
+                        tenant, "alert.raised", f"{alert['key']}#{alert['times_raised']}", alert
+                    )
             await execute_if_due(app.state.commands, app.state.store, tenant, "trigger", stored.decision_id)
         except Exception as exc:  # a failed re-plan must not vanish: audit it
             log.exception("triggered re-plan failed for %s", r.trigger.key)

@@ -16,7 +16,7 @@ from service.auth import Principal
 from service.security import provide_principal, requires
 from service.webhooks.subscriptions import Subscriptions
 
-EVENT_TYPES = ("charger.unavailable", "reconciliation.drift")
+EVENT_TYPES = ("charger.unavailable", "reconciliation.drift", "alert.raised")
 
 
 class NewSubscription(BaseModel):
@@ -61,7 +61,7 @@ class WebhookController(Controller):
     def create(
         self, request: Request, principal: NamedDependency[Principal], data: JSONBody[NewSubscription]
     ) -> SubscriptionInfo:
-        """Events (``charger.unavailable``, ``reconciliation.drift``) are POSTed signed (Standard Webhooks:
+        """Events (``charger.unavailable``, ``reconciliation.drift``, ``alert.raised``) are POSTed signed (Standard Webhooks:
         ``webhook-id``, ``webhook-timestamp``, ``webhook-signature``) with the secret answered here, once."""
         unknown = sorted(set(data.events) - {*EVENT_TYPES, "*"})
         if unknown:
