@@ -173,14 +173,22 @@ class TelemetryLog:
             row = conn.execute(q).first()
         return None if row is None else float(row[0])
 
-    def events_of(self, tenant: str, vehicle_id: str, limit: int = 1000) -> list[dict[str, Any]]:
-        """A vehicle's accepted events ordered by event time (late arrivals in their place), with received time."""
-        q = (
-            select(events)
-            .where(events.c.tenant == tenant, events.c.vehicle_id == vehicle_id)
-            .order_by(events.c.event_time, events.c.event_id)
-            .limit(limit)
-        )
+    def events_of(
+        self,
+        tenant: str,
+        vehicle_id: str,
+        limit: int = 1000,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """A vehicle's accepted events ordered by event time (late arrivals in their place), with received time;
+        those with ``start <= event_time < end`` when given."""
+        q = select(events).where(events.c.tenant == tenant, events.c.vehicle_id == vehicle_id)
+        if start is not None:
+            q = q.where(events.c.event_time >= start.astimezone(UTC))
+        if end is not None:
+            q = q.where(events.c.event_time < end.astimezone(UTC))
+        q = q.order_by(events.c.event_time, events.c.event_id).limit(limit)
         with self.engine.connect() as conn:
             return [
                 {

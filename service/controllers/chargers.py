@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from pydantic import BaseModel
 
 from service.auth import Principal
+from service.exports import Format, table_response
 from service.ocpp.control import remote
 from service.ocpp.dispatch import commands_of, dispatch, executable
 from service.ocpp.reconciliation import reconcile_tenant
@@ -143,15 +144,19 @@ class ChargerController(Controller):
         sync_to_thread=True,
     )
     def sessions(
-        self, request: Request, principal: NamedDependency[Principal], charger_id: FromPath[str]
-    ) -> list[SessionInfo]:
-        """The transactions the charger reported, oldest first."""
+        self,
+        request: Request,
+        principal: NamedDependency[Principal],
+        charger_id: FromPath[str],
+        fmt: Annotated[Format, QueryParameter(name="format", description="json, csv or parquet")] = "json",
+    ) -> Response[list[SessionInfo]]:
+        """The transactions the charger reported, oldest first (``format=csv|parquet``: as a file)."""
         central = request.app.state.central
         found = central.registry.get(charger_id)
         if found is None or found.tenant != principal.tenant:
             raise NotFoundException(f"no charger {charger_id!r} for this tenant")
         rows = [s for s in central.sessions.of_tenant(principal.tenant) if s.charger_id == charger_id]
-        return [SessionInfo(**s.as_json()) for s in rows]
+        return table_response([SessionInfo(**s.as_json()).model_dump(mode="json") for s in rows], fmt, "sessions")
 
     @get(
         "/chargers/{charger_id:str}/sessions/{transaction_id:str}",

@@ -30,6 +30,7 @@ from service.decisions import (
     stored_inputs,
     stored_or_404,
 )
+from service.exports import Format, table_response
 from service.ocpp.dispatch import execute_if_due
 from service.overrides import override_decision
 from service.schemas import (
@@ -152,8 +153,12 @@ class DecisionController(Controller):
         status: FromQuery[str | None] = None,
         page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-    ) -> DecisionPage:
-        """The tenant's decisions, newest first, filtered by depot, creation time and status."""
+        fmt: Annotated[
+            Format, QueryParameter(name="format", description="json, csv or parquet (the page's items)")
+        ] = "json",
+    ) -> Response[DecisionPage]:
+        """The tenant's decisions, newest first, filtered by depot, creation time and status; with
+        ``format=csv|parquet`` the page's items as a file, one row per decision."""
         store: Store = request.app.state.store
         after = None if since is None else _iso_time(since)
         rows, total = store.decision_summaries(
@@ -174,7 +179,9 @@ class DecisionController(Controller):
             )
             for r in rows
         ]
-        return DecisionPage(items=items, page=page, page_size=page_size, total=total)
+        if fmt != "json":
+            return table_response([i.model_dump(mode="json") for i in items], fmt, "decisions")
+        return Response(DecisionPage(items=items, page=page, page_size=page_size, total=total))
 
     @get(
         "/{decision_id:str}",

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 
 from service.auth import Principal
+from service.exports import Format, table_response
 from service.kpis import depot_kpis
 from service.security import provide_principal, requires
 
@@ -40,7 +41,8 @@ class KpiController(Controller):
         end: Annotated[
             datetime | None, QueryParameter(name="to", description="ISO time with offset [default: now]")
         ] = None,
-    ) -> dict[str, Any]:
+        fmt: Annotated[Format, QueryParameter(name="format", description="json, csv or parquet (one row)")] = "json",
+    ) -> Response[dict[str, Any]]:
         """Energy delivered against planned, charge completion rate, charger utilisation and cost per vehicle
         (each defined with its formula in ``engine/kpis.py``)."""
         now = datetime.now(UTC)
@@ -50,4 +52,5 @@ class KpiController(Controller):
         start, end = start or now - timedelta(days=1), end or now
         if end <= start:
             raise ValidationException("to: must be after from")
-        return depot_kpis(request.app.state.store, principal.tenant, depot, start, end)
+        kpis = depot_kpis(request.app.state.store, principal.tenant, depot, start, end)
+        return Response(kpis) if fmt == "json" else table_response([kpis], fmt, "kpis")

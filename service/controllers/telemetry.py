@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 
 from engine.telemetry.state import StateView
 from service.auth import Principal
+from service.exports import Format, table_response
 from service.ocpp.dispatch import execute_if_due
 from service.schemas import IngestRequest, IngestResult, QuarantinePage, ReleaseRequest
 from service.security import provide_principal, requires
@@ -187,7 +188,19 @@ class VehicleController(Controller):
         request: Request,
         principal: NamedDependency[Principal],
         vehicle_id: FromPath[str],
-        limit: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1000,
-    ) -> list[dict[str, Any]]:
-        """Accepted events in event-time order (late arrivals in their place), each with its received time."""
-        return request.app.state.telemetry.events_of(principal.tenant, vehicle_id, limit)
+        limit: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1000,
+        start: Annotated[
+            datetime | None, QueryParameter(name="from", description="event time from (ISO, offset)")
+        ] = None,
+        end: Annotated[
+            datetime | None, QueryParameter(name="to", description="event time before (ISO, offset)")
+        ] = None,
+        fmt: Annotated[Format, QueryParameter(name="format", description="json, csv or parquet")] = "json",
+    ) -> Response[list[dict[str, Any]]]:
+        """Accepted events in event-time order (late arrivals in their place), each with its received time; with
+        ``from`` / ``to`` those of a period, with ``format=csv|parquet`` as a file (the vehicle's history export)."""
+        for name, value in (("from", start), ("to", end)):
+            if value is not None and value.tzinfo is None:
+                raise ClientException(f"{name}: give the time with its offset, e.g. 2026-12-07T00:00:00+00:00")
+        rows = request.app.state.telemetry.events_of(principal.tenant, vehicle_id, limit, start, end)
+        return table_response(rows, fmt, f"telemetry-{vehicle_id}")
