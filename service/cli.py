@@ -15,6 +15,7 @@ from engine.errors import InputError
 from engine.results import STRATEGIES
 from service.cli_args import positive_seconds
 from service.cli_chargers import add_charger_commands
+from service.cli_exports import add_export_commands
 from service.cli_operations import add_operations_commands, flag_problem, strategy_comparison_table
 from service.cli_simulate import add_simulate_commands
 from service.shipped_paths import DEMO
@@ -213,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_operations_commands(sub)
     add_charger_commands(sub)
     add_simulate_commands(sub)
+    add_export_commands(sub)
     return parser
 
 

@@ -24,14 +24,21 @@ def _flat(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame([{k: cell(v) for k, v in r.items()} for r in rows])
 
 
+def table_bytes(rows: list[dict[str, Any]], fmt: Format) -> bytes:
+    """``rows`` as JSON, CSV or Parquet bytes (what the API answers and the CLI writes)."""
+    if fmt == "json":
+        return json.dumps(rows, default=str, indent=1).encode()
+    frame = _flat(rows)
+    if fmt == "csv":
+        return frame.to_csv(index=False).encode()
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
 def table_response(rows: list[dict[str, Any]], fmt: Format, name: str) -> Response:
     """``rows`` as a JSON list, or as a CSV or Parquet file named ``name`` (one column per key)."""
     if fmt == "json":
         return Response(rows)
-    frame = _flat(rows)
     headers = {"content-disposition": f'attachment; filename="{name}.{fmt}"'}
-    if fmt == "csv":
-        return Response(frame.to_csv(index=False), media_type=MEDIA["csv"], headers=headers)
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
-    return Response(buffer.getvalue(), media_type=MEDIA["parquet"], headers=headers)
+    return Response(table_bytes(rows, fmt), media_type=MEDIA[fmt], headers=headers)
