@@ -1,4 +1,4 @@
-"""``fleetcharge kpis`` and ``fleetcharge export``: the store's KPIs, decisions, alerts, charger sessions and a
+"""``fleetcharge kpis``, ``fleetcharge export`` and ``fleetcharge shadow-report``: the store's KPIs, decisions, alerts, charger sessions and a
 vehicle's telemetry as JSON, CSV or Parquet files, the same rows the API answers (:mod:`service.exports`)."""
 
 from __future__ import annotations
@@ -115,6 +115,24 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_shadow(args: argparse.Namespace) -> int:
+    from engine.shadow import load_dispatch_log
+    from service.shadow import depot_shadow_report
+
+    if bool(args.sessions) != bool(args.departures):
+        raise InputError([flag_problem("give both the sessions and the departures of the log", "--departures")])
+    log = load_dispatch_log(args.sessions, args.departures) if args.sessions else None
+    start, end = _period(args)
+    if not args.depot:
+        raise InputError([flag_problem("the report is per depot", "--depot")])
+    table, summary = depot_shadow_report(_store(args), args.tenant, args.depot, start, end, log)
+    if args.format == "json" and not args.output:
+        print(json.dumps({"summary": summary, "rows": table.to_dict("records")}, default=str, indent=1))
+        return 0
+    _write(table.to_dict("records"), args.format, args.output)
+    return 0
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tenant", required=True)
     p.add_argument("--depot", default=None)
@@ -136,3 +154,8 @@ def add_export_commands(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.add_argument("--vehicle", default=None, help="the vehicle (telemetry)")
     p.set_defaults(func=_cmd_export)
+    p = sub.add_parser("shadow-report", help="a depot's shadow plans against what dispatch did, per day and vehicle")
+    _common(p)
+    p.add_argument("--sessions", default=None, help="dispatch log: sessions CSV (vehicle_id,charger_id,plug_in,...)")
+    p.add_argument("--departures", default=None, help="dispatch log: departures CSV (vehicle_id,trip_id,departure,soc)")
+    p.set_defaults(func=_cmd_shadow)

@@ -46,6 +46,7 @@ LAYERS = [
             "engine.cost_allocation",
             "engine.kpis",
             "engine.alerts",
+            "engine.shadow",
         ),
     ),
     ("simulate", ("engine.simulate",)),
