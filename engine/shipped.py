@@ -14,6 +14,7 @@ TARIFFS = "engine.tariffs.shipped"
 POLICIES = "engine.policy.shipped"
 DRIVE_CYCLES = "engine.drive_cycles"
 DEMO_DEPOT = "service.demo_depot"
+SCENARIOS = "service.scenarios"
 NOTEBOOKS = "service.notebooks"
 
 

@@ -13,7 +13,7 @@ from engine.errors import InputError
 from engine.results import STRATEGIES
 from service.cli_args import whole
 from service.cli_operations import flag_problem
-from service.shipped_paths import POLICIES_DIR
+from service.shipped_paths import POLICIES_DIR, SCENARIOS_DIR
 
 
 def _policy(ref: str | None):
@@ -41,6 +41,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from engine.tariffs import load_tariff, resolve_tariff_path
 
     scenario_file = Path(args.scenario)
+    if not scenario_file.is_file() and (SCENARIOS_DIR / f"{args.scenario}.yaml").is_file():
+        scenario_file = SCENARIOS_DIR / f"{args.scenario}.yaml"  # a shipped scenario by name
     scenario = load_scenario(scenario_file)
     folder = depot_path(scenario, scenario_file)
     problem = load_problem(folder)
@@ -78,7 +80,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def add_simulate_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``simulate``."""
     p = sub.add_parser("simulate", help="simulate depot days of a scenario with the engine in the loop; print KPIs")
-    p.add_argument("scenario", help="scenario file (examples/scenarios/*.yaml)")
+    p.add_argument("scenario", help="scenario file, or the name of a shipped one (examples/scenarios/*.yaml)")
     p.add_argument("--policy", default="none", help="policy file or shipped name (courier, ...); 'none' for no policy")
     p.add_argument("--days", type=whole(1, 366), default=None, help="days to simulate [default: the scenario's]")
     p.add_argument("--seed", type=whole(0), default=None, help="random seed [default: the scenario's]")

@@ -27,6 +27,7 @@ SOURCES = (
     "policies",
     "notebooks",
     "examples/demo_depot",
+    "examples/scenarios",
     "data/vehicle_energy/fastsim/cycles",
 )
 

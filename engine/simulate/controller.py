@@ -45,6 +45,7 @@ class DecisionRow:
     minute: float
     triggers: list[str]
     decision: Decision
+    problem: PlanningProblem
     executed_min: float | None = None
 
 
@@ -173,7 +174,7 @@ class Controller:
             for s in problem.states
             if not s.at_depot and s.available_from is not None
         }
-        row = DecisionRow(minute, sorted(triggers), decision)
+        row = DecisionRow(minute, sorted(triggers), decision, problem)
         self.decisions.append(row)
         for alert in decision_alerts(
             decision, problem, self.world.at(minute), row.triggers, previous, self.mode, tariff

@@ -36,10 +36,11 @@ import pandas as pd
 from engine.cost_allocation import SITE, allocate
 from engine.kpis import SessionFacts, operations_kpis
 from engine.results import ChargeSession, Plan, VehiclePlan
+from engine.shadow import ActualDeparture, ActualSession
 from engine.simulate.draws import DAY_MIN
 from engine.simulate.run import Simulation
 from engine.tariffs import Tariff
-from engine.tariffs.bill import bill
+from engine.tariffs.bill import bill, price_series
 from engine.tariffs.model import PriceSeries
 
 QUARTER = timedelta(minutes=15)
@@ -208,6 +209,72 @@ def kpis(sim: Simulation) -> dict[str, object]:
         "cost_per_vehicle_usd": dict(sorted(per_vehicle.items())),
         "cost_per_trip_usd": _per_trip(dep, per_vehicle),
     }
+
+
+def daily(sim: Simulation) -> pd.DataFrame:
+    """The trend over days: per simulated day (from the first day's start) departures, readiness, missed trips,
+    charging energy [kWh], its cost at the marginal price when drawn [$], the day's charging peak [kW], alerts
+    raised, and forecast vs actual (mean planned and actual SOC at departure, mean minutes the actual ready time
+    came before the departure)."""
+    load = quarter_load(sim)
+    tariff = _tariff(sim, load.index)
+    step = timedelta(minutes=15)
+    price = price_series(tariff, load.index[0], load.index[-1] + step, step).to_numpy()
+    minutes = np.array([sim.world.minute(t) for t in load.index])
+    day_of = (minutes // DAY_MIN).astype(int)
+    dep = departures(sim)
+    raised = [] if sim.controller is None else [sim.world.minute(a.raised_at) for a in sim.controller.alerts.values()]
+    rows = []
+    for day in range(sim.days):
+        q = day_of == day
+        kwh = load["charging_kw"].to_numpy()[q] * 0.25
+        d = dep[dep["day"] == day] if not dep.empty else dep
+        lead = [
+            (r["departure"] - r["ready_at"]).total_seconds() / 60
+            for r in d.to_dict("records")
+            if r["ready_at"] is not None and not pd.isna(r["ready_at"])
+        ]
+        rows.append(
+            {
+                "day": day,
+                "date": sim.world.at(day * DAY_MIN).astimezone(sim.world.zone).date().isoformat(),
+                "departures": len(d),
+                "readiness": float(d["ready"].mean()) if len(d) else None,
+                "missed_trips": int(d["missed"].notna().sum()) if len(d) else 0,
+                "charging_kwh": round(float(kwh.sum()), 3),
+                "charging_energy_usd": round(float((kwh * price[q]).sum()), 2),
+                "charging_peak_kw": round(float(load["charging_kw"].to_numpy()[q].max()), 3) if q.any() else 0.0,
+                "alerts": sum(day * DAY_MIN <= m < (day + 1) * DAY_MIN for m in raised),
+                "planned_soc_at_departure": float(d["planned_soc"].dropna().mean())
+                if len(d) and d["planned_soc"].notna().any()
+                else None,
+                "actual_soc_at_departure": float(d["soc"].mean()) if len(d) else None,
+                "ready_before_departure_min": float(np.mean(lead)) if lead else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def dispatch_log(sim: Simulation) -> tuple[list[ActualSession], list[ActualDeparture]]:
+    """What happened as a dispatch log (sessions from the chargers' transactions, departures with their SOC), for
+    the shadow comparison (:mod:`engine.shadow`)."""
+    end = sim.world.at(sim.days * DAY_MIN)
+    sessions = [
+        ActualSession(
+            vehicle_id=r["vehicle_id"],
+            charger_id=r["charger_id"],
+            plug_in=r["started"],
+            plug_out=r["stopped"] or end,
+            energy_kwh=r["energy_kwh"],
+        )
+        for r in sim.world.log.transactions
+        if r["vehicle_id"]
+    ]
+    deps = [
+        ActualDeparture(vehicle_id=r["vehicle_id"], trip_id=r["trip_id"], departure=r["departure"], soc=r["soc"])
+        for r in sim.world.log.departures
+    ]
+    return sessions, deps
 
 
 def _recovery(sim: Simulation) -> list[float | None]:
