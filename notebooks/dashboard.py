@@ -8,6 +8,7 @@ with app.setup:
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
+    import altair as alt
     import marimo as mo
 
     from engine.charts import plan_figures
@@ -222,6 +223,37 @@ def chargers_and_drift(get_refresh, source):
         ]
     )
     return
+
+
+@app.cell
+def alerts_and_kpis(get_refresh, per_depot, source):
+    get_refresh()
+    try:
+        open_alerts = source.alerts("open")
+        trend = {depot: source.kpi_days(depot) for depot in sorted(per_depot["depot"].unique())}
+    except ApiError as err:
+        open_alerts, trend = None, {}
+        mo.stop(True, mo.callout(mo.md(err.in_words(source.base_url)), kind="warn"))
+    kpi_charts = [
+        mo.ui.altair_chart(
+            alt.Chart(frame.melt(id_vars=["day"], value_vars=["energy_delivered_kwh", "energy_planned_kwh"]))
+            .mark_line(point=True)
+            .encode(x="day:N", y=alt.Y("value:Q", title="kWh"), color=alt.Color("variable:N", title=""))
+            .properties(title=f"{depot}: energy delivered vs planned (forecast vs actual), last 7 days", height=180)
+        )
+        for depot, frame in trend.items()
+        if not frame.empty
+    ]
+    mo.vstack(
+        [
+            mo.md("## Alerts and KPIs"),
+            mo.ui.table(open_alerts, selection=None, label="open alerts (acknowledge or resolve: /v1/alerts)")
+            if not open_alerts.empty
+            else mo.callout(mo.md("No open alert: no departure or cost at risk."), kind="success"),
+            *kpi_charts,
+        ]
+    )
+    return open_alerts, trend
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ decision API with a key. Both sources give the same :class:`DecisionRecord`, so 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -178,6 +179,22 @@ class ApiSource:
         """``GET /v1/reconciliation`` over the last 24 h: one row per drift."""
         columns = ["check", "charger_id", "vehicle_id", "transaction_id", "difference", "unit", "message"]
         return pd.DataFrame(self._call("GET", "/v1/reconciliation")["drifts"], columns=columns)
+
+    def alerts(self, status: str | None = "open") -> pd.DataFrame:
+        """``GET /v1/alerts``: the tenant's alerts (open ones by default), newest first."""
+        columns = ["id", "priority", "kind", "depot_id", "vehicles", "reason", "action", "status", "last_raised"]
+        params = {"status": status} if status else {}
+        return pd.DataFrame(self._call("GET", "/v1/alerts", params=params), columns=columns)
+
+    def kpi_days(self, depot: str, days: int = 7, end: datetime | None = None) -> pd.DataFrame:
+        """``GET /v1/kpis`` for each of the last ``days`` days (UTC) up to ``end``: the trend over days."""
+        end = (end or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        rows = []
+        for k in range(days, 0, -1):
+            a, b = end - timedelta(days=k), end - timedelta(days=k - 1)
+            row = self._call("GET", "/v1/kpis", params={"depot": depot, "from": a.isoformat(), "to": b.isoformat()})
+            rows.append({key: v for key, v in row.items() if not isinstance(v, dict)} | {"day": a.date().isoformat()})
+        return pd.DataFrame(rows)
 
     def approve(self, decision_id: str, reason: str = "") -> dict[str, Any]:
         """``POST /v1/decisions/{id}/approve`` (needs the approve scope); the review state after it."""

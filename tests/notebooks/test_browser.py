@@ -211,6 +211,8 @@ def test_dashboard_runs_headless_against_the_served_api(service: str, seeded_sto
     assert defs["decision_id"] == seeded_store.decision_id
     assert defs["decision"].cost.bill_usd == seeded_store.decision["cost"]["bill_usd"]
     assert list(defs["per_depot"]["depot"]) == ["lax-1"]
+    assert defs["open_alerts"].empty or set(defs["open_alerts"]["status"]) == {"open"}
+    assert len(defs["trend"]["lax-1"]) == 7 and "energy_delivered_kwh" in defs["trend"]["lax-1"]  # 7 days of KPIs
 
 
 def test_the_dashboard_has_no_address_a_visitor_can_aim_its_server_at(monkeypatch) -> None:
