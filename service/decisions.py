@@ -179,10 +179,12 @@ def record_decision(
         detail["trigger"] = decision.trace.trigger.kind
     store.audit(tenant, actor, "decision.create", f"decision:{decision.decision_id}", detail)
     trigger = decision.trace.trigger
-    fresh = AlertStore(store.engine).raise_all(
-        tenant,
-        decision_alerts(decision, problem, problem.now, [trigger.key] if trigger else [], mode=stored.mode),
+    based_on = store.get_decision(tenant, trigger.based_on) if trigger is not None and trigger.based_on else None
+    previous = Decision.model_validate(based_on.decision).plan if based_on is not None else None
+    raised_now = decision_alerts(
+        decision, problem, problem.now, [trigger.key] if trigger else [], previous=previous, mode=stored.mode
     )
+    fresh = AlertStore(store.engine).raise_all(tenant, raised_now)
     for alert in fresh:
         store.audit(tenant, actor, "alert.raise", f"alert:{alert['id']}", {"key": alert["key"], "kind": alert["kind"]})
     if raised is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ from standardwebhooks.webhooks import Webhook
 from service.ocpp.simulated import connected
 from tests.service.conftest import bearer, request_body, small_problem
 from tests.service.ocpp.conftest import TENANT, Live, free_port
-from tests.service.ocpp.test_dispatch import problem_now
+from tests.service.ocpp.test_dispatch import problem_now, shifted
 
 pytestmark = pytest.mark.parametrize("live", ["jobs"], indirect=True)
 
@@ -120,3 +121,41 @@ def test_a_bad_url_or_event_type_is_named(live: Live) -> None:
         rotated = client.post(f"/v1/webhooks/{made['id']}/rotate", headers=admin).json()
         assert rotated["secret"] != made["secret"] and rotated["secret"].startswith("whsec_")
         assert client.post("/v1/webhooks/999/rotate", headers=admin).status_code == 404
+
+
+def test_a_triggered_re_plan_sends_its_new_alerts(live: Live) -> None:
+    """Two vans that cannot both be ready in 2 h; a charger faults: the re-plan's new alert (the van that depended
+    on it) reaches an ``alert.raised`` subscriber once, signed; conditions already raised are not sent again."""
+    live.app.state.webhooks.backoff_s = 0.2
+    admin = bearer(live.store.create_key(TENANT, frozenset({"admin"})))
+    sub = Subscriber([])
+
+    async def run() -> None:
+        runner, url = await serve(sub)
+        try:
+            async with httpx.AsyncClient(base_url=live.http, timeout=60) as client:
+                made = (
+                    await client.post("/v1/webhooks", json={"url": url, "events": ["alert.raised"]}, headers=admin)
+                ).json()
+                sub.secret = made["secret"]
+                body = request_body(small_problem(2))
+                real = datetime.now(UTC)
+                start = real - timedelta(minutes=real.minute % 15, seconds=real.second, microseconds=real.microsecond)
+                p = small_problem(2, hours=2.0, energy=25.0).model_dump(mode="json", by_alias=True)
+                body["problem"] = shifted(p, start - datetime.fromisoformat(p["now"]))
+                assert (await client.post("/v1/decisions", json=body, headers=admin)).status_code == 201
+                async with connected(live.ws, "ac1", live.keys["ac1"], "1.6") as sim1:
+                    await sim1.status("Faulted", "GroundFailure")
+                    await _until(lambda: any("charger_offline" in r["data"]["key"] for r in sub.received))
+                    await asyncio.sleep(1.0)
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(run())
+    assert {r["type"] for r in sub.received} == {"alert.raised"}
+    ids = [r["id"] for r in sub.received]
+    assert len(ids) == len(set(ids))  # delivered once each
+    keys = [r["data"]["key"] for r in sub.received]
+    assert all(not k.startswith(("soc_below_target", "plan_infeasible")) or keys.count(k) == 1 for k in keys)
+    offline = next(r["data"] for r in sub.received if r["data"]["key"].startswith("charger_offline"))
+    assert offline["priority"] in ("P1", "P2") and offline["departures"] and offline["action"]
