@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any, Literal
 
 import pandas as pd
@@ -40,5 +41,6 @@ def table_response(rows: list[dict[str, Any]], fmt: Format, name: str) -> Respon
     """``rows`` as a JSON list, or as a CSV or Parquet file named ``name`` (one column per key)."""
     if fmt == "json":
         return Response(rows)
-    headers = {"content-disposition": f'attachment; filename="{name}.{fmt}"'}
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:100]  # a header holds ASCII: an id may hold anything
+    headers = {"content-disposition": f'attachment; filename="{safe}.{fmt}"'}
     return Response(table_bytes(rows, fmt), media_type=MEDIA[fmt], headers=headers)

@@ -96,6 +96,17 @@ def _strict_models() -> set[str]:
     return out
 
 
+def _files(op: Operation) -> None:
+    """An operation with ``?format=csv|parquet`` (``service.exports``) also answers those files."""
+    ok = (op.responses or {}).get("200")
+    if isinstance(ok, OpenAPIResponse):
+        ok.content = dict(ok.content or {})
+        ok.content["text/csv"] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+        ok.content["application/vnd.apache.parquet"] = OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.STRING, format="binary")
+        )
+
+
 def document(app: Litestar) -> None:
     """Complete ``app``'s OpenAPI document in place (before it is first served)."""
     doc = app.openapi_schema
@@ -128,6 +139,8 @@ def document(app: Litestar) -> None:
                         description=WHY[code], content={"application/json": OpenAPIMediaType(schema=error)}
                     )
             op.responses = responses
+            if any(getattr(prm, "name", None) == "format" for prm in op.parameters or []):
+                _files(op)
             if op.operation_id in DECISION_ID_IN:
                 _link_decisions(op)
     strict = _strict_models()
