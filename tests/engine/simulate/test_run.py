@@ -137,3 +137,30 @@ def test_a_miss_is_alerted_with_its_reason_before_the_departure() -> None:
     table = alerts(sim)
     assert table["key"].is_unique and set(table["kind"]) >= {"charger_offline"}
     assert all(a.action and a.reason for a in sim.controller.alerts.values())
+
+
+def test_lost_reports_are_planned_from_estimates_and_every_departure_is_ready() -> None:
+    sim = _run(load_scenario(SCENARIOS / "missing_soc.yaml"), days=2)  # day 2: returns whose report was lost
+    lost = [r for r in sim.world.log.telemetry if r["copies"] == 0]
+    assert len(lost) >= 0.3 * len(sim.world.log.telemetry)  # half of them, drawn
+    steps = [f for r in sim.controller.decisions for f in r.decision.trace.fallbacks]
+    stale = [f for f in steps if f.get("event") == "stale_telemetry" and "vehicle_id" in f]
+    assert stale and all(f["action"] == "assume_p10" and f["soc_assumed"] <= f["soc_reported"] for f in stale)
+    assert any(f["source"] == "soc_p10" for f in stale)  # the reading before the route less its P90 energy
+    assert kpis(sim)["departure_readiness"] == 1.0
+
+
+def test_a_firmware_fault_is_planned_around() -> None:
+    """Half of the AC chargers fault from 19:00 to 03:00: one re-plan at the fault, and no plan in force puts a
+    vehicle on a faulted charger while it is down."""
+    sim = _run(load_scenario(SCENARIOS / "firmware_fault.yaml"))
+    (hit,) = sim.draws.firmware
+    assert len(hit) == 15
+    replans = [r for r in sim.controller.decisions if any(t.startswith("charger_fault:") for t in r.triggers)]
+    assert len(replans) == 1 and replans[0].executed_min is not None
+    after = next(e for e in sim.controller.executed if e.minute >= replans[0].minute)
+    down_until = sim.world.at(12 * 60.0)  # 03:00, from 15:00
+    for vp in after.decision.plan.vehicles:
+        for s in vp.sessions:
+            assert s.charger_id not in hit or s.plug_in >= down_until
+    assert kpis(sim)["departure_readiness"] == 1.0
