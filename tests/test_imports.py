@@ -36,6 +36,7 @@ LAYERS = [
     ("policy", ("engine.policy", "engine.tuning")),
     ("decision", ("engine.decision",)),
     ("control", ("engine.control",)),
+    ("routing", ("engine.routing",)),
     (
         "views",
         (

@@ -1,0 +1,1 @@
+"""Routing with charging (issue 21): where a fixed route stops to charge, exactly."""
