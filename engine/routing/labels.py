@@ -1,0 +1,163 @@
+"""The fixed-route charging problem solved exactly by labelling with piecewise-linear frontiers (the idea of
+Froger et al. 2019), fast enough for batches; :mod:`engine.routing.fixed_route` has the same problem as a MIP.
+
+At every position the label is a frontier ``F(q)``: the least time to be there with at least ``q`` energy, a
+non-decreasing piecewise-linear function on ``[q_min, q_hi]`` (:mod:`engine.routing.piecewise`). Moving along an
+arc that takes ``E`` energy and ``T`` hours gives ``F(q + E) + T``. Charging at a station with ``tau`` (hours to
+reach a charge from empty, convex piecewise linear) gives
+
+    C(b) = tau(b) + min_{a <= b} (F(a) - tau(a))        for b in [q_min, Q]
+
+(charge from the best arrival ``a`` up to ``b``; ``a = b`` is not charging), made "at least" again by a suffix
+minimum. Between two route nodes the vehicle drives direct or through up to ``per_gap`` stations in a row; the
+frontier at the next node is the lower envelope of all of them plus the node's service time. The duration is the
+last frontier at ``q_min``. The stops are recovered backwards from the argmins and replayed forwards, which must
+give the same duration.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from engine.routing.fixed_route import ChargeStop, FixedRoute, RoutePlan, infeasible_reason
+from engine.routing.piecewise import EPS, PL, lower, prefix_min, suffix_min
+
+
+def _travel(f: PL | None, energy: float, hours: float, q_min: float) -> PL | None:
+    if f is None or f.hi - energy < q_min - EPS:
+        return None
+    return f.shifted(energy, hours).clipped(q_min, f.hi - energy)
+
+
+class _Station:
+    def __init__(self, p: FixedRoute, i: int) -> None:
+        st = p.stations[i]
+        self.node, self.process_h, self.function = st.node, st.process_h, st.function
+        tau = PL.of(st.function.charge, st.function.time_h)  # hours to reach a charge from empty
+        self.tau = tau.clipped(0.0, min(p.q_max, tau.hi))  # no charge past the battery or the function's end
+        self.minus_tau = PL(self.tau.xs, -self.tau.ys)
+        self.q_hi = self.tau.hi
+
+    def charge(self, arrive: PL | None, q_min: float) -> tuple[PL, PL, PL] | None:
+        """(frontier after charging, the prefix minimum's operand ``F - tau``, the raw charged frontier)."""
+        if arrive is None:
+            return None
+        usable = arrive.clipped(arrive.lo, self.q_hi)
+        if usable is None:
+            return None
+        h = usable.plus(self.minus_tau)
+        if h is None:
+            return None
+        raw = prefix_min(h, self.q_hi).plus(self.tau)
+        if raw is None:
+            return None
+        return suffix_min(raw, q_min).shifted(0.0, self.process_h), h, raw
+
+
+def solve_by_labels(p: FixedRoute, per_gap: int = 2) -> RoutePlan:
+    """The least-duration charging stops of ``p`` (module doc)."""
+    t0 = time.perf_counter()
+    r, E, T, q_min = p.route, p.energy, p.time_h, p.q_min
+    stations = [_Station(p, i) for i in range(len(p.stations))]
+    start = min(p.q_init, p.q_max)
+    if start < q_min:
+        return RoutePlan(feasible=False, reason="starts below the least energy allowed", seconds=0.0)
+    frontier: PL | None = PL.of([q_min, start], [0.0, 0.0]) if start > q_min else PL.of([q_min], [0.0])
+    memo: list[dict] = []
+    for g in range(len(r) - 1):
+        here, there = r[g], r[g + 1]
+        after: dict[tuple, tuple] = {}  # path of stations -> (charged frontier, h, raw, arrival at the station)
+        level = {}
+        for i, st in enumerate(stations):
+            arrive = _travel(frontier, E[here][st.node], T[here][st.node], q_min)
+            out = st.charge(arrive, q_min)
+            if out is not None:
+                after[(i,)] = (*out, arrive)
+                level[(i,)] = out[0]
+        for _depth in range(1, per_gap):
+            nxt = {}
+            for path, f in level.items():
+                for i, st in enumerate(stations):
+                    if i == path[-1]:
+                        continue
+                    prev = stations[path[-1]].node
+                    arrive = _travel(f, E[prev][st.node], T[prev][st.node], q_min)
+                    out = st.charge(arrive, q_min)
+                    if out is not None:
+                        after[(*path, i)] = (*out, arrive)
+                        nxt[(*path, i)] = out[0]
+            level = nxt
+        arrivals = {(): _travel(frontier, E[here][there], T[here][there], q_min)}
+        for path, (f, *_rest) in after.items():
+            arrivals[path] = _travel(f, E[stations[path[-1]].node][there], T[stations[path[-1]].node][there], q_min)
+        arrivals = {k: v for k, v in arrivals.items() if v is not None}
+        memo.append({"frontier": frontier, "after": after, "arrivals": arrivals})
+        envelope = None
+        for f in arrivals.values():
+            envelope = lower(envelope, f)
+        if envelope is None:
+            return RoutePlan(feasible=False, reason=infeasible_reason(p), seconds=time.perf_counter() - t0)
+        frontier = envelope.shifted(0.0, p.process_h[there])
+    duration = frontier(q_min)
+    if p.t_max is not None and duration > p.t_max + 1e-9:
+        return RoutePlan(feasible=False, reason=f"takes {duration:.3f} h, over t_max", seconds=time.perf_counter() - t0)
+    stops = _recover(p, stations, memo, q_min)
+    return RoutePlan(feasible=True, duration_h=duration, stops=stops, seconds=time.perf_counter() - t0)
+
+
+def _argmin_from(f: PL, q: float) -> float:
+    """The smallest ``x >= q`` where ``f`` is least over ``[q, f.hi]``."""
+    xs = np.concatenate([[max(q, f.lo)], f.xs[f.xs > q + EPS]])
+    ys = np.interp(xs, f.xs, f.ys)
+    return float(xs[int(np.argmin(ys + 1e-12 * np.arange(len(xs))))])
+
+
+def _recover(p: FixedRoute, stations: list[_Station], memo: list[dict], q_min: float) -> list[ChargeStop]:
+    """Backwards from the end: per gap the path and the charge targets that reach the optimum."""
+    r, E = p.route, p.energy
+    need = q_min  # at least this much energy leaving the current route node
+    plan: list[tuple[int, int, float]] = []  # (gap, station index, charge up to)
+    for g in range(len(r) - 2, -1, -1):
+        there = r[g + 1]
+        arrivals = memo[g]["arrivals"]
+        best = min(arrivals, key=lambda k: (arrivals[k](need), len(k)))
+        q = _argmin_from(arrivals[best], need)
+        if not best:
+            need = q + E[r[g]][there]
+            continue
+        last = best[-1]
+        q += E[stations[last].node][there]  # leaving the last station with at least q
+        chain = []
+        for depth in range(len(best) - 1, -1, -1):
+            i = best[depth]
+            _charged, h, raw, _arrive = memo[g]["after"][best[: depth + 1]]
+            b = _argmin_from(raw, q)  # charge up to b
+            a = h.argmin_upto(b)  # from an arrival of at least a
+            chain.append((g, i, b))
+            prev = stations[best[depth - 1]].node if depth > 0 else r[g]
+            q = a + E[prev][stations[i].node]
+        plan += chain
+        need = q
+    # replay forwards from the start: the real energies, charging up to each target
+    targets = {(g, i): b for g, i, b in plan}
+    order: dict[int, list[int]] = {}
+    for g, i, _b in reversed(plan):  # recovered last stop first: reversed is the driving order
+        order.setdefault(g, []).append(i)
+    q = min(p.q_init, p.q_max)
+    stops = []
+    for g in range(len(r) - 1):
+        at = r[g]
+        for i in order.get(g, []):
+            st = stations[i]
+            q -= E[at][st.node]
+            b = max(q, targets[(g, i)])
+            stops.append(
+                ChargeStop(
+                    after=g, station=st.node, arrive=q, depart=b, hours=st.function.hours(b) - st.function.hours(q)
+                )
+            )
+            q, at = b, st.node
+        q -= E[at][r[g + 1]]
+    return stops

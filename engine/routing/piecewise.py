@@ -1,0 +1,129 @@
+"""Piecewise-linear functions of energy, for the exact labelling of fixed routes (:mod:`engine.routing.labels`).
+
+A :class:`PL` is defined on ``[xs[0], xs[-1]]`` by its breakpoints (linear in between, +inf outside). The
+operations are exact: every result's breakpoints are the operands' breakpoints and the points where two pieces
+cross, so no grid or tolerance decides a value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class PL:
+    """A piecewise-linear function on ``[xs[0], xs[-1]]``."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+
+    @staticmethod
+    def of(xs, ys) -> PL:
+        """From breakpoints: repeated x dropped, interior points on a straight line dropped (exact)."""
+        x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+        if len(x) > 1:
+            keep = np.concatenate([[True], np.diff(x) > EPS])
+            x, y = x[keep], y[keep]
+        if len(x) > 2:
+            slope = np.diff(y) / np.diff(x)
+            bend = np.abs(np.diff(slope)) > 1e-12 * (1.0 + np.abs(slope[1:]) + np.abs(slope[:-1]))
+            keep = np.concatenate([[True], bend, [True]])
+            x, y = x[keep], y[keep]
+        return PL(x, y)
+
+    @property
+    def lo(self) -> float:
+        return float(self.xs[0])
+
+    @property
+    def hi(self) -> float:
+        return float(self.xs[-1])
+
+    def __call__(self, x: float) -> float:
+        if x < self.lo - EPS or x > self.hi + EPS:
+            return float("inf")
+        return float(np.interp(x, self.xs, self.ys))
+
+    def shifted(self, dx: float, dy: float = 0.0) -> PL:
+        """``g(x) = f(x + dx) + dy``."""
+        return PL(self.xs - dx, self.ys + dy)
+
+    def clipped(self, lo: float, hi: float) -> PL | None:
+        """Restricted to ``[lo, hi]``; None when nothing is left."""
+        lo, hi = max(lo, self.lo), min(hi, self.hi)
+        if hi < lo - EPS:
+            return None
+        inner = self.xs[(self.xs > lo + EPS) & (self.xs < hi - EPS)]
+        xs = np.concatenate([[lo], inner, [hi]]) if hi > lo + EPS else np.array([lo])
+        return PL.of(xs, np.interp(xs, self.xs, self.ys))
+
+    def plus(self, other: PL) -> PL | None:
+        """``f + g`` where both are defined."""
+        lo, hi = max(self.lo, other.lo), min(self.hi, other.hi)
+        if hi < lo - EPS:
+            return None
+        xs = np.unique(np.concatenate([[lo, hi], self.xs, other.xs]))
+        xs = xs[(xs >= lo - EPS) & (xs <= hi + EPS)]
+        return PL.of(xs, np.interp(xs, self.xs, self.ys) + np.interp(xs, other.xs, other.ys))
+
+    def argmin_upto(self, b: float) -> float:
+        """The smallest ``a <= b`` where ``f`` is least over its domain up to ``b`` (a breakpoint or ``b``)."""
+        xs = np.concatenate([self.xs[self.xs <= b + EPS], [min(b, self.hi)]])
+        ys = np.interp(xs, self.xs, self.ys)
+        return float(xs[int(np.argmin(ys))])
+
+
+def lower(f: PL | None, g: PL | None) -> PL | None:
+    """The pointwise minimum where either is defined (their domains must overlap or touch)."""
+    if f is None or g is None:
+        return f or g
+    xs = np.unique(np.concatenate([f.xs, g.xs]))
+
+    def values(h: PL, at: np.ndarray) -> np.ndarray:
+        return np.where((at >= h.lo - EPS) & (at <= h.hi + EPS), np.interp(at, h.xs, h.ys), np.inf)
+
+    fy, gy = values(f, xs), values(g, xs)
+    both = np.isfinite(fy) & np.isfinite(gy)
+    d = np.where(both, fy - gy, 0.0)
+    d0, d1 = d[:-1], d[1:]
+    cross = both[:-1] & both[1:] & (((d0 < -EPS) & (d1 > EPS)) | ((d0 > EPS) & (d1 < -EPS)))
+    if cross.any():
+        at = xs[:-1][cross] + (xs[1:] - xs[:-1])[cross] * d0[cross] / (d0[cross] - d1[cross])
+        xs = np.unique(np.concatenate([xs, at]))
+        fy, gy = values(f, xs), values(g, xs)
+    ys = np.minimum(fy, gy)
+    if not np.all(np.isfinite(ys)):
+        raise ValueError("lower() takes functions on domains that overlap or touch (the labels' frontiers do)")
+    return PL.of(xs, ys)
+
+
+def prefix_min(f: PL, hi: float) -> PL:
+    """``m(b) = min_{a <= b} f(a)`` for ``b`` in ``[f.lo, hi]`` (constant past ``f``'s domain)."""
+    xs, ys = [float(f.xs[0])], [float(f.ys[0])]
+    best = ys[0]
+    for k in range(1, len(f.xs)):
+        x0, x1, y0, y1 = float(f.xs[k - 1]), float(f.xs[k]), float(f.ys[k - 1]), float(f.ys[k])
+        if y1 < best - EPS:
+            if y0 > best + EPS:  # it comes down through the running minimum inside this piece
+                xs.append(x0 + (x1 - x0) * (y0 - best) / (y0 - y1))
+                ys.append(best)
+            xs.append(x1)
+            ys.append(y1)
+            best = y1
+        else:  # a piece from at or above the minimum to at or above it stays there
+            xs.append(x1)
+            ys.append(best)
+    if hi > xs[-1] + EPS:
+        xs.append(hi)
+        ys.append(best)
+    return PL.of(xs, ys)
+
+
+def suffix_min(f: PL, lo: float) -> PL:
+    """``s(q) = min_{q' >= q} f(q')`` for ``q`` in ``[lo, f.hi]`` (constant below ``f``'s domain)."""
+    mirrored = prefix_min(PL(-f.xs[::-1], f.ys[::-1]), -lo)
+    return PL.of(-mirrored.xs[::-1], mirrored.ys[::-1])
