@@ -69,34 +69,32 @@ def solve_by_labels(p: FixedRoute, per_gap: int = 2) -> RoutePlan:
     for g in range(len(r) - 1):
         here, there = r[g], r[g + 1]
         after: dict[tuple, tuple] = {}  # path of stations -> (charged frontier, h, raw, arrival at the station)
-        level = {}
-        for i, st in enumerate(stations):
-            arrive = _travel(frontier, E[here][st.node], T[here][st.node], q_min)
-            out = st.charge(arrive, q_min)
-            if out is not None:
-                after[(i,)] = (*out, arrive)
-                level[(i,)] = out[0]
-        for _depth in range(1, per_gap):
-            nxt = {}
+        arrived = _Arrivals()
+        arrived.offer((), _travel(frontier, E[here][there], T[here][there], q_min))
+        level: dict[tuple, PL] = {(): frontier}
+        for _depth in range(per_gap):
+            nxt: dict[tuple, PL] = {}
             for path, f in level.items():
+                prev = here if not path else stations[path[-1]].node
                 for i, st in enumerate(stations):
-                    if i == path[-1]:
+                    if path and i == path[-1]:
                         continue
-                    prev = stations[path[-1]].node
+                    # bound: through st the arrival costs at least f's least time plus the driving and the stay
+                    least = f.ys[0] + T[prev][st.node] + st.process_h + T[st.node][there]
+                    reach = st.q_hi - E[st.node][there]
+                    env = arrived.envelope
+                    if env is not None and least >= env.ys[-1] - EPS and reach <= env.hi + EPS:
+                        continue
                     arrive = _travel(f, E[prev][st.node], T[prev][st.node], q_min)
                     out = st.charge(arrive, q_min)
-                    if out is not None:
-                        after[(*path, i)] = (*out, arrive)
-                        nxt[(*path, i)] = out[0]
+                    if out is None:
+                        continue
+                    after[(*path, i)] = (*out, arrive)
+                    nxt[(*path, i)] = out[0]
+                    arrived.offer((*path, i), _travel(out[0], E[st.node][there], T[st.node][there], q_min))
             level = nxt
-        arrivals = {(): _travel(frontier, E[here][there], T[here][there], q_min)}
-        for path, (f, *_rest) in after.items():
-            arrivals[path] = _travel(f, E[stations[path[-1]].node][there], T[stations[path[-1]].node][there], q_min)
-        arrivals = {k: v for k, v in arrivals.items() if v is not None}
-        memo.append({"frontier": frontier, "after": after, "arrivals": arrivals})
-        envelope = None
-        for f in arrivals.values():
-            envelope = lower(envelope, f)
+        memo.append({"frontier": frontier, "after": after, "arrivals": arrived.by_path})
+        envelope = arrived.envelope
         if envelope is None:
             return RoutePlan(feasible=False, reason=infeasible_reason(p), seconds=time.perf_counter() - t0)
         frontier = envelope.shifted(0.0, p.process_h[there])
@@ -105,6 +103,27 @@ def solve_by_labels(p: FixedRoute, per_gap: int = 2) -> RoutePlan:
         return RoutePlan(feasible=False, reason=f"takes {duration:.3f} h, over t_max", seconds=time.perf_counter() - t0)
     stops = _recover(p, stations, memo, q_min)
     return RoutePlan(feasible=True, duration_h=duration, stops=stops, seconds=time.perf_counter() - t0)
+
+
+class _Arrivals:
+    """The arrivals at a route node by path of stations, and their lower envelope."""
+
+    def __init__(self) -> None:
+        self.by_path: dict[tuple, PL] = {}
+        self.envelope: PL | None = None
+
+    def offer(self, path: tuple, arrival: PL | None) -> None:
+        """Keep ``arrival`` unless it can lower nothing."""
+        if arrival is None or _dominated(arrival, self.envelope):
+            return
+        self.by_path[path] = arrival
+        self.envelope = lower(self.envelope, arrival)
+
+
+def _dominated(f: PL, envelope: PL | None) -> bool:
+    """Whether ``f`` (non-decreasing) can lower nothing: its least time is at least the envelope's most, on a
+    domain the envelope covers."""
+    return envelope is not None and f.hi <= envelope.hi + EPS and f.ys[0] >= envelope(f.hi) - EPS
 
 
 def _argmin_from(f: PL, q: float) -> float:
