@@ -154,6 +154,17 @@ class TripAssignment(_Strict):
     )
 
 
+class Routing(_Strict):
+    """How route options are scored (:mod:`engine.routing.options`): money, the time valued at a rate, and the
+    risk of a stop failing valued at what a failed stop costs."""
+
+    value_of_time_usd_per_h: float = Field(60.0, ge=0, le=10_000, description="A driver-hour's worth [$/h].")
+    failed_stop_usd: float = Field(
+        150.0, ge=0, le=100_000, description="What a stop that fails (queue, broken charger) costs [$]."
+    )
+    min_arrival_soc: float = Field(0.1, ge=0, le=1, description="Least SOC on arriving anywhere [0-1].")
+
+
 class Policy(_Strict):
     """A complete policy file."""
 
@@ -165,6 +176,9 @@ class Policy(_Strict):
     price_rules: list[PriceRule] = Field(default_factory=list)
     stale_telemetry: StaleTelemetry = StaleTelemetry()
     assignment: TripAssignment = TripAssignment()
+    routing: Routing | None = Field(
+        None, exclude_if=lambda v: v is None, description="Route option scoring; None: the defaults of Routing."
+    )
     fallbacks: dict[Literal["infeasible", "charger_unavailable", "price_spike", "stale_telemetry"], list[str]] = Field(
         default_factory=dict
     )

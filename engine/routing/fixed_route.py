@@ -73,6 +73,10 @@ class Station(_Model):
     node: int = Field(ge=0)
     function: ChargingFunction
     process_h: NonNeg = 0.0
+    price_per_unit: NonNeg = Field(0.0, description="What a unit of charge costs here [$ per energy unit].")
+    availability: Annotated[float, Field(ge=0, le=1)] = Field(1.0, description="Probability a charger is free [-].")
+    reliability: Annotated[float, Field(ge=0, le=1)] = Field(1.0, description="Probability a session completes [-].")
+    name: str = ""
 
 
 class FixedRoute(_Model):
@@ -104,6 +108,7 @@ class RoutePlan(_Model):
 
     feasible: bool
     duration_h: float | None = None
+    objective: float | None = Field(None, description="The least cost found (the duration by default).")
     stops: list[ChargeStop] = Field(default_factory=list)
     reason: str | None = None
     seconds: float = 0.0

@@ -18,10 +18,11 @@ give the same duration.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from engine.routing.fixed_route import ChargeStop, FixedRoute, RoutePlan, infeasible_reason
+from engine.routing.fixed_route import ChargeStop, FixedRoute, RoutePlan, infeasible_reason, replay
 from engine.routing.piecewise import EPS, PL, lower, prefix_min, suffix_min
 
 
@@ -31,14 +32,27 @@ def _travel(f: PL | None, energy: float, hours: float, q_min: float) -> PL | Non
     return f.shifted(energy, hours).clipped(q_min, f.hi - energy)
 
 
+@dataclass(frozen=True)
+class Weights:
+    """What a route costs: ``time`` per hour, ``price`` times each station's price per unit of charge, ``risk``
+    times each stop's probability of failing (a queue, an unavailable or broken charger)."""
+
+    time: float = 1.0
+    price: float = 0.0
+    risk: float = 0.0
+
+
 class _Station:
-    def __init__(self, p: FixedRoute, i: int) -> None:
+    def __init__(self, p: FixedRoute, i: int, w: Weights) -> None:
         st = p.stations[i]
-        self.node, self.process_h, self.function = st.node, st.process_h, st.function
+        self.node, self.function = st.node, st.function
         tau = PL.of(st.function.charge, st.function.time_h)  # hours to reach a charge from empty
-        self.tau = tau.clipped(0.0, min(p.q_max, tau.hi))  # no charge past the battery or the function's end
+        tau = tau.clipped(0.0, min(p.q_max, tau.hi))  # no charge past the battery or the function's end
+        # what reaching a charge from empty costs: its hours and its price
+        self.tau = PL(tau.xs, w.time * tau.ys + w.price * st.price_per_unit * tau.xs)
         self.minus_tau = PL(self.tau.xs, -self.tau.ys)
         self.q_hi = self.tau.hi
+        self.process_h = w.time * st.process_h + w.risk * (1.0 - st.availability * st.reliability)
 
     def charge(self, arrive: PL | None, q_min: float) -> tuple[PL, PL, PL] | None:
         """(frontier after charging, the prefix minimum's operand ``F - tau``, the raw charged frontier)."""
@@ -56,11 +70,13 @@ class _Station:
         return suffix_min(raw, q_min).shifted(0.0, self.process_h), h, raw
 
 
-def solve_by_labels(p: FixedRoute, per_gap: int = 2) -> RoutePlan:
-    """The least-duration charging stops of ``p`` (module doc)."""
+def solve_by_labels(p: FixedRoute, per_gap: int = 2, weights: Weights | None = None) -> RoutePlan:
+    """The charging stops of ``p`` of least cost (module doc; by default the least duration)."""
     t0 = time.perf_counter()
-    r, E, T, q_min = p.route, p.energy, p.time_h, p.q_min
-    stations = [_Station(p, i) for i in range(len(p.stations))]
+    w = weights or Weights()
+    r, E, q_min = p.route, p.energy, p.q_min
+    T = [[w.time * x for x in row] for row in p.time_h]  # driving's cost
+    stations = [_Station(p, i, w) for i in range(len(p.stations))]
     start = min(p.q_init, p.q_max)
     if start < q_min:
         return RoutePlan(feasible=False, reason="starts below the least energy allowed", seconds=0.0)
@@ -97,12 +113,15 @@ def solve_by_labels(p: FixedRoute, per_gap: int = 2) -> RoutePlan:
         envelope = arrived.envelope
         if envelope is None:
             return RoutePlan(feasible=False, reason=infeasible_reason(p), seconds=time.perf_counter() - t0)
-        frontier = envelope.shifted(0.0, p.process_h[there])
-    duration = frontier(q_min)
+        frontier = envelope.shifted(0.0, w.time * p.process_h[there])
+    objective = frontier(q_min)
+    stops = _recover(p, stations, memo, q_min)
+    duration, _least = replay(p, stops)
     if p.t_max is not None and duration > p.t_max + 1e-9:
         return RoutePlan(feasible=False, reason=f"takes {duration:.3f} h, over t_max", seconds=time.perf_counter() - t0)
-    stops = _recover(p, stations, memo, q_min)
-    return RoutePlan(feasible=True, duration_h=duration, stops=stops, seconds=time.perf_counter() - t0)
+    return RoutePlan(
+        feasible=True, duration_h=duration, objective=objective, stops=stops, seconds=time.perf_counter() - t0
+    )
 
 
 class _Arrivals:

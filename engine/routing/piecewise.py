@@ -2,7 +2,8 @@
 
 A :class:`PL` is defined on ``[xs[0], xs[-1]]`` by its breakpoints (linear in between, +inf outside). The
 operations are exact: every result's breakpoints are the operands' breakpoints and the points where two pieces
-cross, so no grid or tolerance decides a value.
+cross, so no grid decides a value. One approximation: where one function of a lower envelope ends inside the
+other's domain the minimum jumps, and a jump is drawn as a step a billionth of the energy wide.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 EPS = 1e-9
+JUMP = 1e-9  # a frontier's end inside another's domain is a jump, drawn as a step this wide (relative) [-]
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,10 @@ def lower(f: PL | None, g: PL | None) -> PL | None:
     def values(h: PL, at: np.ndarray) -> np.ndarray:
         return np.where((at >= h.lo - EPS) & (at <= h.hi + EPS), np.interp(at, h.xs, h.ys), np.inf)
 
+    # where one ends inside the other the minimum jumps up to the other: a step of width JUMP right after the end
+    ends = [h.hi + JUMP * max(1.0, abs(h.hi)) for h, o in ((f, g), (g, f)) if o.lo - EPS <= h.hi < o.hi - EPS]
+    if ends:
+        xs = np.unique(np.concatenate([xs, ends]))
     fy, gy = values(f, xs), values(g, xs)
     both = np.isfinite(fy) & np.isfinite(gy)
     d = np.where(both, fy - gy, 0.0)
