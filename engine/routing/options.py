@@ -11,7 +11,7 @@ The objectives (summed over the route; a stop's failure probability is ``1 - ava
   ``money + value_of_time x hours + failed_stop_usd x sum failure probabilities`` [$].
 
 Each is exact for its objective; when an option's best runs past the route's ``t_max``, time is weighted up until
-it fits (the best found). A route nothing makes feasible comes back with the reason and the nearest feasible
+it fits (the best found). Every arrival keeps the policy's least SOC (``min_arrival_soc``). A route nothing makes feasible comes back with the reason and the nearest feasible
 alternative: the least energy to leave with.
 """
 
@@ -82,6 +82,7 @@ def _why(option: RouteOption, fastest: RouteOption) -> str:
 def route_options(p: FixedRoute, routing: Routing | None = None) -> RouteOptions:
     """The four options of the module doc."""
     routing = routing or Routing()
+    p = p.model_copy(update={"q_min": max(p.q_min, routing.min_arrival_soc * p.q_max)})  # the policy's reserve
     weights = {
         "fastest": Weights(time=1.0, price=TIE),
         "cheapest": Weights(time=TIE, price=1.0),

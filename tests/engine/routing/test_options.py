@@ -37,7 +37,7 @@ def priced(route: list[int]):
 @pytest.mark.parametrize("route", ROUTES[:6], ids=lambda r: "-".join(map(str, r)))
 def test_each_option_is_best_at_its_name_and_all_are_feasible(route) -> None:
     p = priced(route)
-    routing = Routing(value_of_time_usd_per_h=40.0, failed_stop_usd=80.0)
+    routing = Routing(value_of_time_usd_per_h=40.0, failed_stop_usd=80.0, min_arrival_soc=0.02)
     out = route_options(p, routing)
     o = {x.label: x for x in out.options}
     assert out.feasible and set(o) == {"fastest", "cheapest", "lowest_risk", "balanced"}
@@ -54,6 +54,7 @@ def test_each_option_is_best_at_its_name_and_all_are_feasible(route) -> None:
         len(x.stops) for x in o.values()
     )
     assert o["fastest"].why and o["cheapest"].why
+    assert all(s.arrive >= 0.02 * 16000 - 1e-6 for x in o.values() for s in x.stops)  # the policy's reserve
 
 
 def test_an_undoable_route_says_why_and_what_would_do() -> None:
@@ -62,9 +63,9 @@ def test_an_undoable_route_says_why_and_what_would_do() -> None:
     e = priced([0, 1, 0]).energy
     near = min(range(1, 41), key=lambda c: e[0][c] + e[c][0])
     p = priced([0, near, 0]).model_copy(update={"stations": [], "q_init": 1000.0})
-    out = route_options(p)
+    out = route_options(p, Routing(min_arrival_soc=0.0))
     assert not out.feasible and "short" in out.reason
     needed = float(out.alternative.split("at least ")[1].split(" ")[0])
     by_hand = p.energy[0][near] + p.energy[near][0]
     assert by_hand <= needed <= by_hand + 16.0
-    assert route_options(p.model_copy(update={"q_init": needed})).feasible
+    assert route_options(p.model_copy(update={"q_init": needed}), Routing(min_arrival_soc=0.0)).feasible
