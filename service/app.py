@@ -19,6 +19,7 @@ from service.controllers.jobs import JobController
 from service.controllers.keys import KeyController
 from service.controllers.kpis import KpiController
 from service.controllers.policies import PolicyController
+from service.controllers.routes import RouteController
 from service.controllers.shadow import ShadowController
 from service.controllers.system import SystemController
 from service.controllers.telemetry import TelemetryController, VehicleController, plan_triggered
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             KpiController,
             AlertController,
             ShadowController,
+            RouteController,
             AuditController,
             KeyController,
             SystemController,

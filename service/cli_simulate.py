@@ -1,6 +1,6 @@
-"""``fleetcharge simulate SCENARIO --policy P --days N [--seed S] --json``: run a scenario of
-``examples/scenarios`` with the engine in the loop and print its KPIs (:mod:`engine.simulate`), with a progress bar
-on a terminal."""
+"""``fleetcharge simulate SCENARIO --policy P --days N [--seed S] --json`` (a scenario of ``examples/scenarios``
+with the engine in the loop, its KPIs, a progress bar on a terminal; :mod:`engine.simulate`) and ``fleetcharge
+route ROUTE.json --json`` (charging stops for a route as options; :mod:`engine.routing.options`)."""
 
 from __future__ import annotations
 
@@ -77,6 +77,39 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_route(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from engine.errors import from_validation_error
+    from engine.io.yaml_lines import load_yaml_with_lines
+    from engine.routing.fixed_route import FixedRoute
+    from engine.routing.options import route_options
+
+    path = Path(args.route)
+    if not path.is_file():
+        raise InputError([flag_problem("no such route file", str(path))])
+    data, locations = load_yaml_with_lines(path)  # JSON is YAML: the same file:line on every mistake
+    try:
+        route = FixedRoute.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, str(path), locations, model=FixedRoute) from None
+    policy = _policy(args.policy)
+    out = route_options(route, policy.routing if policy is not None else None)
+    if args.json:
+        print(out.model_dump_json(indent=2))
+        return 0 if out.feasible else 1
+    if not out.feasible:
+        print(f"infeasible: {out.reason}" + (f"; {out.alternative}" if out.alternative else ""))
+        return 1
+    for o in out.options:
+        stops = ", ".join(f"{s.station} after stop {s.after} ({s.depart - s.arrive:.1f})" for s in o.stops) or "none"
+        print(
+            f"{o.label:<12} {o.duration_h:7.3f} h  {o.charging_usd:8.2f} $  risk {o.failure_risk:6.1%}  stops: {stops}"
+        )
+        print(f"{'':<12} {o.why}")
+    return 0
+
+
 def add_simulate_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``simulate``."""
     p = sub.add_parser("simulate", help="simulate depot days of a scenario with the engine in the loop; print KPIs")
@@ -90,3 +123,8 @@ def add_simulate_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the KPIs as JSON")
     p.set_defaults(func=_cmd_simulate)
+    p = sub.add_parser("route", help="charging stops for a route: fastest, cheapest, lowest risk, balanced")
+    p.add_argument("route", help="route file (JSON or YAML: the fields of engine.routing.fixed_route.FixedRoute)")
+    p.add_argument("--policy", default="none", help="policy file or shipped name: its routing weights")
+    p.add_argument("--json", action="store_true", help="print the options as JSON")
+    p.set_defaults(func=_cmd_route)

@@ -92,6 +92,25 @@ class FixedRoute(_Model):
     process_h: list[NonNeg] = Field(description="Time spent at each node [h].")
     stations: list[Station] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _consistent(self) -> FixedRoute:
+        n = len(self.time_h)
+        problems = []
+        for name, rows in (("time_h", self.time_h), ("energy", self.energy)):
+            if len(rows) != n or any(len(row) != n for row in rows):
+                problems.append(f"{name} must be a square matrix of {n} nodes")
+        if len(self.process_h) != n:
+            problems.append(f"process_h needs one time per node ({n}), got {len(self.process_h)}")
+        bad = sorted({x for x in self.route if x >= n} | {s.node for s in self.stations if s.node >= n})
+        if bad:
+            problems.append(f"nodes {bad} are not in the {n}-node matrices")
+        nodes = [s.node for s in self.stations]
+        if len(set(nodes)) != len(nodes):
+            problems.append("a station node is listed twice")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
 class ChargeStop(_Model):
     """A charging stop inserted after ``route[after]``."""
