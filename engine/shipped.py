@@ -15,6 +15,7 @@ POLICIES = "engine.policy.shipped"
 DRIVE_CYCLES = "engine.drive_cycles"
 DEMO_DEPOT = "service.demo_depot"
 SCENARIOS = "service.scenarios"
+ROUTES = "service.routes"
 NOTEBOOKS = "service.notebooks"
 
 

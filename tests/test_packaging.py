@@ -28,6 +28,7 @@ SOURCES = (
     "notebooks",
     "examples/demo_depot",
     "examples/scenarios",
+    "examples/routes",
     "data/vehicle_energy/fastsim/cycles",
 )
 

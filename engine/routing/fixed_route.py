@@ -241,27 +241,6 @@ def solve_fixed_route(p: FixedRoute) -> RoutePlan:
     return RoutePlan(feasible=True, duration_h=pyo.value(m.duration), stops=stops, seconds=info.seconds)
 
 
-def replay(p: FixedRoute, stops: list[ChargeStop]) -> tuple[float, float]:
-    """Drive the route with ``stops`` (charging up to each stop's ``depart``): (duration [h], least energy on
-    arrival anywhere). A plan is feasible when that least energy is at least ``q_min``."""
-    r, E, T = p.route, p.energy, p.time_h
-    functions = {s.node: s for s in p.stations}
-    q, hours, least = min(p.q_init, p.q_max), 0.0, float("inf")
-    for g in range(len(r) - 1):
-        at = r[g]
-        for stop in (s for s in stops if s.after == g):
-            q -= E[at][stop.station]
-            hours += T[at][stop.station]
-            least = min(least, q)
-            st = functions[stop.station]
-            hours += st.function.hours(max(q, stop.depart)) - st.function.hours(q) + st.process_h
-            q, at = max(q, stop.depart), stop.station
-        q -= E[at][r[g + 1]]
-        hours += T[at][r[g + 1]] + p.process_h[r[g + 1]]
-        least = min(least, q)
-    return hours, least
-
-
 def infeasible_reason(p: FixedRoute) -> str:
     """Where a route fails even charging full at every chance: the first leg it cannot make, and how short."""
     r, E = p.route, p.energy

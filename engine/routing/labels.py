@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.routing.fixed_route import ChargeStop, FixedRoute, RoutePlan, infeasible_reason, replay
+from engine.routing.drive import replay
+from engine.routing.fixed_route import ChargeStop, FixedRoute, RoutePlan, infeasible_reason
 from engine.routing.piecewise import EPS, PL, lower, prefix_min, suffix_min
 
 

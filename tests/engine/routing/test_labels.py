@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.routing.fixed_route import replay, solve_fixed_route
+from engine.routing.drive import replay
+from engine.routing.fixed_route import solve_fixed_route
 from engine.routing.formats import read_frvcpy
 from engine.routing.labels import solve_by_labels
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.policy.schema import Routing
-from engine.routing.fixed_route import replay
+from engine.routing.drive import replay
 from engine.routing.formats import read_frvcpy
 from engine.routing.options import route_options
 

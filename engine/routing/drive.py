@@ -1,0 +1,44 @@
+"""A route driven with its charging stops: where the vehicle is, when, with how much energy (the check of every
+solver's answer and the chart of the route planner)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from engine.routing.fixed_route import ChargeStop, FixedRoute
+
+
+def drive(p: FixedRoute, stops: list[ChargeStop]) -> pd.DataFrame:
+    """One row per event: ``hours`` since the start [h], ``energy`` [energy unit], ``node`` and ``kind`` (start,
+    arrive at a route node, arrive at a station, charged, leave a route node). Each stop charges up to its
+    ``depart`` (nothing when the vehicle already holds that)."""
+    r, E, T = p.route, p.energy, p.time_h
+    stations = {s.node: s for s in p.stations}
+    q, hours = min(p.q_init, p.q_max), 0.0
+    rows = [(0.0, q, r[0], "start")]
+    for g in range(len(r) - 1):
+        at = r[g]
+        for stop in (s for s in stops if s.after == g):
+            q -= E[at][stop.station]
+            hours += T[at][stop.station]
+            rows.append((hours, q, stop.station, "station"))
+            st = stations[stop.station]
+            up = max(q, stop.depart)
+            hours += st.function.hours(up) - st.function.hours(q) + st.process_h
+            q, at = up, stop.station
+            rows.append((hours, q, stop.station, "charged"))
+        q -= E[at][r[g + 1]]
+        hours += T[at][r[g + 1]]
+        rows.append((hours, q, r[g + 1], "arrive"))
+        hours += p.process_h[r[g + 1]]
+        if g + 2 < len(r):
+            rows.append((hours, q, r[g + 1], "leave"))
+    return pd.DataFrame(rows, columns=["hours", "energy", "node", "kind"])
+
+
+def replay(p: FixedRoute, stops: list[ChargeStop]) -> tuple[float, float]:
+    """(duration [h], least energy on arriving anywhere) of the route driven with ``stops``: a plan holds when that
+    least energy is at least ``q_min``."""
+    events = drive(p, stops)
+    arrivals = events[events["kind"].isin(["arrive", "station"])]
+    return float(events["hours"].iloc[-1] + p.process_h[p.route[-1]]), float(arrivals["energy"].min())
