@@ -71,8 +71,12 @@ class _Station:
         return suffix_min(raw, q_min).shifted(0.0, self.process_h), h, raw
 
 
-def solve_by_labels(p: FixedRoute, per_gap: int = 2, weights: Weights | None = None) -> RoutePlan:
-    """The charging stops of ``p`` of least cost (module doc; by default the least duration)."""
+def solve_by_labels(
+    p: FixedRoute, per_gap: int = 2, weights: Weights | None = None, candidates: int | None = None
+) -> RoutePlan:
+    """The charging stops of ``p`` of least cost (module doc; by default the least duration). ``candidates``
+    (the fast heuristic for large batches, no longer exact): per gap only that many stations, those of least
+    detour time."""
     t0 = time.perf_counter()
     w = weights or Weights()
     r, E, q_min = p.route, p.energy, p.q_min
@@ -86,6 +90,10 @@ def solve_by_labels(p: FixedRoute, per_gap: int = 2, weights: Weights | None = N
     for g in range(len(r) - 1):
         here, there = r[g], r[g + 1]
         after: dict[tuple, tuple] = {}  # path of stations -> (charged frontier, h, raw, arrival at the station)
+        allowed = range(len(stations))
+        if candidates is not None:
+            detour = {i: p.time_h[here][st.node] + p.time_h[st.node][there] for i, st in enumerate(stations)}
+            allowed = sorted(sorted(detour, key=lambda i: (detour[i], i))[:candidates])
         arrived = _Arrivals()
         arrived.offer((), _travel(frontier, E[here][there], T[here][there], q_min))
         level: dict[tuple, PL] = {(): frontier}
@@ -93,7 +101,8 @@ def solve_by_labels(p: FixedRoute, per_gap: int = 2, weights: Weights | None = N
             nxt: dict[tuple, PL] = {}
             for path, f in level.items():
                 prev = here if not path else stations[path[-1]].node
-                for i, st in enumerate(stations):
+                for i in allowed:
+                    st = stations[i]
                     if path and i == path[-1]:
                         continue
                     # bound: through st the arrival costs at least f's least time plus the driving and the stay

@@ -79,8 +79,9 @@ def _why(option: RouteOption, fastest: RouteOption) -> str:
     return "against the fastest: " + ", ".join(parts)
 
 
-def route_options(p: FixedRoute, routing: Routing | None = None) -> RouteOptions:
-    """The four options of the module doc."""
+def route_options(p: FixedRoute, routing: Routing | None = None, candidates: int | None = None) -> RouteOptions:
+    """The four options of the module doc; ``candidates`` (large batches) limits each gap to that many stations
+    of least detour, one at a time: fast, no longer exact."""
     routing = routing or Routing()
     p = p.model_copy(update={"q_min": max(p.q_min, routing.min_arrival_soc * p.q_max)})  # the policy's reserve
     weights = {
@@ -89,32 +90,42 @@ def route_options(p: FixedRoute, routing: Routing | None = None) -> RouteOptions
         "lowest_risk": Weights(time=TIE, risk=1.0),
         "balanced": Weights(time=routing.value_of_time_usd_per_h, price=1.0, risk=routing.failed_stop_usd),
     }
-    plans = {label: _within_t_max(p, w) for label, w in weights.items()}
+    plans = {label: _within_t_max(p, w, candidates) for label, w in weights.items()}
     if not plans["fastest"].feasible:
-        return RouteOptions(feasible=False, reason=plans["fastest"].reason, alternative=_alternative(p))
+        alternative = _alternative(p, candidates)
+        return RouteOptions(feasible=False, reason=plans["fastest"].reason, alternative=alternative)
     options = [_measure(p, plan, label, routing) for label, plan in plans.items() if plan.feasible]
     fastest = options[0]
     return RouteOptions(feasible=True, options=[o.model_copy(update={"why": _why(o, fastest)}) for o in options])
 
 
-def _within_t_max(p: FixedRoute, w: Weights) -> RoutePlan:
-    """The best plan for ``w``; when it runs past ``t_max``, time is weighted ten times more until the route fits
+def _within_t_max(p: FixedRoute, w: Weights, candidates: int | None = None) -> RoutePlan:
+    """The best plan for ``w``; when it runs past ``t_max``, time is weighted a hundred times more until the route fits
     (a Lagrangian step: exact when ``t_max`` does not bind, the best found when it does)."""
-    plan = solve_by_labels(p, weights=w)
+    per_gap = 2 if candidates is None else 1
+
+    def solve(weights: Weights) -> RoutePlan:
+        return solve_by_labels(p, per_gap=per_gap, weights=weights, candidates=candidates)
+
+    plan = solve(w)
     time_weight = w.time
     while not plan.feasible and p.t_max is not None and time_weight < 1e6 and "t_max" in (plan.reason or ""):
-        time_weight = max(time_weight * 10.0, 1e-3)
-        plan = solve_by_labels(p, weights=Weights(time=time_weight, price=w.price, risk=w.risk))
+        time_weight = max(time_weight * 100.0, 1e-3)
+        plan = solve(Weights(time=time_weight, price=w.price, risk=w.risk))
     return plan
 
 
-def _alternative(p: FixedRoute) -> str | None:
+def _alternative(p: FixedRoute, candidates: int | None = None) -> str | None:
     """The least energy to start with that makes the route feasible (bisection to 0.1 % of the battery)."""
-    full = p.model_copy(update={"q_init": p.q_max})
-    if not solve_by_labels(full).feasible:
+    per_gap = 2 if candidates is None else 1
+
+    def feasible(q: float) -> bool:
+        return solve_by_labels(p.model_copy(update={"q_init": q}), per_gap=per_gap, candidates=candidates).feasible
+
+    if not feasible(p.q_max):
         return None
     lo, hi = p.q_init, p.q_max
     while hi - lo > 1e-3 * p.q_max:
         mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if solve_by_labels(p.model_copy(update={"q_init": mid})).feasible else (mid, hi)
+        lo, hi = (lo, mid) if feasible(mid) else (mid, hi)
     return f"feasible when leaving with at least {hi:.1f} energy (not {p.q_init:.1f})"

@@ -2,8 +2,10 @@
 
 A :class:`PL` is defined on ``[xs[0], xs[-1]]`` by its breakpoints (linear in between, +inf outside). The
 operations are exact: every result's breakpoints are the operands' breakpoints and the points where two pieces
-cross, so no grid decides a value. One approximation: where one function of a lower envelope ends inside the
-other's domain the minimum jumps, and a jump is drawn as a step a billionth of the energy wide.
+cross, so no grid decides a value. Two approximations: a breakpoint within a billionth (of an hour, say) of the
+line through its neighbours is dropped, so rounding noise does not pile up breakpoints (it did: 36,000 on a
+20-stop route, 14 without the noise); and where one function of a lower envelope ends inside the other's domain
+the minimum jumps, drawn as a step a billionth of the energy wide.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 EPS = 1e-9
+FLAT = 1e-9  # a breakpoint this close to the line through its neighbours is dropped [cost unit, e.g. h]
 JUMP = 1e-9  # a frontier's end inside another's domain is a jump, drawn as a step this wide (relative) [-]
 
 
@@ -25,15 +28,18 @@ class PL:
 
     @staticmethod
     def of(xs, ys) -> PL:
-        """From breakpoints: repeated x dropped, interior points on a straight line dropped (exact)."""
+        """From breakpoints: repeated x dropped, interior points on a straight line (within FLAT) dropped."""
         x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
         if len(x) > 1:
             keep = np.concatenate([[True], np.diff(x) > EPS])
             x, y = x[keep], y[keep]
-        if len(x) > 2:
-            slope = np.diff(y) / np.diff(x)
-            bend = np.abs(np.diff(slope)) > 1e-12 * (1.0 + np.abs(slope[1:]) + np.abs(slope[:-1]))
-            keep = np.concatenate([[True], bend, [True]])
+        while len(x) > 2:  # drop interior points within FLAT of the line through their neighbours
+            between = y[:-2] + (y[2:] - y[:-2]) * (x[1:-1] - x[:-2]) / (x[2:] - x[:-2])
+            flat = np.abs(y[1:-1] - between) <= FLAT
+            flat &= ~np.concatenate([[False], flat[:-1]])  # never two neighbours at once: each check stays valid
+            if not flat.any():
+                break
+            keep = np.concatenate([[True], ~flat, [True]])
             x, y = x[keep], y[keep]
         return PL(x, y)
 
