@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 
 from service.auth import Principal
 from service.exports import Format, table_response
 from service.kpis import depot_kpis
+from service.periods import period
 from service.security import provide_principal, requires
 
 
@@ -45,12 +45,6 @@ class KpiController(Controller):
     ) -> Response[dict[str, Any]]:
         """Energy delivered against planned, charge completion rate, charger utilisation and cost per vehicle
         (each defined with its formula in ``engine/kpis.py``)."""
-        now = datetime.now(UTC)
-        for name, value in (("from", start), ("to", end)):
-            if value is not None and value.tzinfo is None:
-                raise ValidationException(f"{name}: give the time with its offset, e.g. 2026-12-07T00:00:00+00:00")
-        start, end = start or now - timedelta(days=1), end or now
-        if end <= start:
-            raise ValidationException("to: must be after from")
+        start, end = period(start, end, timedelta(days=1))
         kpis = depot_kpis(request.app.state.store, principal.tenant, depot, start, end)
         return Response(kpis) if fmt == "json" else table_response([kpis], fmt, "kpis")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 
 from service.auth import Principal
 from service.exports import Format, table_response
+from service.periods import period
 from service.security import provide_principal, requires
 from service.shadow import depot_shadow_report
 
@@ -47,13 +47,7 @@ class ShadowController(Controller):
     ) -> Response:
         """Per day and vehicle: energy and its cost, departures ready, for the shadow plans and for what the
         chargers and telematics reported; the summary adds readiness, energy, cost and peak up."""
-        now = datetime.now(UTC)
-        for name, value in (("from", start), ("to", end)):
-            if value is not None and value.tzinfo is None:
-                raise ValidationException(f"{name}: give the time with its offset, e.g. 2026-12-07T00:00:00+00:00")
-        start, end = start or now - timedelta(days=7), end or now
-        if end <= start:
-            raise ValidationException("to: must be after from")
+        start, end = period(start, end, timedelta(days=7))
         table, summary = depot_shadow_report(request.app.state.store, principal.tenant, depot, start, end)
         rows = table.to_dict("records")
         if fmt != "json":

@@ -18,6 +18,7 @@ from engine.telemetry.state import StateView
 from service.auth import Principal
 from service.exports import Format, table_response
 from service.ocpp.dispatch import execute_if_due
+from service.periods import require_offsets
 from service.schemas import IngestRequest, IngestResult, QuarantinePage, ReleaseRequest
 from service.security import provide_principal, requires
 from service.telemetry_store import Outcome, TelemetryStore
@@ -199,8 +200,6 @@ class VehicleController(Controller):
     ) -> Response[list[dict[str, Any]]]:
         """Accepted events in event-time order (late arrivals in their place), each with its received time; with
         ``from`` / ``to`` those of a period, with ``format=csv|parquet`` as a file (the vehicle's history export)."""
-        for name, value in (("from", start), ("to", end)):
-            if value is not None and value.tzinfo is None:
-                raise ClientException(f"{name}: give the time with its offset, e.g. 2026-12-07T00:00:00+00:00")
+        require_offsets(start, end)
         rows = request.app.state.telemetry.events_of(principal.tenant, vehicle_id, limit, start, end)
         return table_response(rows, fmt, f"telemetry-{vehicle_id}")
