@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.alerts import Alert, decision_alerts
-from engine.control.profiles import PROFILE_ID_BASE, ChargerElectrics, charger_schedules, next_schedules
+from engine.control.profiles import PROFILE_ID_BASE, charger_schedules, next_schedules
 from engine.decision.decide import decide
 from engine.domain import PlanningProblem
 from engine.policy.schema import Policy
@@ -218,8 +218,3 @@ class Controller:
 
         asyncio.run(send())
         self._transactions = {cid: c.transaction for cid, c in world.chargers.items()}
-
-
-def electrics_of(world: World) -> dict[str, ChargerElectrics]:
-    """What each simulated charger declares."""
-    return {cid: c.electrics for cid, c in world.chargers.items()}
