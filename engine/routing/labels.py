@@ -79,13 +79,41 @@ def solve_by_labels(
     detour time."""
     t0 = time.perf_counter()
     w = weights or Weights()
+    start = min(p.q_init, p.q_max)
+    if start < p.q_min:
+        return RoutePlan(feasible=False, reason="starts below the least energy allowed", seconds=0.0)
+    first = PL.of([p.q_min, start], [0.0, 0.0]) if start > p.q_min else PL.of([p.q_min], [0.0])
+    walked = _forward(p, first, w, per_gap, candidates)
+    if walked is None:
+        return RoutePlan(feasible=False, reason=infeasible_reason(p), seconds=time.perf_counter() - t0)
+    last, memo, stations = walked
+    objective = last(p.q_min)
+    stops = _recover(p, stations, memo, p.q_min)
+    duration, _least = replay(p, stops)
+    if p.t_max is not None and duration > p.t_max + 1e-9:
+        return RoutePlan(feasible=False, reason=f"takes {duration:.3f} h, over t_max", seconds=time.perf_counter() - t0)
+    return RoutePlan(
+        feasible=True, duration_h=duration, objective=objective, stops=stops, seconds=time.perf_counter() - t0
+    )
+
+
+def least_start_energy(p: FixedRoute, per_gap: int = 2, candidates: int | None = None) -> float | None:
+    """The least energy to leave with that makes the route feasible, charging on the way as needed (``t_max``
+    aside), or None when not even a full battery does: the labels with the start energy as the only cost,
+    ``F_0(q) = q`` on ``[q_min, Q]``, so the last frontier at ``q_min`` is that least energy. What a depot plan must
+    charge a vehicle to for the route."""
+    walked = _forward(p, PL.of([p.q_min, p.q_max], [p.q_min, p.q_max]), Weights(0.0, 0.0, 0.0), per_gap, candidates)
+    return None if walked is None else walked[0](p.q_min)
+
+
+def _forward(
+    p: FixedRoute, frontier: PL, w: Weights, per_gap: int, candidates: int | None
+) -> tuple[PL, list[dict], list[_Station]] | None:
+    """The labels along the route from the start's frontier: the last frontier, each gap's labels (for the
+    recovery) and the stations as costed; None when a gap cannot be crossed."""
     r, E, q_min = p.route, p.energy, p.q_min
     T = [[w.time * x for x in row] for row in p.time_h]  # driving's cost
     stations = [_Station(p, i, w) for i in range(len(p.stations))]
-    start = min(p.q_init, p.q_max)
-    if start < q_min:
-        return RoutePlan(feasible=False, reason="starts below the least energy allowed", seconds=0.0)
-    frontier: PL | None = PL.of([q_min, start], [0.0, 0.0]) if start > q_min else PL.of([q_min], [0.0])
     memo: list[dict] = []
     for g in range(len(r) - 1):
         here, there = r[g], r[g + 1]
@@ -105,7 +133,7 @@ def solve_by_labels(
                     st = stations[i]
                     if path and i == path[-1]:
                         continue
-                    # bound: through st the arrival costs at least f's least time plus the driving and the stay
+                    # bound: through st the arrival costs at least f's least cost plus the driving and the stay
                     least = f.ys[0] + T[prev][st.node] + st.process_h + T[st.node][there]
                     reach = st.q_hi - E[st.node][there]
                     env = arrived.envelope
@@ -120,18 +148,10 @@ def solve_by_labels(
                     arrived.offer((*path, i), _travel(out[0], E[st.node][there], T[st.node][there], q_min))
             level = nxt
         memo.append({"frontier": frontier, "after": after, "arrivals": arrived.by_path})
-        envelope = arrived.envelope
-        if envelope is None:
-            return RoutePlan(feasible=False, reason=infeasible_reason(p), seconds=time.perf_counter() - t0)
-        frontier = envelope.shifted(0.0, w.time * p.process_h[there])
-    objective = frontier(q_min)
-    stops = _recover(p, stations, memo, q_min)
-    duration, _least = replay(p, stops)
-    if p.t_max is not None and duration > p.t_max + 1e-9:
-        return RoutePlan(feasible=False, reason=f"takes {duration:.3f} h, over t_max", seconds=time.perf_counter() - t0)
-    return RoutePlan(
-        feasible=True, duration_h=duration, objective=objective, stops=stops, seconds=time.perf_counter() - t0
-    )
+        if arrived.envelope is None:
+            return None
+        frontier = arrived.envelope.shifted(0.0, w.time * p.process_h[there])
+    return frontier, memo, stations
 
 
 class _Arrivals:

@@ -24,7 +24,7 @@ from pydantic import Field
 from engine.domain import _Model
 from engine.policy.schema import Routing
 from engine.routing.fixed_route import ChargeStop, FixedRoute, RoutePlan
-from engine.routing.labels import Weights, solve_by_labels
+from engine.routing.labels import Weights, least_start_energy, solve_by_labels
 
 TIE = 1e-6  # weight of the tie-breaking term
 
@@ -116,16 +116,8 @@ def _within_t_max(p: FixedRoute, w: Weights, candidates: int | None = None) -> R
 
 
 def _alternative(p: FixedRoute, candidates: int | None = None) -> str | None:
-    """The least energy to start with that makes the route feasible (bisection to 0.1 % of the battery)."""
-    per_gap = 2 if candidates is None else 1
-
-    def feasible(q: float) -> bool:
-        return solve_by_labels(p.model_copy(update={"q_init": q}), per_gap=per_gap, candidates=candidates).feasible
-
-    if not feasible(p.q_max):
+    """The least energy to start with that makes the route feasible (:func:`least_start_energy`)."""
+    need = least_start_energy(p, per_gap=2 if candidates is None else 1, candidates=candidates)
+    if need is None:
         return None
-    lo, hi = p.q_init, p.q_max
-    while hi - lo > 1e-3 * p.q_max:
-        mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if feasible(mid) else (mid, hi)
-    return f"feasible when leaving with at least {hi:.1f} energy (not {p.q_init:.1f})"
+    return f"feasible when leaving with at least {need:.1f} energy (not {p.q_init:.1f})"
