@@ -12,7 +12,11 @@ parts inside the period) and the energy the plans asked of those chargers ``E_pl
 - ``charger_utilisation``: ``sum_S plugged hours / (|C| x period hours)`` [-], the share of the chargers' time a
   vehicle was connected;
 - ``cost_per_vehicle_usd``: each vehicle's share of its depot's bill for the latest plan
-  (:mod:`engine.cost_allocation`), to the cent.
+  (:mod:`engine.cost_allocation`), to the cent;
+- ``departure_readiness``: over the planned departures ``D`` in the period with a SOC reading before them,
+  ``|{d: actual SOC >= target - 0.005}| / |D|`` [-], the target the latest plan before the departure aimed for
+  and the actual SOC telematics' latest reading before it (None without such departures);
+- ``forecast_soc_error``: mean (actual - planned) SOC at those departures [-].
 """
 
 from __future__ import annotations
@@ -62,3 +66,27 @@ def operations_kpis(
         "charger_utilisation": plugged_h / (chargers * hours) if chargers and hours > 0 else None,
         "cost_per_vehicle_usd": dict(sorted((cost_per_vehicle or {}).items())),
     }
+
+
+READY_TOLERANCE = 0.005  # a departure within half a percent of SOC of its target is ready [0-1]
+
+
+@dataclass(frozen=True)
+class DepartureFacts:
+    """A planned departure and what telematics saw before it."""
+
+    trip_id: str
+    vehicle_id: str
+    departure: datetime
+    target_soc: float
+    planned_soc: float
+    actual_soc: float
+
+
+def departure_kpis(departures: list[DepartureFacts]) -> dict[str, object]:
+    """Readiness and forecast error of the module doc."""
+    if not departures:
+        return {"departures": 0, "departure_readiness": None, "forecast_soc_error": None}
+    ready = sum(d.actual_soc >= d.target_soc - READY_TOLERANCE for d in departures)
+    error = sum(d.actual_soc - d.planned_soc for d in departures) / len(departures)
+    return {"departures": len(departures), "departure_readiness": ready / len(departures), "forecast_soc_error": error}

@@ -8,13 +8,14 @@ from typing import Any
 from engine.control.profiles import ChargerSchedule
 from engine.cost_allocation import allocate
 from engine.domain import PlanningProblem
-from engine.kpis import SessionFacts, operations_kpis
+from engine.kpis import DepartureFacts, SessionFacts, departure_kpis, operations_kpis
 from engine.results import Decision
 from service.named_files import shipped_tariff
 from service.ocpp.reconciliation import planned_segments
 from service.ocpp.registry import ChargerRegistry
 from service.ocpp.sessions import ChargerSessions
 from service.store import Store
+from service.telemetry_store import TelemetryStore
 
 
 def depot_kpis(store: Store, tenant: str, depot: str, start: datetime, end: datetime) -> dict[str, Any]:
@@ -35,7 +36,40 @@ def depot_kpis(store: Store, tenant: str, depot: str, start: datetime, end: date
         for a, b, kw, _price in segments
     )
     out = operations_kpis(facts, planned, len(chargers), start, end, _cost_split(store, tenant, depot))
+    out |= departure_kpis(_departures(store, tenant, depot, start, end))
     return {"depot": depot, "from": start.isoformat(), "to": end.isoformat(), **out}
+
+
+def _departures(store: Store, tenant: str, depot: str, start: datetime, end: datetime) -> list[DepartureFacts]:
+    """The depot's planned departures in ``[start, end)``: per trip the latest decision planned before it that
+    aimed for it, and the SOC telematics last read before it (departures without a reading are left out)."""
+    rows, _n = store.list_decisions(tenant, depot=depot, limit=10_000)
+    best: dict[str, tuple] = {}
+    for r in rows:
+        problem = PlanningProblem.model_validate(r.problem)
+        trips = [t for t in problem.trips if t.vehicle_id and start <= t.departure < end and problem.now <= t.departure]
+        if not trips:
+            continue
+        decision = Decision.model_validate(r.decision)
+        plans = {vp.vehicle_id: vp for vp in decision.plan.vehicles}
+        for t in trips:
+            target = decision.trace.departure_targets.get(t.vehicle_id or "", {}).get(t.id)
+            planned = plans[t.vehicle_id].soc_at_departure.get(t.id) if t.vehicle_id in plans else None
+            if target is None or planned is None:
+                continue
+            if t.id not in best or problem.now > best[t.id][0]:
+                best[t.id] = (problem.now, t, target, planned)
+    telemetry = TelemetryStore(store)
+    out = []
+    for _now, trip, target, planned in best.values():
+        events = telemetry.events_of(
+            tenant, trip.vehicle_id or "", 100_000, trip.departure - timedelta(days=2), trip.departure
+        )
+        socs = [e for e in events if e["type"] == "soc" and "soc_pct" in e["values"]]
+        if socs:
+            soc = min(1.0, max(0.0, float(socs[-1]["values"]["soc_pct"]) / 100))
+            out.append(DepartureFacts(trip.id, trip.vehicle_id or "", trip.departure, target, planned, soc))
+    return out
 
 
 def _cost_split(store: Store, tenant: str, depot: str) -> dict[str, float]:

@@ -60,3 +60,30 @@ def test_a_bad_period_is_named(seeded: Store) -> None:  # noqa: F811
     assert status == 422 and "after" in str(body)
     status, body = get(seeded, depot="d", **{"from": "2026-12-01T00:00:00"})
     assert status == 422 and "offset" in str(body)
+
+
+@pytest.mark.parametrize(("gained_kwh", "ready"), [(22.0, True), (2.0, False)])
+def test_departure_readiness_from_what_telematics_read_before_it(seeded: Store, gained_kwh: float, ready: bool) -> None:  # noqa: F811
+    """A plan made at T - 1 h for v1 leaving at T + 7 h; its last SOC reading before that is 20 % plus the
+    session's gain over its 50 kWh battery: ready when that reaches the plan's target."""
+    from datetime import datetime
+
+    from engine.domain import PlanningProblem
+    from service.decisions import plan_here, record_decision, requested_policy
+    from service.shipped_paths import POLICIES_DIR
+    from tests.service.conftest import small_problem
+    from tests.service.ocpp.test_dispatch import shifted
+
+    raw = small_problem(1).model_dump(mode="json", by_alias=True)
+    problem = PlanningProblem.model_validate(shifted(raw, (T - H) - datetime.fromisoformat(raw["now"])))
+    policy, name = requested_policy(POLICIES_DIR, "courier")
+    decision = plan_here(problem, policy, "optimal", 30)
+    record_decision(seeded, TENANT, "test", decision, problem, policy, name, "optimal")
+    session(seeded, [2.75] * 8, soc_end=gained_kwh)
+    _status, k = get(seeded, depot="d", **{"from": (T - H).isoformat(), "to": (T + 9 * H).isoformat()})
+    target = decision.trace.departure_targets["v1"]["t1"]
+    planned = decision.plan.vehicles[0].soc_at_departure["t1"]
+    actual = (20.0 + 100 * gained_kwh / 50.0) / 100
+    assert k["departures"] == 1 and (actual >= target - 0.005) is ready
+    assert k["departure_readiness"] == (1.0 if ready else 0.0)
+    assert k["forecast_soc_error"] == pytest.approx(actual - planned)
