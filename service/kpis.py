@@ -14,6 +14,7 @@ from service.named_files import shipped_tariff
 from service.ocpp.reconciliation import planned_segments
 from service.ocpp.registry import ChargerRegistry
 from service.ocpp.sessions import ChargerSessions
+from service.shadow import soc_before
 from service.store import Store
 from service.telemetry_store import TelemetryStore
 
@@ -62,12 +63,8 @@ def _departures(store: Store, tenant: str, depot: str, start: datetime, end: dat
     telemetry = TelemetryStore(store)
     out = []
     for _now, trip, target, planned in best.values():
-        events = telemetry.events_of(
-            tenant, trip.vehicle_id or "", 100_000, trip.departure - timedelta(days=2), trip.departure
-        )
-        socs = [e for e in events if e["type"] == "soc" and "soc_pct" in e["values"]]
-        if socs:
-            soc = min(1.0, max(0.0, float(socs[-1]["values"]["soc_pct"]) / 100))
+        soc = soc_before(telemetry, tenant, trip.vehicle_id or "", trip.departure)
+        if soc is not None:
             out.append(DepartureFacts(trip.id, trip.vehicle_id or "", trip.departure, target, planned, soc))
     return out
 

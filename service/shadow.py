@@ -21,6 +21,13 @@ from service.telemetry_store import TelemetryStore
 LOOKBACK = timedelta(days=2)  # shadow decisions made this long before the period still plan into it
 
 
+def soc_before(telemetry: TelemetryStore, tenant: str, vehicle_id: str, when: datetime) -> float | None:
+    """The vehicle's SOC [0-1] by telematics' latest reading in the ``LOOKBACK`` before ``when``; None without one."""
+    events = telemetry.events_of(tenant, vehicle_id, 100_000, when - LOOKBACK, when)
+    socs = [e for e in events if e["type"] == "soc" and "soc_pct" in e["values"]]
+    return min(1.0, max(0.0, float(socs[-1]["values"]["soc_pct"]) / 100)) if socs else None
+
+
 def shadow_decisions(store: Store, tenant: str, depot: str, start: datetime, end: datetime) -> list[tuple]:
     """The depot's shadow-mode decisions planned (their problem's ``now``) from ``start - LOOKBACK`` to ``end``,
     with their problems, oldest first."""
@@ -53,15 +60,14 @@ def store_outcome(store: Store, tenant: str, depot: str, decisions: list[tuple],
     trips = {t.id: t for _d, p in decisions for t in p.trips if t.vehicle_id and start <= t.departure < end}
     departures = []
     for trip in trips.values():
-        events = telemetry.events_of(tenant, trip.vehicle_id or "", 100_000, trip.departure - LOOKBACK, trip.departure)
-        socs = [e for e in events if e["type"] == "soc" and "soc_pct" in e["values"]]
-        if socs:
+        soc = soc_before(telemetry, tenant, trip.vehicle_id or "", trip.departure)
+        if soc is not None:
             departures.append(
                 ActualDeparture(
                     vehicle_id=trip.vehicle_id or "",
                     trip_id=trip.id,
                     departure=trip.departure,
-                    soc=min(1.0, max(0.0, float(socs[-1]["values"]["soc_pct"]) / 100)),
+                    soc=soc,
                 )
             )
     return sessions, departures
