@@ -69,6 +69,7 @@ class Controller:
     _problem: PlanningProblem | None = None
     _transactions: dict[str, str | None] = field(default_factory=dict)
     _queued: list[str] = field(default_factory=list)
+    _planned: dict = field(default_factory=dict)  # vehicle -> its plan in the latest decision
     _expected: dict[str, float] = field(default_factory=dict)  # vehicle -> its return the latest decision assumed
 
     @property
@@ -114,7 +115,7 @@ class Controller:
         row = self.latest
         for car in world.cars.values():
             if row is not None and not car.at_depot:
-                vp = next((v for v in row.decision.plan.vehicles if v.vehicle_id == car.vehicle.id), None)
+                vp = self._planned.get(car.vehicle.id)
                 late = vp is not None and any(
                     s.plug_in.timestamp() + LATE_MIN * 60 <= now.timestamp() < s.plug_out.timestamp()
                     for s in vp.sessions
@@ -174,6 +175,7 @@ class Controller:
             for s in problem.states
             if not s.at_depot and s.available_from is not None
         }
+        self._planned = {vp.vehicle_id: vp for vp in decision.plan.vehicles}
         row = DecisionRow(minute, sorted(triggers), decision, problem)
         self.decisions.append(row)
         for alert in decision_alerts(

@@ -319,6 +319,7 @@ def _yard(sim: Simulation, minute: float) -> None:
 
 def _clock(env: simpy.Environment, sim: Simulation, end_min: float, progress: Callable[[int, int], None] | None):
     world, controller = sim.world, sim.controller
+    surprises = [t for t in sim.trips if t.extra]  # checked every tick: not the month's daily trips
     day = -1
     while env.now < end_min:
         world.clock_min = env.now
@@ -334,8 +335,8 @@ def _clock(env: simpy.Environment, sim: Simulation, end_min: float, progress: Ca
                     controller.flag(f"grid_outage:{a:.0f}")
                 if b <= env.now < b + TICK_MIN:
                     controller.flag(f"grid_restored:{b:.0f}")
-            for t in sim.trips:
-                if t.extra and t.known_from <= env.now < t.known_from + TICK_MIN:
+            for t in surprises:
+                if t.known_from <= env.now < t.known_from + TICK_MIN:
                     controller.flag(f"extra_trip:{t.trip.id}")
             controller.tick(env.now)
         elif int(env.now // DAY_MIN) != day:
