@@ -163,11 +163,12 @@ class Observer:
         step = problem.slot_minutes
         n = int(HORIZON_H * 60 // step) + 2
         minutes = start + step * np.arange(n)
-        prices = [sum(s.price_usd_per_kwh for s in known if s.start_min <= m < s.end_min) for m in minutes]
-        series = PriceSeries(
-            name="price spike",
-            starts=[self.world.at(float(m)) for m in minutes],
-            prices=prices,
-            source="simulation",
-        )
-        return self.tariff.model_copy(update={"price_series": series})
+        return with_spikes(self.tariff, known, [self.world.at(float(m)) for m in minutes], list(minutes))
+
+
+def with_spikes(tariff: Tariff, spikes: list[Spike], starts: list, minutes: list[float]) -> Tariff:
+    """``tariff`` with ``spikes`` as a market price series on the intervals starting at ``starts`` (sim
+    ``minutes``): each interval pays the spikes in force at its start [$/kWh]."""
+    prices = [sum(s.price_usd_per_kwh for s in spikes if s.start_min <= m < s.end_min) for m in minutes]
+    series = PriceSeries(name="price spike", starts=starts, prices=prices, source="simulation")
+    return tariff.model_copy(update={"price_series": series})

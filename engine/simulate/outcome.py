@@ -38,10 +38,10 @@ from engine.kpis import SessionFacts, operations_kpis
 from engine.results import ChargeSession, Plan, VehiclePlan
 from engine.shadow import ActualDeparture, ActualSession
 from engine.simulate.draws import DAY_MIN
+from engine.simulate.observe import with_spikes
 from engine.simulate.run import Simulation
 from engine.tariffs import Tariff
 from engine.tariffs.bill import bill, price_series
-from engine.tariffs.model import PriceSeries
 
 QUARTER = timedelta(minutes=15)
 
@@ -72,10 +72,7 @@ def _tariff(sim: Simulation, index: pd.DatetimeIndex) -> Tariff:
     """The depot's tariff with the spikes as a market price over the whole period."""
     if not sim.spikes:
         return sim.tariff
-    minutes = [sim.world.minute(t) for t in index]
-    prices = [sum(s.price_usd_per_kwh for s in sim.spikes if s.start_min <= m < s.end_min) for m in minutes]
-    series = PriceSeries(name="price spike", starts=list(index), prices=prices, source="simulation")
-    return sim.tariff.model_copy(update={"price_series": series})
+    return with_spikes(sim.tariff, sim.spikes, list(index), [sim.world.minute(t) for t in index])
 
 
 def alerts(sim: Simulation) -> pd.DataFrame:
