@@ -16,6 +16,7 @@ DRIVE_CYCLES = "engine.drive_cycles"
 DEMO_DEPOT = "service.demo_depot"
 SCENARIOS = "service.scenarios"
 ROUTES = "service.routes"
+TCO = "service.tco"
 NOTEBOOKS = "service.notebooks"
 
 

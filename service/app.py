@@ -22,6 +22,7 @@ from service.controllers.policies import PolicyController
 from service.controllers.routes import RouteController
 from service.controllers.shadow import ShadowController
 from service.controllers.system import SystemController
+from service.controllers.tco import TcoController
 from service.controllers.telemetry import TelemetryController, VehicleController, plan_triggered
 from service.controllers.webhooks import WebhookController
 from service.docs import docs_assets, swagger_ui
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             AlertController,
             ShadowController,
             RouteController,
+            TcoController,
             AuditController,
             KeyController,
             SystemController,

@@ -18,6 +18,7 @@ from service.cli_chargers import add_charger_commands
 from service.cli_exports import add_export_commands
 from service.cli_operations import add_operations_commands, flag_problem, strategy_comparison_table
 from service.cli_simulate import add_simulate_commands
+from service.cli_tco import add_tco_commands
 from service.shipped_paths import DEMO
 
 
@@ -214,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_operations_commands(sub)
     add_charger_commands(sub)
     add_simulate_commands(sub)
+    add_tco_commands(sub)
     add_export_commands(sub)
     return parser
 

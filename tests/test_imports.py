@@ -1,4 +1,4 @@
-"""Imports flow one way: base -> optim -> schedule -> policy -> decision -> control -> views -> simulate -> service, with no cycles, and
+"""Imports flow one way: base -> optim -> schedule -> policy -> decision -> control -> routing -> views -> simulate -> tco -> service, with no cycles, and
 every module imports on its own. The engine pulls in nothing of HTTP or databases."""
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ LAYERS = [
         ),
     ),
     ("simulate", ("engine.simulate",)),
+    ("tco", ("engine.tco",)),
     ("service", ("service",)),
 ]
 

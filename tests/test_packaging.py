@@ -29,6 +29,7 @@ SOURCES = (
     "examples/demo_depot",
     "examples/scenarios",
     "examples/routes",
+    "examples/tco",
     "data/vehicle_energy/fastsim/cycles",
 )
 
