@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/simulate.py
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/tco.py
 	$(BIN)/python bench/metrics_middleware.py
 	$(BIN)/python bench/ocpp.py
 	FLEETCHARGE_FUZZ_EXAMPLES=100 $(BIN)/pytest -q tests/service/test_fuzz.py

@@ -49,9 +49,11 @@ def sweep_executor(cluster: str | None, workers: int) -> Iterator[Any]:
     if workers <= 1:
         yield None
         return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(workers) as pool:
+    # spawned, not forked: the progress bar's thread is running when the workers start
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield pool
 
 

@@ -68,7 +68,7 @@ def quarter_load(sim: Simulation) -> pd.DataFrame:
     return q
 
 
-def _tariff(sim: Simulation, index: pd.DatetimeIndex) -> Tariff:
+def billed_tariff(sim: Simulation, index: pd.DatetimeIndex) -> Tariff:
     """The depot's tariff with the spikes as a market price over the whole period."""
     if not sim.spikes:
         return sim.tariff
@@ -151,7 +151,7 @@ def kpis(sim: Simulation) -> dict[str, object]:
     world = sim.world
     dep = departures(sim)
     load = quarter_load(sim)
-    tariff = _tariff(sim, load.index)
+    tariff = billed_tariff(sim, load.index)
     full = bill(load["site_kw"].clip(lower=0.0), tariff, step_minutes=15)
     base = bill((load["site_kw"] - load["charging_kw"]).clip(lower=0.0), tariff, step_minutes=15)
     charging_cost = full.total_usd - base.total_usd
@@ -214,7 +214,7 @@ def daily(sim: Simulation) -> pd.DataFrame:
     raised, and forecast vs actual (mean planned and actual SOC at departure, mean minutes the actual ready time
     came before the departure)."""
     load = quarter_load(sim)
-    tariff = _tariff(sim, load.index)
+    tariff = billed_tariff(sim, load.index)
     step = timedelta(minutes=15)
     price = price_series(tariff, load.index[0], load.index[-1] + step, step).to_numpy()
     minutes = np.array([sim.world.minute(t) for t in load.index])

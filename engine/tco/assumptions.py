@@ -199,13 +199,24 @@ class Chargers(_Model):
 
 
 class Calibration(_Model):
-    """Take the depot's energy price and demand charges from a plan: the depot problem (a folder or file,
-    relative to the assumptions file) planned under ``policy`` (a policy file or a shipped policy's name; none
-    when absent) with ``strategy``, billed at its own tariff (:mod:`engine.tco.calibrate`)."""
+    """Take the depot's energy price and demand charges from operations: a depot plan (``problem``: a folder or
+    file) or simulated depot days (``scenario``: a scenario file or a shipped scenario's name, ``days`` of it
+    with the engine in the loop), under ``policy`` (a policy file or a shipped policy's name; none when absent)
+    and ``strategy``, billed at the depot's tariff (:mod:`engine.tco.calibrate`). Paths are relative to the
+    assumptions file."""
 
-    problem: str = Field(min_length=1)
+    problem: str | None = Field(None, min_length=1)
+    scenario: str | None = Field(None, min_length=1)
+    days: int = Field(7, ge=1, le=366, description="Simulated days, with a scenario [days].")
+    seed: int | None = Field(None, ge=0, description="Simulation seed, with a scenario (default: the scenario's).")
     policy: str | None = None
     strategy: Literal[STRATEGIES] = "optimal"  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Calibration:
+        if (self.problem is None) == (self.scenario is None):
+            raise ValueError("give exactly one of problem (a depot plan) and scenario (simulated days)")
+        return self
 
 
 class DepotEnergy(_Model):

@@ -1,5 +1,5 @@
-"""The depot's charging cost for the TCO, taken from operations rather than typed in: a depot plan (or the
-simulator's metered charging) billed at the depot's real tariff and split among vehicles
+"""The depot's charging cost for the TCO, taken from operations rather than typed in: a depot plan or simulated
+depot days (the metered charging, with whatever went wrong) billed at the depot's real tariff and split among vehicles
 (:mod:`engine.cost_allocation`).
 
 Per depot, over the planned (or simulated) days, with K the vehicles' charging energy [kWh], E their energy
@@ -23,7 +23,10 @@ import pandas as pd
 
 from engine.cost_allocation import SITE, allocate, depot_power
 from engine.domain import PlanningProblem
+from engine.errors import InputError, Problem
+from engine.policy.schema import Policy
 from engine.results import Decision
+from engine.simulate.run import Simulation
 from engine.tariffs import Tariff
 from engine.tco.assumptions import Calibration, TcoAssumptions
 from engine.tco.units import Quantity
@@ -100,56 +103,96 @@ def from_plan(
     return from_allocation(split, kwh, vehicles, plan.slot_starts, tariffs, origin)
 
 
-def plan_for(calibration: Calibration, base: Path, policies_dir: Path | None = None):
-    """Load the calibration's problem and policy and plan it: (decision, problem, tariffs by depot)."""
+def from_simulation(sim: Simulation, origin: str) -> dict[str, DepotChargingCost]:
+    """The simulated depot's charging cost: the metered charging billed at its tariff (price spikes included)
+    and split among its vehicles (:func:`engine.simulate.outcome.allocation`)."""
+    from engine.simulate.outcome import allocation, billed_tariff, quarter_load
+
+    load = quarter_load(sim)
+    tariff = billed_tariff(sim, load.index)
+    depot = sim.world.depot.id
+    split = allocation(sim, load, tariff)
+    kwh = {depot: float(sim.world.charged_kwh.sum())}
+    return from_allocation(split, kwh, {depot: len(sim.world.cars)}, load.index, {depot: tariff}, origin)
+
+
+def _policy(ref: str | None, base: Path, policies_dir: Path | None) -> Policy | None:
+    from engine.policy import load_policy
+
+    if ref is None:
+        return None
+    candidates = [base / ref, *([policies_dir / f"{ref}.yaml"] if policies_dir else [])]
+    found = next((p for p in candidates if p.is_file()), None)
+    if found is None:
+        raise InputError([Problem(f"no policy file or shipped policy {ref!r}", "calibrate.policy")])
+    return load_policy(found)
+
+
+def _planned(cal: Calibration, base: Path, policy: Policy | None) -> tuple[dict[str, DepotChargingCost], str]:
     from engine.decision.decide import decide
     from engine.io.problem_files import load_problem
-    from engine.policy import load_policy
     from engine.schedule.inputs import site_tariffs
 
-    path = (base / calibration.problem).resolve()
+    assert cal.problem is not None
+    path = (base / cal.problem).resolve()
     problem = load_problem(path)
     folder = path if path.is_dir() else path.parent
-    policy = None
-    if calibration.policy is not None:
-        ref = Path(calibration.policy)
-        candidates = [base / ref, *([policies_dir / f"{calibration.policy}.yaml"] if policies_dir else [])]
-        found = next((p for p in candidates if p.is_file()), None)
-        if found is None:
-            from engine.errors import InputError, Problem
-
-            raise InputError([Problem(f"no policy file or shipped policy {calibration.policy!r}", "calibrate.policy")])
-        policy = load_policy(found)
     tariffs = site_tariffs(problem, None, folder)
-    decision = decide(problem, calibration.strategy, policy=policy, base=folder, created=problem.now)
-    return decision, problem, tariffs
+    decision = decide(problem, cal.strategy, policy=policy, base=folder, created=problem.now)
+    origin = f"{cal.problem} planned with {cal.strategy}"
+    origin += (f" under policy {cal.policy}" if cal.policy else "") + f" (decision {decision.decision_id[:12]})"
+    return from_plan(decision, problem, tariffs, origin), origin
+
+
+def _simulated(cal: Calibration, base: Path, policy: Policy | None) -> dict[str, DepotChargingCost]:
+    from engine.io.problem_files import load_problem
+    from engine.shipped import SCENARIOS, shipped_dir
+    from engine.simulate.run import simulate
+    from engine.simulate.scenario import depot_path, load_scenario
+    from engine.tariffs import load_tariff, resolve_tariff_path
+
+    assert cal.scenario is not None
+    path = base / cal.scenario
+    if not path.is_file() and (shipped_dir(SCENARIOS) / f"{cal.scenario}.yaml").is_file():
+        path = shipped_dir(SCENARIOS) / f"{cal.scenario}.yaml"
+    scenario = load_scenario(path)
+    folder = depot_path(scenario, path)
+    problem = load_problem(folder)
+    where = folder if folder.is_dir() else folder.parent
+    tariff = load_tariff(
+        resolve_tariff_path(problem.depots[0].tariff or problem.tariff, where), problem.depots[0].timezone
+    )
+    sim = simulate(scenario, problem, tariff, policy, cal.strategy, cal.days, cal.seed, where)
+    origin = f"{cal.days} simulated day(s) of scenario {cal.scenario} (seed {sim.seed}) with {cal.strategy}"
+    origin += f" under policy {cal.policy}" if cal.policy else ""
+    return from_simulation(sim, origin)
+
+
+def depot_costs(cal: Calibration, base: Path, policies_dir: Path | None = None) -> dict[str, DepotChargingCost]:
+    """What charging cost each depot of the calibration's plan or simulation."""
+    policy = _policy(cal.policy, base, policies_dir)
+    if cal.scenario is not None:
+        return _simulated(cal, base, policy)
+    return _planned(cal, base, policy)[0]
 
 
 def calibrated(a: TcoAssumptions, base: Path, policies_dir: Path | None = None) -> TcoAssumptions:
-    """``a`` with every depot that has a ``calibrate`` block priced from its plan (module doc)."""
+    """``a`` with every depot that has a ``calibrate`` block priced from its plan or simulation (module doc);
+    ``base``: the assumptions file's folder, ``policies_dir``: where shipped policies are found by name."""
     depots = []
     for depot in a.depots:
         cal = depot.energy.calibrate
         if cal is None:
             depots.append(depot)
             continue
-        decision, problem, tariffs = plan_for(cal, base, policies_dir)
-        origin = (
-            f"{cal.problem} planned with {cal.strategy}"
-            + (f" under policy {cal.policy}" if cal.policy else "")
-            + f" (decision {decision.decision_id[:12]})"
-        )
-        costs = from_plan(decision, problem, tariffs, origin)
+        costs = depot_costs(cal, base, policies_dir)
         if depot.id in costs:
             cost = costs[depot.id]
         elif len(costs) == 1:  # the plan's one depot stands for this one
             cost = next(iter(costs.values()))
         else:
-            from engine.errors import InputError, Problem
-
-            raise InputError([Problem(f"the plan of {cal.problem} has no depot {depot.id!r}", f"depots.{depot.id}")])
+            raise InputError([Problem(f"the calibration has no depot {depot.id!r}", f"depots.{depot.id}")])
         price, demand = cost.quantities()
-        depots.append(
-            depot.model_copy(update={"energy": depot.energy.model_copy(update={"price": price, "demand": demand})})
-        )
+        energy = depot.energy.model_copy(update={"price": price, "demand": demand})
+        depots.append(depot.model_copy(update={"energy": energy}))
     return a.model_copy(update={"depots": depots})

@@ -117,28 +117,41 @@ def _checked(a: TcoAssumptions, source: str, locations: Mapping[PathKey, Locatio
     return out
 
 
-def _replace(model: BaseModel, new: Mapping[PathKey, Quantity], path: PathKey = ()) -> Any:
-    """``model`` with the quantity at each path of ``new`` replaced."""
+def _replace(model: BaseModel, new: Mapping[PathKey, Quantity], path: PathKey = (), under: set | None = None) -> Any:
+    """``model`` with the quantity at each path of ``new`` replaced (``under``: every proper prefix of those
+    paths, so untouched branches are kept as they are)."""
+    if under is None:
+        under = {p[:i] for p in new for i in range(1, len(p))}
     update: dict[str, Any] = {}
     for name in type(model).model_fields:
-        value = getattr(model, name)
         here = (*path, name)
         if here in new:
             update[name] = new[here]
-        elif isinstance(value, BaseModel) and not isinstance(value, Quantity):
-            if any(p[: len(here)] == here for p in new):
-                update[name] = _replace(value, new, here)
-        elif isinstance(value, list) and any(p[: len(here)] == here for p in new):
-            update[name] = [
-                _replace(item, new, (*here, i)) if isinstance(item, BaseModel) else item for i, item in enumerate(value)
-            ]
+        elif here in under:
+            value = getattr(model, name)
+            if isinstance(value, list):
+                update[name] = [
+                    _replace(item, new, (*here, i), under) if isinstance(item, BaseModel) else item
+                    for i, item in enumerate(value)
+                ]
+            else:
+                update[name] = _replace(value, new, here, under)
     return model.model_copy(update=update) if update else model
 
 
-def with_values(a: TcoAssumptions, values: Mapping[str, float]) -> TcoAssumptions:
+Index = Mapping[str, tuple[PathKey, Quantity]]
+
+
+def quantity_index(a: TcoAssumptions) -> Index:
+    """Dotted path -> (data path, quantity), for :func:`with_values` called many times on the same ``a``."""
+    return {dotted: (path, qty) for path, dotted, qty, _u in walk(a)}
+
+
+def with_values(a: TcoAssumptions, values: Mapping[str, float], index: Index | None = None) -> TcoAssumptions:
     """``a`` with the quantities at these dotted paths set to new values (in the model's units); a path that
-    names no quantity raises KeyError. Used by sensitivity and Monte Carlo runs on checked assumptions."""
-    by_dotted = {dotted: (path, qty) for path, dotted, qty, _u in walk(a)}
+    names no quantity raises KeyError. Used by sensitivity and Monte Carlo runs on checked assumptions
+    (``index``: :func:`quantity_index` of ``a``, computed once for many runs)."""
+    by_dotted = quantity_index(a) if index is None else index
     new = {}
     for dotted, value in values.items():
         if dotted not in by_dotted:

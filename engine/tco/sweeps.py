@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from engine.tco.assumptions import TcoAssumptions
-from engine.tco.load import quantities, with_values
+from engine.tco.load import quantities, quantity_index, with_values
 from engine.tco.model import headline
 from engine.tco.units import Normal, Quantity, Triangular, Uniform
 
@@ -32,7 +32,8 @@ class Submitter(Protocol):
 
 def run_batch(a: TcoAssumptions, variations: Sequence[dict[str, float]]) -> list[dict[str, float]]:
     """The headline figures of ``a`` under each set of values (a worker's task)."""
-    return [headline(with_values(a, values)) for values in variations]
+    index = quantity_index(a)
+    return [headline(with_values(a, values, index)) for values in variations]
 
 
 def _run_all(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from litestar.testing import TestClient
 
@@ -82,3 +83,18 @@ def test_the_cli_runs_the_shipped_file_and_names_a_bad_one(tmp_path: Path, capsy
     assert f"{broken}:" in err and "vehicle_classes[0].ev.consumption.unit" in err and "'kWh/km'" in err
     assert main(["tco", str(tmp_path / "missing.yaml")]) == 2
     assert "shipped: demo_depot" in capsys.readouterr().err
+
+
+def test_sweeps_on_a_dask_cluster_give_the_local_numbers(tmp_path: Path, capsys) -> None:
+    """The same command with ``--cluster`` (a LocalCluster's scheduler) and in this process: identical JSON."""
+    distributed = pytest.importorskip("distributed")
+    path = tmp_path / "hand.yaml"
+    path.write_text(yaml.safe_dump(hand(), sort_keys=False))
+    args = ["tco", str(path), "--sensitivity", "--monte-carlo", "450", "--seed", "2", "--json"]
+    assert main([*args, "--workers", "1"]) == 0
+    local = json.loads(capsys.readouterr().out)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        assert main([*args, "--cluster", cluster.scheduler_address]) == 0
+    on_cluster = json.loads(capsys.readouterr().out)
+    assert on_cluster == local
+    assert local["monte_carlo"]["samples"] == 450 and len(local["tornado"]["rows"]) == 8
