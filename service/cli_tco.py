@@ -63,13 +63,16 @@ def _cmd_tco(args: argparse.Namespace) -> int:
     from engine.tco.calibrate import calibrated
     from engine.tco.load import load_assumptions
     from engine.tco.report import tco_report
+    from engine.tco.sweeps import BATCH, ranged
 
     path = assumptions_file(args.assumptions)
     a = calibrated(load_assumptions(path, args.scenario), path.parent, POLICIES_DIR)
-    sweeps = args.sensitivity or args.monte_carlo
+    # a sweep of more than one batch goes to the pool (or the cluster); a tornado or a small sample is one batch
+    # of broadcast arithmetic, quicker here than a worker's start
+    long_sweep = args.monte_carlo > BATCH or (args.sensitivity and "analysis.period" in ranged(a))
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     with (
-        sweep_executor(args.cluster if sweeps else None, workers if sweeps else 1) as executor,
+        sweep_executor(args.cluster if long_sweep else None, workers if long_sweep else 1) as executor,
         Progress(transient=True, disable=not sys.stderr.isatty()) as bar,
     ):
         task = bar.add_task("TCO runs", total=None)
@@ -130,6 +133,11 @@ def add_tco_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=whole(0), default=0, help="Monte Carlo seed [default: 0]")
     p.add_argument("--metric", choices=list(METRICS), default=None, help="what the tornado ranks by")
     p.add_argument("--cluster", default=None, metavar="ADDR", help="Dask scheduler for sweeps (tcp://host:8786)")
-    p.add_argument("--workers", type=whole(1, 256), default=None, help="local processes for sweeps [default: CPUs]")
+    p.add_argument(
+        "--workers",
+        type=whole(1, 256),
+        default=None,
+        help="local processes for sweeps of more than one batch of 2,000 draws [default: CPUs]",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_tco)

@@ -250,7 +250,12 @@ class Scenario(_Model):
 
 
 class TcoAssumptions(_Model):
+    """A fleet's TCO assumptions. ``version`` and ``owner`` say which edition of the numbers this is and who
+    answers for it; every answer carries them and the hash of the checked assumptions."""
+
     name: str = Field(min_length=1)
+    version: str = "1"
+    owner: str = ""
     description: str = ""
     currency: Literal["USD"] = "USD"
     analysis: Analysis

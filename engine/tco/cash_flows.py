@@ -22,25 +22,31 @@ The diesel baseline has the same purchase terms, ``fuel``: D_k c / 100 x p_fuel 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from engine.tco.assumptions import Acquisition, BuildUp, DieselVehicle, TcoAssumptions, VehicleClass
 from engine.tco.units import Quantity
 
 Flows = dict[str, np.ndarray]  # component -> amount per analysis year [USD]
+# A quantity's value is a number, one per year, or (in a Monte Carlo batch) one per draw as a column (S, 1):
+# every formula below broadcasts, so a batch of S draws gives (S, N) flows in one pass.
+Num = float | np.ndarray
 
 
 def _yearly(qty: Quantity | None, n: int) -> np.ndarray:
-    """One value per analysis year (0 when absent)."""
+    """One value per analysis year (0 when absent); a batch's column (S, 1) as it is."""
     if qty is None:
         return np.zeros(n)
+    if isinstance(qty.value, np.ndarray):
+        return qty.value
     return np.array(qty.value, dtype=float) if isinstance(qty.value, list) else np.full(n, float(qty.value))
 
 
-def _v(qty: Quantity | None) -> float:
-    return 0.0 if qty is None else float(qty.value)  # type: ignore[arg-type]
+def _v(qty: Quantity | None) -> Num:
+    """A single value (0 when absent), or a batch's column (S, 1)."""
+    if qty is None:
+        return 0.0
+    return qty.value if isinstance(qty.value, np.ndarray) else float(qty.value)  # type: ignore[arg-type]
 
 
 def built_price(b: BuildUp, battery_kwh: float) -> dict[str, float]:
@@ -64,22 +70,20 @@ def purchase_price(acq: Acquisition, battery_kwh: float = 0.0) -> float:
     return sum(built_price(acq.build_up, battery_kwh).values())
 
 
-def loan_payments(amount: float, rate: float, term: int, n: int) -> np.ndarray:
+def loan_payments(amount: Num, rate: Num, term: Num, n: int) -> np.ndarray:
     """Payments [USD] at years 0 .. n-1 of a loan of ``amount`` taken at year 0: equal annuities at the end of
-    years 1 .. term, and the balance still owed after year n-1 paid in year n-1."""
-    out = np.zeros(n)
-    if amount == 0:
-        return out
+    years 1 .. term (whole years), and the balance still owed after year n-1 paid in year n-1."""
+    k = np.arange(n)
+    amount, rate = np.asarray(amount, dtype=float), np.asarray(rate, dtype=float)
+    term = np.floor(np.asarray(term, dtype=float))
+    safe = np.where(rate == 0, 1.0, rate)
     # 1 - (1 + r)^-n and (1 + r)^j - 1 through expm1/log1p: exact for rates down to the smallest float
-    annuity = amount / term if rate == 0 else amount * rate / -math.expm1(-term * math.log1p(rate))
-    for j in range(1, min(term, n - 1) + 1):
-        out[j] = annuity
-    paid = min(term, n - 1)
-    if paid < term:  # the analysis ends before the loan: pay off the balance after ``paid`` payments
-        growth = math.expm1(paid * math.log1p(rate))  # (1 + r)^paid - 1
-        balance = amount * (1 + growth) - (annuity * paid if rate == 0 else annuity * growth / rate)
-        out[n - 1] += balance
-    return out
+    annuity = np.where(rate == 0, amount / term, amount * safe / -np.expm1(-term * np.log1p(safe)))
+    paid = np.minimum(term, n - 1)
+    growth = np.expm1(paid * np.log1p(safe))  # (1 + r)^paid - 1
+    balance = np.where(rate == 0, amount - annuity * paid, amount * (1 + growth) - annuity * growth / safe)
+    out = np.where((k >= 1) & (k <= paid), annuity, 0.0)
+    return out + np.where((k == n - 1) & (paid < term), balance, 0.0)
 
 
 def _purchase(acq: Acquisition, price: float, n: int) -> Flows:
@@ -96,19 +100,19 @@ def _purchase(acq: Acquisition, price: float, n: int) -> Flows:
     }
     if acq.financing is not None:
         f = acq.financing
-        flows["financing"] = loan_payments(price * share, _v(f.rate), int(_v(f.term)), n)
+        flows["financing"] = loan_payments(price * share, _v(f.rate), _v(f.term), n)
     return flows
 
 
-def _every(interval: int, n: int, start: int = 0) -> np.ndarray:
-    """1 at years start, start + interval, ... < n."""
-    out = np.zeros(n)
-    out[start:n:interval] = 1.0
-    return out
+def _every(interval: Num, n: int, start: Num = 0) -> np.ndarray:
+    """1 at years start, start + interval, ... < n (``interval`` whole years, at least 1)."""
+    k = np.arange(n)
+    step = np.maximum(1.0, np.floor(interval))
+    return ((k >= start) & ((k - start) % step == 0)).astype(float)
 
 
-def depot_vehicles(a: TcoAssumptions, depot_id: str) -> int:
-    return int(sum(_v(c.count) for c in a.vehicle_classes if c.depot == depot_id))
+def depot_vehicles(a: TcoAssumptions, depot_id: str) -> Num:
+    return sum((_v(c.count) for c in a.vehicle_classes if c.depot == depot_id), 0.0)
 
 
 def ev_flows(a: TcoAssumptions, c: VehicleClass) -> Flows:
@@ -117,16 +121,18 @@ def ev_flows(a: TcoAssumptions, c: VehicleClass) -> Flows:
     ev, depot = c.ev, a.depot(c.depot)
     b = ev.battery
     flows = _purchase(ev.acquisition, purchase_price(ev.acquisition, _v(b.capacity)), n)
-    if _v(b.degradation) > 0:
-        # a file may not lose more than the headroom in one year (load.py); a sweep's draw may: then every year
-        years = (1 - _v(b.replace_below)) / _v(b.degradation) + 1e-9  # tiny degradation: beyond any period
-        every = max(1, math.floor(min(years, n + 1)))
-        flows["battery_replacement"] = _every(every, n, every) * _v(b.capacity) * _v(b.replacement_price)
+    # replaced every m = floor((1 - s_min) / d) years, at least every year (a file may not lose more than the
+    # headroom in one year, load.py; a sweep's draw may), never when d = 0
+    d = _v(b.degradation)
+    years = (1 - _v(b.replace_below)) / np.where(d > 0, d, 1.0) + 1e-9
+    every = np.maximum(1.0, np.floor(np.minimum(years, n + 1)))
+    replaced = _every(every, n, every) * (np.asarray(d) > 0)
+    flows["battery_replacement"] = replaced * _v(b.capacity) * _v(b.replacement_price)
     share = depot_vehicles(a, c.depot)
-    if depot.chargers is not None and share > 0:
+    if depot.chargers is not None:
         ch = depot.chargers
-        count = _v(ch.count) / share
-        flows["chargers"] = _every(int(_v(ch.life)), n) * count * (_v(ch.hardware) + _v(ch.installation))
+        count = _v(ch.count) / np.where(np.asarray(share) > 0, share, 1.0)
+        flows["chargers"] = _every(_v(ch.life), n) * count * (_v(ch.hardware) + _v(ch.installation))
         flows["charger_maintenance"] = count * _yearly(ch.maintenance, n)
         flows["network_fees"] = count * _yearly(ch.network_fee, n)
     distance = _yearly(c.annual_distance, n)

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import InputError, Location, PathKey, Problem, did_you_mean, field_path, from_validation_error
@@ -147,17 +148,21 @@ def quantity_index(a: TcoAssumptions) -> Index:
     return {dotted: (path, qty) for path, dotted, qty, _u in walk(a)}
 
 
-def with_values(a: TcoAssumptions, values: Mapping[str, float], index: Index | None = None) -> TcoAssumptions:
-    """``a`` with the quantities at these dotted paths set to new values (in the model's units); a path that
-    names no quantity raises KeyError. Used by sensitivity and Monte Carlo runs on checked assumptions
-    (``index``: :func:`quantity_index` of ``a``, computed once for many runs)."""
+def with_values(
+    a: TcoAssumptions, values: Mapping[str, float | np.ndarray], index: Index | None = None
+) -> TcoAssumptions:
+    """``a`` with the quantities at these dotted paths set to new values (in the model's units), or to one value
+    per draw (an array: the batch :func:`engine.tco.model.headline` evaluates at once); a path that names no
+    quantity raises KeyError. Used by sensitivity and Monte Carlo runs on checked assumptions (``index``:
+    :func:`quantity_index` of ``a``, computed once for many runs)."""
     by_dotted = quantity_index(a) if index is None else index
     new = {}
     for dotted, value in values.items():
         if dotted not in by_dotted:
             raise KeyError(f"{dotted}: no such quantity; {did_you_mean(dotted, by_dotted)}".rstrip("; "))
         path, qty = by_dotted[dotted]
-        new[path] = qty.model_copy(update={"value": float(value)})
+        batch = isinstance(value, np.ndarray)  # a Monte Carlo batch: one value per draw, as a column
+        new[path] = qty.model_copy(update={"value": value.reshape(-1, 1) if batch else float(value)})
     return _replace(a, new)
 
 

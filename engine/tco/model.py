@@ -15,6 +15,7 @@ equally among its vehicles, so classes add up to their depot.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -171,23 +172,28 @@ def _rows(
     return total
 
 
-def headline(a: TcoAssumptions) -> dict[str, float]:
+def headline(a: TcoAssumptions) -> dict[str, Any]:
     """The fleet's headline figures without the tables (for sweeps): ``ev_npv_usd``, ``diesel_npv_usd`` (classes
     with a baseline), ``ev_minus_diesel_usd`` over those classes, ``ev_usd_per_km`` (fleet EV NPV over the
-    fleet's discounted km)."""
+    fleet's discounted km). Floats, or one value per draw when ``a`` holds a Monte Carlo batch (columns)."""
     disc = discount_factors(a)
+
+    def npv(flows: Flows) -> Any:
+        return (sum(flows.values()) * disc).sum(axis=-1)
+
     ev = diesel = ev_compared = km = 0.0
     for c in a.vehicle_classes:
-        count = _v(c.count)
-        ev_npv = float(sum(x for x in ev_flows(a, c).values()) @ disc) * count
-        ev += ev_npv
-        km += float(_yearly(c.annual_distance, len(disc)) @ disc) * count
+        count = np.ravel(_v(c.count)) if isinstance(c.count.value, np.ndarray) else _v(c.count)
+        ev_npv = npv(ev_flows(a, c)) * count
+        ev = ev + ev_npv
+        km = km + (_yearly(c.annual_distance, len(disc)) * disc).sum(axis=-1) * count
         if c.diesel is not None:
-            diesel += float(sum(x for x in diesel_flows(a, c, c.diesel).values()) @ disc) * count
-            ev_compared += ev_npv
-    return {
+            diesel = diesel + npv(diesel_flows(a, c, c.diesel)) * count
+            ev_compared = ev_compared + ev_npv
+    out = {
         "ev_npv_usd": ev,
         "diesel_npv_usd": diesel,
         "ev_minus_diesel_usd": ev_compared - diesel,
-        "ev_usd_per_km": ev / km if km > 0 else float("nan"),
+        "ev_usd_per_km": ev / np.where(km > 0, km, np.nan),
     }
+    return {k: float(v) if np.ndim(v) == 0 else np.broadcast_to(v, np.shape(ev)).astype(float) for k, v in out.items()}

@@ -3,6 +3,7 @@ next to them, and on request the tornado and the Monte Carlo percentiles."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from engine.tco.assumptions import TcoAssumptions
@@ -49,6 +50,8 @@ def tco_report(
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
     out = tco(a, scenario).to_json()
+    out["version"], out["owner"] = a.version, a.owner
+    out["assumptions_hash"] = hashlib.sha256(a.model_dump_json().encode()).hexdigest()  # the numbers answered for
     out["assumptions"] = assumptions_table(a)
     if sensitivity:
         table = tornado(a, metric, executor, progress)

@@ -22,7 +22,8 @@ from engine.tco.model import headline
 from engine.tco.units import Normal, Quantity, Triangular, Uniform
 
 METRICS = ("ev_npv_usd", "diesel_npv_usd", "ev_minus_diesel_usd", "ev_usd_per_km")
-CHUNK = 200  # runs per task sent to a worker [-]
+CHUNK = 200  # runs per task sent to a worker, one by one [-]
+BATCH = 2000  # Monte Carlo draws per task, evaluated at once [-]
 Progress = Callable[[int, int], None]
 
 
@@ -68,12 +69,18 @@ def tornado(
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
     params = ranged(a)
-    variations = [{p: qty.range[i]} for p, qty in params.items() for i in (0, 1)]  # type: ignore[index]
-    results = _run_all(a, variations, executor, progress)
+    if "analysis.period" in params:  # it sets how many years there are: one run at a time
+        variations = [{p: qty.range[i]} for p, qty in params.items() for i in (0, 1)]  # type: ignore[index]
+        runs = pd.DataFrame(_run_all(a, variations, executor, progress))
+    else:  # one batch: row 2k holds quantity k at its low, row 2k + 1 at its high, every other at its value
+        draws = {p: np.full(2 * len(params), float(qty.value)) for p, qty in params.items()}  # type: ignore[arg-type]
+        for k, (path, qty) in enumerate(params.items()):
+            draws[path][2 * k : 2 * k + 2] = qty.range  # type: ignore[assignment]
+        runs = _by_batches(a, draws, 2 * len(params), executor, progress) if params else pd.DataFrame()
     base = headline(a)[metric]
     rows = []
     for k, (path, qty) in enumerate(params.items()):
-        low, high = results[2 * k][metric], results[2 * k + 1][metric]
+        low, high = float(runs[metric].iloc[2 * k]), float(runs[metric].iloc[2 * k + 1])
         rows.append(
             {
                 "parameter": path,
@@ -121,6 +128,35 @@ def _draw(dist: Triangular | Uniform | Normal, n: int, rng: np.random.Generator)
     raise ValueError(f"normal({dist.mean}, {dist.sd}) almost never falls in [{low}, {high}]")
 
 
+def draw_samples(a: TcoAssumptions, samples: int, seed: int) -> dict[str, np.ndarray]:
+    """``samples`` draws of every uncertain quantity (:func:`distributions`), in dotted-path order from
+    ``numpy.random.default_rng(seed)``."""
+    rng = np.random.default_rng(seed)
+    return {path: _draw(d, samples, rng) for path, d in distributions(a).items()}
+
+
+def run_draws(a: TcoAssumptions, draws: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The headline figures of every draw at once (a worker's task): the quantities hold one value per draw and
+    the cash flows broadcast over them."""
+    return headline(with_values(a, draws))  # type: ignore[return-value]
+
+
+def _by_batches(
+    a: TcoAssumptions, draws: dict[str, np.ndarray], samples: int, executor: Submitter | None, progress: Progress | None
+) -> pd.DataFrame:
+    spans = [(i, min(i + BATCH, samples)) for i in range(0, samples, BATCH)]
+    tasks = [{p: v[i:j] for p, v in draws.items()} for i, j in spans]
+    parts: list[pd.DataFrame] = []
+    results = (run_draws(a, t) for t in tasks) if executor is None else None
+    futures = [executor.submit(run_draws, a, t) for t in tasks] if executor is not None else []
+    for k, (i, j) in enumerate(spans):
+        out = next(results) if results is not None else futures[k].result()  # in order, whoever ran it
+        parts.append(pd.DataFrame({m: np.broadcast_to(out[m], (j - i,)) for m in METRICS}))
+        if progress:
+            progress(j, samples)
+    return pd.concat(parts, ignore_index=True)
+
+
 def monte_carlo(
     a: TcoAssumptions,
     samples: int,
@@ -130,14 +166,19 @@ def monte_carlo(
 ) -> dict[str, Any]:
     """``samples`` draws of every uncertain quantity at once; per metric P10, P50, P90 and the mean, the share
     of draws where the EV fleet is cheaper, and the distributions drawn from (the assumptions behind the
-    numbers)."""
+    numbers). Draws are evaluated in batches of ``BATCH`` at once (the cash flows broadcast over them), or one
+    by one when the analysis period itself is drawn (it sets how many years there are)."""
     if samples < 1:
         raise ValueError("samples must be at least 1")
-    dists = distributions(a)
-    rng = np.random.default_rng(seed)
-    draws = {path: _draw(d, samples, rng) for path, d in dists.items()}
-    variations = [{p: float(v[i]) for p, v in draws.items()} for i in range(samples)]
-    results = pd.DataFrame(_run_all(a, variations, executor, progress))
+    draws = draw_samples(a, samples, seed)
+    if "analysis.period" in draws:
+        variations = [
+            {p: float(np.floor(v[i])) if p == "analysis.period" else float(v[i]) for p, v in draws.items()}
+            for i in range(samples)
+        ]
+        results = pd.DataFrame(_run_all(a, variations, executor, progress))
+    else:
+        results = _by_batches(a, draws, samples, executor, progress)
     summary = {
         m: {
             "p10": float(np.percentile(results[m], 10)),
@@ -152,6 +193,6 @@ def monte_carlo(
         "seed": seed,
         "metrics": summary,
         "ev_cheaper_share": float((results["ev_minus_diesel_usd"] < 0).mean()),
-        "assumptions": {p: d.model_dump() for p, d in dists.items()},
+        "assumptions": {p: d.model_dump() for p, d in distributions(a).items()},
         "runs": results,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,7 @@ def test_the_cli_runs_the_shipped_file_and_names_a_bad_one(tmp_path: Path, capsy
     assert main(["tco", "demo_depot", "--scenario", "lower_utilisation", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["scenario"] == "lower_utilisation" and set(out["totals"]) == {"ev", "diesel"}
+    assert out["version"] == "2026-12" and len(out["assumptions_hash"]) == 64
     price = next(a for a in out["assumptions"] if a["parameter"] == "depots.lax-1.energy.price")
     assert price["source"].startswith("calibrated from ../demo_depot planned with optimal under policy courier")
     distance = next(a for a in out["assumptions"] if a["parameter"] == "vehicle_classes.van.annual_distance")
@@ -85,16 +87,25 @@ def test_the_cli_runs_the_shipped_file_and_names_a_bad_one(tmp_path: Path, capsy
     assert "shipped: demo_depot" in capsys.readouterr().err
 
 
-def test_sweeps_on_a_dask_cluster_give_the_local_numbers(tmp_path: Path, capsys) -> None:
-    """The same command with ``--cluster`` (a LocalCluster's scheduler) and in this process: identical JSON."""
+@pytest.fixture
+def dask_scheduler() -> Iterator[str]:
+    """A LocalCluster of 2 worker processes, closed when the test ends; its scheduler's address."""
     distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_sweeps_on_a_dask_cluster_give_the_local_numbers(tmp_path: Path, capsys, dask_scheduler: str) -> None:
+    """The same command on a local process pool, in this process and with ``--cluster`` (a LocalCluster's
+    scheduler): identical JSON."""
     path = tmp_path / "hand.yaml"
     path.write_text(yaml.safe_dump(hand(), sort_keys=False))
-    args = ["tco", str(path), "--sensitivity", "--monte-carlo", "450", "--seed", "2", "--json"]
-    assert main([*args, "--workers", "1"]) == 0
+    args = ["tco", str(path), "--sensitivity", "--monte-carlo", "4500", "--seed", "2", "--json"]  # 3 batches
+    assert main([*args, "--workers", "2"]) == 0  # the local pool
     local = json.loads(capsys.readouterr().out)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        assert main([*args, "--cluster", cluster.scheduler_address]) == 0
+    assert main([*args, "--workers", "1"]) == 0  # this process
+    assert json.loads(capsys.readouterr().out) == local
+    assert main([*args, "--cluster", dask_scheduler]) == 0
     on_cluster = json.loads(capsys.readouterr().out)
     assert on_cluster == local
-    assert local["monte_carlo"]["samples"] == 450 and len(local["tornado"]["rows"]) == 8
+    assert local["monte_carlo"]["samples"] == 4500 and len(local["tornado"]["rows"]) == 8

@@ -59,11 +59,21 @@ def test_zero_discount_rate_gives_the_plain_sum(where):
 @pytest.mark.parametrize("metric", ["ev_npv_usd", "ev_minus_diesel_usd"])
 def test_tornado_extremes_are_one_at_a_time_reruns(metric):
     table = tornado(A, metric)
+    with_period = with_values(A, {})  # the period ranged as well: evaluated one run at a time
+    period = ALL["analysis.period"].model_copy(update={"range": (5.0, 12.0)})
+    with_period = with_period.model_copy(
+        update={"analysis": with_period.analysis.model_copy(update={"period": period})}
+    )
+    slow = tornado(with_period, metric).set_index("parameter")
+    assert slow.loc["analysis.period", "low"] == 5.0
+    fast = table.set_index("parameter")
+    assert slow.loc[fast.index, "swing"].tolist() == pytest.approx(fast["swing"].tolist(), rel=1e-12)
     assert sorted(table["parameter"]) == RANGED
     for row in table.itertuples():
         low = headline(with_values(A, {row.parameter: row.low}))[metric]
         high = headline(with_values(A, {row.parameter: row.high}))[metric]
-        assert getattr(row, f"{metric}_at_low") == low and getattr(row, f"{metric}_at_high") == high
+        assert getattr(row, f"{metric}_at_low") == pytest.approx(low, rel=1e-12)
+        assert getattr(row, f"{metric}_at_high") == pytest.approx(high, rel=1e-12)
     assert table["swing"].is_monotonic_decreasing
     # the discount rate moves every cost: widest swing of the EV's NPV
     assert metric != "ev_npv_usd" or table.iloc[0]["parameter"] == "analysis.discount_rate"
@@ -83,3 +93,29 @@ def test_monte_carlo_is_seeded_and_the_same_on_a_pool():
     # (some inputs lower it), but each quantity is drawn from triangular(low, value, high)
     assert set(one["assumptions"]) == set(RANGED)
     assert all(d["kind"] == "triangular" for d in one["assumptions"].values())
+
+
+def test_a_batch_of_draws_gives_what_each_draw_gives_alone():
+    """Monte Carlo evaluates 2,000 draws at once (the cash flows broadcast over them); each must be what the
+    one-by-one evaluation of that draw gives, whole-year quantities (loan term, charger life, replacement
+    interval) and vehicle counts included."""
+    import numpy as np
+
+    from engine.tco.sweeps import draw_samples, run_draws
+
+    data = hand()
+    van = data["vehicle_classes"][0]
+    van["ev"]["acquisition"]["financing"]["term"] = qty(3, "yr", range=[1, 6])
+    van["ev"]["acquisition"]["financing"]["rate"] = qty(5, "%/yr", range=[0, 12])
+    van["ev"]["battery"]["degradation"] = qty(4, "%/yr", range=[0, 30])
+    van["count"] = qty(2, "count", range=[1, 9])
+    data["depots"][0]["chargers"]["life"] = qty(2, "yr", range=[1, 4])
+    data["analysis"]["period"] = qty(6, "yr")
+    a = assumptions_from_data(data)
+    draws = draw_samples(a, 300, seed=11)
+    batch = run_draws(a, draws)
+    for i in range(300):
+        alone = headline(with_values(a, {p: float(v[i]) for p, v in draws.items()}))
+        for key, value in alone.items():
+            assert batch[key][i] == pytest.approx(value, rel=1e-12, abs=1e-9), (i, key)
+    assert np.ptp(draws["vehicle_classes.van.ev.acquisition.financing.term"]) > 3  # whole years crossed
