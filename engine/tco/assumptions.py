@@ -221,17 +221,27 @@ class Calibration(_Model):
 
 class DepotEnergy(_Model):
     """What the depot pays for charging: the average energy price and the demand charges a vehicle causes,
-    given or calibrated from a plan; a fee per charging session."""
+    given or calibrated from operations (not both: a calibrated figure would silently replace a typed one); a
+    ``tariff_factor`` on both (a tariff change or a price scenario on top of a calibration, 1 when absent); a fee
+    per charging session."""
 
     price: q(USD_PER_KWH) | None = None
     demand: q(USD_PER_VEHICLE_YR) | None = None
+    tariff_factor: q(FACTOR) | None = None
     session_fee: q(USD_PER_SESSION) | None = None
     calibrate: Calibration | None = None
 
     @model_validator(mode="after")
     def _priced(self) -> DepotEnergy:
-        if self.calibrate is None and (self.price is None or self.demand is None):
-            raise ValueError("give price and demand, or calibrate them from a plan")
+        given = [name for name in ("price", "demand") if getattr(self, name) is not None]
+        if self.calibrate is None and len(given) < 2:
+            raise ValueError("give price and demand, or calibrate them from operations")
+        if (
+            self.calibrate is not None
+            and given
+            and not all("calibrated from" in getattr(self, n).source for n in given)
+        ):
+            raise ValueError(f"{' and '.join(given)} come from the calibration: remove them or the calibrate block")
         return self
 
 

@@ -12,7 +12,8 @@ Year k = 0 .. N-1 (N the analysis period). With D_k the distance [km], the elect
   ``charger_maintenance`` and ``network_fees``: count x the yearly fee; each divided among the depot's vehicles;
 - ``depot_energy``: E_k (1 - s_pub - s_em) p_depot with E_k = D_k e (e [kWh/km] at the meter);
   ``public_charging``: E_k s_pub p_pub; ``emergency_charging``: E_k s_em (p_pub + premium);
-  ``demand_charges``: the depot's demand charges per vehicle-year; ``session_fees``: operating days x fee;
+  ``demand_charges``: the depot's demand charges per vehicle-year, both times the depot's tariff factor;
+  ``session_fees``: operating days x fee;
 - ``maintenance``: D_k m_k; ``insurance``, ``telematics``, ``software``: per year; ``downtime``: days x the
   class's cost per day.
 
@@ -139,8 +140,9 @@ def ev_flows(a: TcoAssumptions, c: VehicleClass) -> Flows:
     energy = distance * _v(ev.consumption)
     public, emergency = _yearly(ev.public_share, n), _yearly(ev.emergency_share, n)
     en = depot.energy
-    flows["depot_energy"] = energy * (1 - public - emergency) * _yearly(en.price, n)
-    flows["demand_charges"] = _yearly(en.demand, n)
+    factor = 1.0 if en.tariff_factor is None else _v(en.tariff_factor)
+    flows["depot_energy"] = energy * (1 - public - emergency) * _yearly(en.price, n) * factor
+    flows["demand_charges"] = _yearly(en.demand, n) * factor
     flows["session_fees"] = _yearly(c.operating_days, n) * _yearly(en.session_fee, n)
     flows["public_charging"] = energy * public * _yearly(ev.public_price, n)
     flows["emergency_charging"] = energy * emergency * (_yearly(ev.public_price, n) + _yearly(ev.emergency_premium, n))

@@ -35,7 +35,7 @@ def test_bad_assumptions_and_file_reads_are_refused_by_field(client: TestClient,
     r = client.post("/v1/tco", json={"assumptions": bad}, headers=keys.planner)
     assert r.status_code == 422 and "analysis.discount_rate.unit" in r.text, r.text
     reads = hand()
-    reads["depots"][0]["energy"]["calibrate"] = {"problem": "/etc"}
+    reads["depots"][0]["energy"] = {"calibrate": {"problem": "/etc"}}
     r = client.post("/v1/tco", json={"assumptions": reads}, headers=keys.planner)
     assert r.status_code == 422 and "calibrate reads files on the server" in r.text, r.text
     r = client.post("/v1/tco", json={"assumptions": "nope"}, headers=keys.planner)

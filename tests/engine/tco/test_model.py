@@ -153,3 +153,15 @@ def test_scenarios_override_the_base_file():
     data["scenarios"]["typo"] = {"set": {"depots.d1.energy.prize": 0.3}}
     with pytest.raises(InputError, match=r"'depots\.d1\.energy\.prize' names no quantity"):
         assumptions_from_data(data, scenario="typo")
+
+
+def test_tariff_factor_scales_depot_energy_and_demand_and_calibration_excludes_typed_prices():
+    """x1.5 on 1,000 $ of energy and 300 $ of demand a vehicle-year: +650 $ a year for each of 2 vans,
+    discounted over 3 years at 10 %: 1,300 x 2.735537 = 3,556.20."""
+    base = headline(assumptions_from_data(hand()))
+    dearer = headline(assumptions_from_data(hand(d1__energy__tariff_factor=qty(1.5, "factor"))))
+    assert round(dearer["ev_npv_usd"] - base["ev_npv_usd"], 2) == 3_556.20
+    assert dearer["diesel_npv_usd"] == base["diesel_npv_usd"]
+    both = hand(d1__energy__calibrate={"problem": "../demo_depot"})
+    with pytest.raises(InputError, match="price and demand come from the calibration"):
+        assumptions_from_data(both)
