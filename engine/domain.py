@@ -1,9 +1,7 @@
-"""The world fleetcharge reasons about, as pydantic v2 models with units in every field.
-
-Datetimes are timezone-aware (naive input is refused). Fractions (SOC, efficiency, reliability) are in [0, 1].
-Invalid input raises a ValidationError whose location names the field path, e.g. ``vehicles[3].battery_kwh``;
-loaders in :mod:`engine.io.problem_files` turn it into ``FILE:LINE: vehicles[3].battery_kwh: must be > 0, got -5``.
-"""
+"""The world fleetcharge reasons about, as pydantic v2 models with units in every field. Datetimes are
+timezone-aware (naive input is refused). Fractions (SOC, efficiency, reliability) are in [0, 1]. Invalid input
+raises a ValidationError whose location names the field path, e.g. ``vehicles[3].battery_kwh``; loaders in
+:mod:`engine.io.problem_files` turn it into ``FILE:LINE: vehicles[3].battery_kwh: must be > 0, got -5``."""
 
 from __future__ import annotations
 
@@ -14,6 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.errors import did_you_mean
+from engine.route_data import FixedRoute
 from engine.text import check_strings
 from engine.timezones import check_timezone
 
@@ -244,6 +243,7 @@ class Trip(_Input):
     to_site: str | None = Field(
         None, description="Site (a depot id) where the trip ends and the vehicle dwells; None = its home depot."
     )
+    route: FixedRoute | None = Field(None, description="Its route with charging stations [kWh]: sets the energy.")
 
     @model_validator(mode="after")
     def _consistent(self) -> Trip:

@@ -231,6 +231,11 @@ class Trace(_Model):
         exclude_if=lambda v: not v,
         description="Trip id -> vehicle covering it and why, when the input leaves trips unpinned.",
     )
+    trip_routes: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        exclude_if=lambda v: not v,
+        description="Trip id -> what its route needs from the depot: departure energy, stops, why.",
+    )
     manual_review: bool = False
     replayable: bool = True
     replayable_reason: str | None = None

@@ -1,4 +1,4 @@
-"""Imports flow one way: base -> optim -> schedule -> policy -> decision -> control -> routing -> views -> simulate -> tco -> service, with no cycles, and
+"""Imports flow one way: base -> optim -> schedule -> policy -> routing -> decision -> control -> views -> simulate -> tco -> service, with no cycles, and
 every module imports on its own. The engine pulls in nothing of HTTP or databases."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ LAYERS = [
             "engine.results",
             "engine.errors",
             "engine.shipped",
+            "engine.route_data",
             "engine.domain",
             "engine.forecast",
             "engine.replay",
@@ -34,9 +35,9 @@ LAYERS = [
     ("optim", ("engine.optim",)),
     ("schedule", ("engine.schedule",)),
     ("policy", ("engine.policy", "engine.tuning")),
+    ("routing", ("engine.routing",)),
     ("decision", ("engine.decision",)),
     ("control", ("engine.control",)),
-    ("routing", ("engine.routing",)),
     (
         "views",
         (

@@ -15,6 +15,7 @@ from engine.decision.identity import content_hash, decision_key, problem_hash
 from engine.decision.pins import apply_pins
 from engine.decision.plan import build_plan
 from engine.decision.price_spike import spike_cost
+from engine.decision.routes import apply_routes
 from engine.decision.stale_telemetry import apply_stale_telemetry
 from engine.decision.tracing import build_trace
 from engine.decision.trip_assignment import assign_trips, uncovered_trips, with_planned_energy
@@ -144,6 +145,7 @@ def _decide(
     if policy is not None:
         weights = policy_weights(policy, weights)
         planned, fallbacks, review = apply_stale_telemetry(problem, policy.stale_telemetry)
+    planned, routed = apply_routes(planned, policy.routing if policy is not None else None)
     planned, choices, assignment = assign_trips(planned, policy, weights, tariff, base)
 
     def attempt(p: PlanningProblem, relax: Relaxations) -> Attempt:
@@ -219,6 +221,8 @@ def _decide(
         time_limit=time_limit,
         trip_assignment=choices,
     )
+    if routed:
+        trace = trace.model_copy(update={"trip_routes": routed})
     return Decision(
         decision_id=decision_key(phash, strategy, content_hash(x.weights), prev_hash, pol),
         created=created or datetime.now(UTC),

@@ -198,6 +198,8 @@ def _merged_trace(groups: list[tuple[str, ...]], parts: list[Decision]) -> Trace
             "departure_targets": joined("departure_targets"),
             "departure_delays_min": joined("departure_delays_min"),
             "trip_vehicles": joined("trip_vehicles"),
+            "trip_assignment": joined("trip_assignment"),
+            "trip_routes": joined("trip_routes"),
             "manual_review": any(t.manual_review for t in traces),
             "replayable": all(t.replayable for t in traces),
             "replayable_reason": "; ".join(reasons) or None,

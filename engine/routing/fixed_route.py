@@ -26,111 +26,12 @@ HiGHS solves it through the same hand-over as the depot plans (:mod:`engine.opti
 
 from __future__ import annotations
 
-from itertools import pairwise
-from typing import Annotated
-
 import pyomo.environ as pyo
-from pydantic import Field, model_validator
 
-from engine.domain import _Model
 from engine.optim.handover import HighsLP
+from engine.route_data import ChargeStop, ChargingFunction, FixedRoute, NonNeg, RoutePlan, Station
 
-NonNeg = Annotated[float, Field(ge=0)]
-
-
-class ChargingFunction(_Model):
-    """Charge after ``time_h[k]`` hours from empty is ``charge[k]``: concave, from (0, 0)."""
-
-    time_h: list[NonNeg] = Field(min_length=2)
-    charge: list[NonNeg] = Field(min_length=2, description="Charge at each breakpoint [energy unit].")
-
-    @model_validator(mode="after")
-    def _concave(self) -> ChargingFunction:
-        t, c = self.time_h, self.charge
-        if len(t) != len(c) or t[0] != 0 or c[0] != 0:
-            raise ValueError("breakpoints need equal lengths and start at (0, 0)")
-        rates = [(c[k] - c[k - 1]) / (t[k] - t[k - 1]) if t[k] > t[k - 1] else -1.0 for k in range(1, len(t))]
-        if any(r <= 0 for r in rates) or any(b > a + 1e-9 for a, b in pairwise(rates)):
-            raise ValueError("charge must rise with time, ever more slowly (concave)")
-        return self
-
-    def segments(self) -> list[tuple[float, float, float, float]]:
-        """Per segment: (charge at its start, its length, time per unit charge, time at its start)."""
-        t, c = self.time_h, self.charge
-        return [(c[k - 1], c[k] - c[k - 1], (t[k] - t[k - 1]) / (c[k] - c[k - 1]), t[k - 1]) for k in range(1, len(t))]
-
-    def hours(self, charge: float) -> float:
-        """``tau(charge)``: hours to reach ``charge`` from empty."""
-        for start, length, per_unit, t0 in self.segments():
-            if charge <= start + length + 1e-12:
-                return t0 + per_unit * max(0.0, charge - start)
-        return self.time_h[-1]
-
-
-class Station(_Model):
-    """A charging station at matrix node ``node``."""
-
-    node: int = Field(ge=0)
-    function: ChargingFunction
-    process_h: NonNeg = 0.0
-    price_per_unit: NonNeg = Field(0.0, description="What a unit of charge costs here [$ per energy unit].")
-    availability: Annotated[float, Field(ge=0, le=1)] = Field(1.0, description="Probability a charger is free [-].")
-    reliability: Annotated[float, Field(ge=0, le=1)] = Field(1.0, description="Probability a session completes [-].")
-    name: str = ""
-
-
-class FixedRoute(_Model):
-    """One FRVCP: the route (matrix node ids, first and last usually the depot), the vehicle and the network."""
-
-    route: list[int] = Field(min_length=2)
-    q_init: NonNeg = Field(description="Energy at the start [energy unit].")
-    q_max: NonNeg = Field(description="Battery capacity [energy unit].")
-    q_min: NonNeg = Field(0.0, description="Least energy on arrival anywhere (the policy's reserve).")
-    t_max: float | None = Field(None, description="Longest allowed duration [h].")
-    time_h: list[list[NonNeg]] = Field(description="Travel time between nodes [h].")
-    energy: list[list[NonNeg]] = Field(description="Energy to travel between nodes [energy unit].")
-    process_h: list[NonNeg] = Field(description="Time spent at each node [h].")
-    stations: list[Station] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> FixedRoute:
-        n = len(self.time_h)
-        problems = []
-        for name, rows in (("time_h", self.time_h), ("energy", self.energy)):
-            if len(rows) != n or any(len(row) != n for row in rows):
-                problems.append(f"{name} must be a square matrix of {n} nodes")
-        if len(self.process_h) != n:
-            problems.append(f"process_h needs one time per node ({n}), got {len(self.process_h)}")
-        bad = sorted({x for x in self.route if x >= n} | {s.node for s in self.stations if s.node >= n})
-        if bad:
-            problems.append(f"nodes {bad} are not in the {n}-node matrices")
-        nodes = [s.node for s in self.stations]
-        if len(set(nodes)) != len(nodes):
-            problems.append("a station node is listed twice")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-
-class ChargeStop(_Model):
-    """A charging stop inserted after ``route[after]``."""
-
-    after: int
-    station: int
-    arrive: float
-    depart: float
-    hours: float
-
-
-class RoutePlan(_Model):
-    """The FRVCP's answer."""
-
-    feasible: bool
-    duration_h: float | None = None
-    objective: float | None = Field(None, description="The least cost found (the duration by default).")
-    stops: list[ChargeStop] = Field(default_factory=list)
-    reason: str | None = None
-    seconds: float = 0.0
+__all__ = ["ChargeStop", "ChargingFunction", "FixedRoute", "NonNeg", "RoutePlan", "Station", "build_model"]
 
 
 def build_model(p: FixedRoute, per_gap: int = 2) -> pyo.ConcreteModel:

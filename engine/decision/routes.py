@@ -1,0 +1,32 @@
+"""Trips that carry their route (``Trip.route``): the energy the depot plan charges for is what the route needs
+after its planned charging stops, for the vehicle named on the trip (:mod:`engine.routing.coupling`); every trip
+so planned is in the trace (``trip_routes``) with its departure energy, stops and reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.domain import PlanningProblem
+from engine.policy.schema import Routing
+from engine.routing.coupling import route_energy
+
+
+def apply_routes(
+    problem: PlanningProblem, routing: Routing | None
+) -> tuple[PlanningProblem, dict[str, dict[str, Any]]]:
+    """The problem with each routed trip's P50 and P90 energy set to what its route needs from the depot (the
+    named vehicle's battery, else the route's own), and per trip what the router found."""
+    routed = [t for t in problem.trips if t.route is not None]
+    if not routed:
+        return problem, {}
+    battery = {v.id: v.battery_kwh for v in problem.vehicles}
+    found: dict[str, dict[str, Any]] = {}
+    trips = []
+    for t in problem.trips:
+        if t.route is None:
+            trips.append(t)
+            continue
+        energy = route_energy(t.route, battery.get(t.vehicle_id or ""), routing)
+        found[t.id] = {"vehicle_id": t.vehicle_id, **energy.model_dump(mode="json")}
+        trips.append(t.model_copy(update={"energy_kwh_p50": energy.trip_kwh, "energy_kwh_p90": energy.trip_kwh}))
+    return problem.model_copy(update={"trips": trips}), found
