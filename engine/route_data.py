@@ -5,6 +5,7 @@ curves) and its answer (:class:`RoutePlan`). Base-layer models, so a planning pr
 
 from __future__ import annotations
 
+import math
 from itertools import pairwise
 from typing import Annotated
 
@@ -59,8 +60,37 @@ class Station(_Model):
     name: str = ""
 
 
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG) [km]
+
+
+class Network(_Model):
+    """Where the nodes are instead of their matrices: node ``i`` at ``coordinates[i]`` (latitude, longitude
+    [deg]); the road between two nodes is ``road_factor`` x the great-circle distance (haversine) [km], driven at
+    ``speed_kmh`` using ``kwh_per_km`` [kWh/km]."""
+
+    coordinates: list[tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]] = Field(
+        min_length=2
+    )
+    road_factor: Annotated[float, Field(ge=1.0, le=5.0)] = 1.3
+    speed_kmh: Annotated[float, Field(gt=0, le=200)]
+    kwh_per_km: Annotated[float, Field(gt=0, le=10)]
+
+    def road_km(self) -> list[list[float]]:
+        """Road distance between every pair of nodes [km]."""
+        rad = [(math.radians(a), math.radians(b)) for a, b in self.coordinates]
+        out = []
+        for la1, lo1 in rad:
+            row = []
+            for la2, lo2 in rad:
+                h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+                row.append(2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h))) * self.road_factor)
+            out.append(row)
+        return out
+
+
 class FixedRoute(_Model):
-    """One FRVCP: the route (matrix node ids, first and last usually the depot), the vehicle and the network."""
+    """One FRVCP: the route (matrix node ids, first and last usually the depot), the vehicle and the network.
+    The time and energy matrices are given, or derived from a ``network`` (coordinates and a road factor)."""
 
     route: list[int] = Field(min_length=2)
     q_init: NonNeg = Field(description="Energy at the start [energy unit].")
@@ -71,6 +101,23 @@ class FixedRoute(_Model):
     energy: list[list[NonNeg]] = Field(description="Energy to travel between nodes [energy unit].")
     process_h: list[NonNeg] = Field(description="Time spent at each node [h].")
     stations: list[Station] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_network(cls, data: object) -> object:
+        """``network`` given: the matrices from it (time = road km / speed, energy = road km x kWh/km)."""
+        if not isinstance(data, dict) or data.get("network") is None:
+            return data
+        if "time_h" in data or "energy" in data:
+            raise ValueError("give the time and energy matrices or a network, not both")
+        net = Network.model_validate(data["network"])
+        km = net.road_km()
+        rest = {k: v for k, v in data.items() if k != "network"}
+        return {
+            **rest,
+            "time_h": [[d / net.speed_kmh for d in row] for row in km],
+            "energy": [[d * net.kwh_per_km for d in row] for row in km],
+        }
 
     @model_validator(mode="after")
     def _consistent(self) -> FixedRoute:

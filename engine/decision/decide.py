@@ -147,6 +147,8 @@ def _decide(
         planned, fallbacks, review = apply_stale_telemetry(problem, policy.stale_telemetry)
     planned, routed = apply_routes(planned, policy.routing if policy is not None else None)
     planned, choices, assignment = assign_trips(planned, policy, weights, tariff, base)
+    if assignment is not None and routed:  # routed trips given a vehicle: their energy for that vehicle's battery
+        planned, routed = apply_routes(planned, policy.routing if policy is not None else None)
 
     def attempt(p: PlanningProblem, relax: Relaxations) -> Attempt:
         return _attempt(p, strategy, weights, tariff, base, previous, time_limit, policy, relax, None, contention)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.domain import PlanningProblem
+from engine.domain import PlanningProblem, Trip
 from engine.policy.schema import Routing
-from engine.routing.coupling import route_energy
+from engine.routing.coupling import energy_without_stops, route_energy
 
 
 def apply_routes(
@@ -30,3 +30,28 @@ def apply_routes(
         found[t.id] = {"vehicle_id": t.vehicle_id, **energy.model_dump(mode="json")}
         trips.append(t.model_copy(update={"energy_kwh_p50": energy.trip_kwh, "energy_kwh_p90": energy.trip_kwh}))
     return problem.model_copy(update={"trips": trips}), found
+
+
+def route_pairings(
+    problem: PlanningProblem, trips: list[Trip], routing: Routing | None
+) -> tuple[dict[tuple[str, str], Trip], dict[tuple[str, str], str]]:
+    """For the vehicle-to-trip assignment: each routed trip as each vehicle of its depot would drive it (its
+    route solved for that vehicle's battery), and the pairs the route cannot be driven with at all. ``E_0`` (no
+    stop) is the same for every battery that holds it: the router runs again only for smaller batteries."""
+    drives: dict[tuple[str, str], Trip] = {}
+    refused: dict[tuple[str, str], str] = {}
+    for t in trips:
+        if t.route is None:
+            continue
+        fleet = [v for v in problem.vehicles if v.depot_id == t.depot_id]
+        largest = max([t.route.q_max, *(v.battery_kwh for v in fleet)])
+        alone = energy_without_stops(t.route, largest)
+        for v in fleet:
+            energy = route_energy(t.route, v.battery_kwh, routing, alone)
+            if not energy.feasible:
+                refused[t.id, v.id] = f"its route cannot be driven with a {v.battery_kwh:g} kWh battery"
+                continue
+            drives[t.id, v.id] = t.model_copy(
+                update={"energy_kwh_p50": energy.trip_kwh, "energy_kwh_p90": energy.trip_kwh}
+            )
+    return drives, refused

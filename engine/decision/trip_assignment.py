@@ -27,6 +27,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from engine.decision.directives import apply_directives
+from engine.decision.routes import route_pairings
 from engine.domain import PlanningProblem
 from engine.optim.solve import SolverFailed, solve
 from engine.policy.directives import Forbid, Prefer, evaluate_policy
@@ -83,9 +84,9 @@ def assign_trips(
     if directives:
         apply_directives(x, directives)
     together = {s.id: tuple(s.trip_ids) for s in problem.shifts} if rules.keep_shifts else {}
-    options = add_candidates(
-        x, unpinned, CoverRules(timedelta(minutes=rules.turnaround_minutes), rules.max_candidates, together)
-    )
+    drives, refused = route_pairings(problem, unpinned, policy.routing)
+    cover = CoverRules(timedelta(minutes=rules.turnaround_minutes), rules.max_candidates, together, drives, refused)
+    options = add_candidates(x, unpinned, cover)
     binaries = sum(len(vi.candidates) for vi in x.vehicles)
     joint = binaries <= JOINT_MAX_BINARIES
     sets = cover_sets(x)

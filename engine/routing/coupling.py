@@ -38,11 +38,22 @@ class RouteEnergy(BaseModel):
     note: str
 
 
-def route_energy(route: FixedRoute, battery_kwh: float | None = None, routing: Routing | None = None) -> RouteEnergy:
-    """What the route needs from the depot with a battery of ``battery_kwh`` (module doc)."""
+def energy_without_stops(route: FixedRoute, battery_kwh: float | None = None) -> float | None:
+    """``E_0``: the least energy that drives the route with no charging stop [kWh], None when more than the
+    battery (the route's own ``q_max`` when None) holds. The same for every battery that holds it."""
+    q_max = route.q_max if battery_kwh is None else battery_kwh
+    return least_start_energy(route.model_copy(update={"q_max": q_max, "q_init": q_max, "stations": []}))
+
+
+def route_energy(
+    route: FixedRoute, battery_kwh: float | None = None, routing: Routing | None = None, alone: float | None = None
+) -> RouteEnergy:
+    """What the route needs from the depot with a battery of ``battery_kwh`` (module doc). ``alone``: ``E_0``
+    when already known (:func:`energy_without_stops` with a battery at least as large)."""
     q_max = route.q_max if battery_kwh is None else battery_kwh
     r = route.model_copy(update={"q_max": q_max, "q_init": q_max})
-    alone = least_start_energy(r.model_copy(update={"stations": []}))
+    if alone is None or alone > q_max:
+        alone = energy_without_stops(r)
     if alone is not None:  # found on [q_min, Q]: the battery holds it
         return RouteEnergy(
             battery_kwh=q_max,

@@ -50,6 +50,10 @@ class CoverRules:
     turnaround: timedelta = timedelta(minutes=15)
     max_candidates: int = 24
     together: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # (trip id, vehicle id) -> the trip as that vehicle would drive it (a routed trip's energy for its battery),
+    # and the pairs it cannot drive at all, with why (engine.decision.routes.route_pairings)
+    energy_for: Mapping[tuple[str, str], Trip] = field(default_factory=dict)
+    refused: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -124,6 +128,8 @@ def add_candidates(x: ScheduleInputs, trips: Iterable[Trip], rules: CoverRules) 
                 why = f"class {v.vehicle_class} not allowed"
             elif vi.blocked and any(dep.trip.to_site for dep in vi.departures):
                 why = "keeps its pinned terminal layovers"
+            elif (trip.id, v.id) in rules.refused:
+                why = rules.refused[trip.id, v.id]
             elif _busy(vi, trip, rules.turnaround):
                 why = "on a pinned trip (turnaround included)"
             elif not all(t in at_depot for t in range(d, min(r, T))) or (d == T and T - 1 not in at_depot):
@@ -132,8 +138,11 @@ def add_candidates(x: ScheduleInputs, trips: Iterable[Trip], rules: CoverRules) 
                 fit.append(vi)
                 continue
             excluded.setdefault(why, []).append(v.id)
+        drives = {vi.vehicle.id: rules.energy_for.get((trip.id, vi.vehicle.id), trip) for vi in fit}
         need = {
-            vi.vehicle.id: trip_departure(trip, d, r, vi.vehicle.battery_kwh, vi.e_max_kwh, x.weights).target_kwh
+            vi.vehicle.id: trip_departure(
+                drives[vi.vehicle.id], d, r, vi.vehicle.battery_kwh, vi.e_max_kwh, x.weights
+            ).target_kwh
             - reachable_kwh(vi, d, rate[vi.vehicle.id], x.dt_h)
             for vi in fit
         }
@@ -152,7 +161,8 @@ def add_candidates(x: ScheduleInputs, trips: Iterable[Trip], rules: CoverRules) 
             fit = fit[: rules.max_candidates]
         for vi in fit:
             picks[vi.vehicle.id] = picks.get(vi.vehicle.id, 0) + 1
-            vi.candidates.append(trip_departure(trip, d, min(r, T), vi.vehicle.battery_kwh, vi.e_max_kwh, x.weights))
+            own = drives[vi.vehicle.id]
+            vi.candidates.append(trip_departure(own, d, min(r, T), vi.vehicle.battery_kwh, vi.e_max_kwh, x.weights))
         out.append(TripOptions(trip, sorted(vi.vehicle.id for vi in fit), excluded))
     return out
 

@@ -62,9 +62,68 @@ def test_depots_planned_apart_keep_every_routed_trip_in_the_merged_trace():
     from tests.engine.decision.test_depots import depot, run, together
 
     a, b = depot("a", [10.0]), depot("b", [10.0])
-    routed = [
-        p.model_copy(update={"trips": [t.model_copy(update={"route": ROUTE}) for t in p.trips]}) for p in (a, b)
-    ]
+    routed = [p.model_copy(update={"trips": [t.model_copy(update={"route": ROUTE}) for t in p.trips]}) for p in (a, b)]
     d = run(together(*routed))
     assert [g.depots for g in d.trace.depot_groups] == [["a"], ["b"]]
     assert set(d.trace.trip_routes) == {"a-t0", "b-t0"}
+
+
+def test_a_network_of_coordinates_and_a_road_factor_gives_the_matrices():
+    """Two nodes one degree of latitude apart on a meridian: 6,371.0088 km x pi / 180 = 111.1951 km as the crow
+    flies, x 1.3 road factor = 144.5536 km, at 50 km/h 2.89107 h, at 0.25 kWh/km 36.1384 kWh."""
+    r = FixedRoute.model_validate(
+        {
+            "route": [0, 1, 0],
+            "q_init": 60.0,
+            "q_max": 60.0,
+            "process_h": [0.0, 0.25],
+            "network": {"coordinates": [[34.0, -118.0], [35.0, -118.0]], "speed_kmh": 50.0, "kwh_per_km": 0.25},
+        }
+    )
+    assert r.time_h[0][1] == pytest.approx(2.89107, abs=1e-5) and r.time_h[1][0] == r.time_h[0][1]
+    assert r.energy[0][1] == pytest.approx(36.1384, abs=1e-4) and r.energy[0][0] == 0.0
+    e = route_energy(r, 80.0)  # there and back: 72.28 kWh, no stop
+    assert e.departure_kwh == pytest.approx(2 * 36.1384, abs=2e-4)
+    with pytest.raises(ValueError, match="not both"):
+        FixedRoute.model_validate(
+            {**r.model_dump(), "network": {"coordinates": [[0, 0], [0, 1]], "speed_kmh": 1.0, "kwh_per_km": 1.0}}
+        )
+
+
+def test_the_assignment_solves_the_route_for_each_candidate_vehicle():
+    """An unassigned routed trip at 06:00 and three empty vans: 10 kWh (the route cannot be done even charging on
+    the way: refused with why), 80 kWh (no stop: STRAIGHT kWh) and 40 kWh (full and a stop). The trip goes to a
+    van that can drive it, the trace's route record is for that van's battery and the depot plan charges it."""
+    from tests.engine.decision.test_trip_assignment import assigning, open_trip
+
+    vans = [vehicle(0, battery=10.0), vehicle(1, battery=80.0), vehicle(2, battery=40.0)]
+    routed = open_trip("r", 6.0, 8.0, 1.0).model_copy(update={"route": ROUTE})
+    p = problem(vans, [routed], [0.0, 0.0, 0.0], n_ac=3, horizon_h=10.0)
+    d = decide(p, tariff=two_level_tariff(), policy=assigning(), created=datetime(2026, 1, 1, tzinfo=UTC))
+    choice = d.trace.trip_assignment["r"]
+    assert choice.vehicle_id in ("v1", "v2") and "v0" not in choice.candidates
+    assert "its route cannot be driven with a 10 kWh battery (v0)" in choice.reason
+    record = d.trace.trip_routes["r"]
+    assert record["vehicle_id"] == choice.vehicle_id
+    battery = {"v1": 80.0, "v2": 40.0}[choice.vehicle_id]
+    assert record["battery_kwh"] == battery
+    assert record["departure_kwh"] == pytest.approx(min(STRAIGHT, battery))
+
+
+def test_each_candidate_vehicle_is_offered_the_trip_as_its_battery_drives_it():
+    """What the assignment model sees: v1 (80 kWh) uses STRAIGHT kWh on the trip, v2 (40 kWh) leaves full and
+    uses its 40 kWh (the rest is charged on the way), v0 (10 kWh) is no candidate."""
+    from engine.decision.routes import route_pairings
+    from engine.schedule.inputs import build_inputs
+    from engine.schedule.trip_cover import CoverRules, add_candidates
+    from tests.engine.decision.test_trip_assignment import open_trip
+
+    vans = [vehicle(0, battery=10.0), vehicle(1, battery=80.0), vehicle(2, battery=40.0)]
+    routed = open_trip("r", 6.0, 8.0, 1.0).model_copy(update={"route": ROUTE})
+    p = problem(vans, [routed], [0.0, 0.0, 0.0], n_ac=3, horizon_h=10.0)
+    drives, refused = route_pairings(p, [routed], None)
+    assert set(refused) == {("r", "v0")} and set(drives) == {("r", "v1"), ("r", "v2")}
+    x = build_inputs(p.model_copy(update={"trips": []}), ObjectiveWeights(), two_level_tariff(), None, frozenset())
+    add_candidates(x, [routed], CoverRules(energy_for=drives, refused=refused))
+    use = {vi.vehicle.id: [c.use_kwh for c in vi.candidates] for vi in x.vehicles}
+    assert use["v0"] == [] and use["v1"] == [pytest.approx(STRAIGHT)] and use["v2"] == [pytest.approx(40.0)]
