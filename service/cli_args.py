@@ -6,6 +6,9 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from pathlib import Path
+
+from engine.errors import InputError, Problem
 
 
 def positive_seconds(text: str) -> float:
@@ -34,3 +37,16 @@ def whole(low: int, high: int | None = None) -> Callable[[str], int]:
 
     parse.__name__ = "whole number"
     return parse
+
+
+def file_or_shipped(ref: str, folder: Path, what: str) -> Path:
+    """A file path, or the name of a file shipped in ``folder`` (``courier`` for ``folder/courier.yaml``); an
+    InputError naming ``ref`` and the shipped names when neither exists. ``what``: the message's lead, e.g.
+    ``--policy: no such file or shipped policy``."""
+    path = Path(ref)
+    if not path.is_file() and (folder / f"{ref}.yaml").is_file():
+        path = folder / f"{ref}.yaml"
+    if not path.is_file():
+        names = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+        raise InputError([Problem(f"{what} (shipped: {names})", "", ref)])
+    return path

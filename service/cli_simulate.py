@@ -11,7 +11,7 @@ from pathlib import Path
 
 from engine.errors import InputError
 from engine.results import STRATEGIES
-from service.cli_args import whole
+from service.cli_args import file_or_shipped, whole
 from service.cli_operations import flag_problem
 from service.shipped_paths import POLICIES_DIR, SCENARIOS_DIR
 
@@ -22,13 +22,7 @@ def _policy(ref: str | None):
 
     if ref is None or ref == "none":
         return None
-    path = Path(ref)
-    if not path.is_file() and (POLICIES_DIR / f"{ref}.yaml").is_file():
-        path = POLICIES_DIR / f"{ref}.yaml"
-    if not path.is_file():
-        names = ", ".join(sorted(p.stem for p in POLICIES_DIR.glob("*.yaml")))
-        raise InputError([flag_problem(f"--policy: no such file or shipped policy (shipped: {names})", ref)])
-    return load_policy(path)
+    return load_policy(file_or_shipped(ref, POLICIES_DIR, "--policy: no such file or shipped policy"))
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:

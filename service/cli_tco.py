@@ -15,20 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
-from service.cli_args import whole
+from service.cli_args import file_or_shipped, whole
 from service.cli_operations import flag_problem
 from service.shipped_paths import POLICIES_DIR, TCO_DIR
 
 
 def assumptions_file(ref: str) -> Path:
     """A file, or the name of a shipped one (``demo_depot`` for examples/tco/demo_depot.yaml)."""
-    path = Path(ref)
-    if not path.is_file() and (TCO_DIR / f"{ref}.yaml").is_file():
-        path = TCO_DIR / f"{ref}.yaml"
-    if not path.is_file():
-        names = ", ".join(sorted(p.stem for p in TCO_DIR.glob("*.yaml")))
-        raise InputError([flag_problem(f"no such assumptions file or shipped one (shipped: {names})", ref)])
-    return path
+    return file_or_shipped(ref, TCO_DIR, "no such assumptions file or shipped one")
 
 
 @contextmanager
