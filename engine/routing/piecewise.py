@@ -16,6 +16,7 @@ import numpy as np
 
 EPS = 1e-9
 FLAT = 1e-9  # a breakpoint this close to the line through its neighbours is dropped [cost unit, e.g. h]
+SMALL = 32  # up to this many breakpoints, :meth:`PL.of` works in plain floats [-]
 JUMP = 1e-9  # a frontier's end inside another's domain is a jump, drawn as a step this wide (relative) [-]
 
 
@@ -29,6 +30,8 @@ class PL:
     @staticmethod
     def of(xs, ys) -> PL:
         """From breakpoints: repeated x dropped, interior points on a straight line (within FLAT) dropped."""
+        if len(xs) <= SMALL:
+            return PL._of_small([float(v) for v in xs], [float(v) for v in ys])
         x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
         if len(x) > 1:
             keep = np.concatenate([[True], np.diff(x) > EPS])
@@ -42,6 +45,26 @@ class PL:
             keep = np.concatenate([[True], ~flat, [True]])
             x, y = x[keep], y[keep]
         return PL(x, y)
+
+    @staticmethod
+    def _of_small(x: list[float], y: list[float]) -> PL:
+        """:meth:`of` in plain floats for a few breakpoints (most of them: numpy's per-call cost dominated), the
+        same steps and the same arithmetic, so the same result to the bit."""
+        if len(x) > 1:
+            keep = [0, *(i for i in range(1, len(x)) if x[i] - x[i - 1] > EPS)]
+            x, y = [x[i] for i in keep], [y[i] for i in keep]
+        while len(x) > 2:
+            flat = [
+                abs(y[i] - (y[i - 1] + (y[i + 1] - y[i - 1]) * (x[i] - x[i - 1]) / (x[i + 1] - x[i - 1]))) <= FLAT
+                for i in range(1, len(x) - 1)
+            ]
+            # never two neighbours at once (each check stays valid): drop a flat point unless its left one was flat
+            flat = [f and (i == 0 or not flat[i - 1]) for i, f in enumerate(flat)]
+            if not any(flat):
+                break
+            x = [x[0], *(v for v, f in zip(x[1:-1], flat, strict=True) if not f), x[-1]]
+            y = [y[0], *(v for v, f in zip(y[1:-1], flat, strict=True) if not f), y[-1]]
+        return PL(np.array(x), np.array(y))
 
     @property
     def lo(self) -> float:
