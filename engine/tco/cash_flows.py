@@ -125,7 +125,7 @@ def ev_flows(a: TcoAssumptions, c: VehicleClass) -> Flows:
     # replaced every m = floor((1 - s_min) / d) years, at least every year (a file may not lose more than the
     # headroom in one year, load.py; a sweep's draw may), never when d = 0
     d = _v(b.degradation)
-    years = (1 - _v(b.replace_below)) / np.where(d > 0, d, 1.0) + 1e-9
+    years = (1 - _v(b.replace_below)) / np.where(d > 0, np.maximum(d, 1e-12), 1.0) + 1e-9  # finite: no overflow
     every = np.maximum(1.0, np.floor(np.minimum(years, n + 1)))
     replaced = _every(every, n, every) * (np.asarray(d) > 0)
     flows["battery_replacement"] = replaced * _v(b.capacity) * _v(b.replacement_price)
