@@ -46,18 +46,14 @@ SHOWN = (
 
 
 def run(name: str, days: int) -> dict:
-    from engine.io.problem_files import load_problem
     from engine.policy import load_policy
     from engine.simulate.outcome import kpis
     from engine.simulate.run import simulate
-    from engine.simulate.scenario import depot_path, load_scenario
-    from engine.tariffs import load_tariff, resolve_tariff_path
+    from engine.simulate.scenario import scenario_inputs
 
     strategy, policy_name = RUNS[name]
-    scenario = load_scenario(SCENARIO)
-    folder = depot_path(scenario, SCENARIO)
-    problem = load_problem(folder)
-    tariff = load_tariff(resolve_tariff_path(problem.tariff, folder), problem.depots[0].timezone)
+    world = scenario_inputs(SCENARIO)
+    scenario, problem, tariff, folder = world.scenario, world.problem, world.tariff, world.base
     policy = load_policy(ROOT / "policies" / f"{policy_name}.yaml") if policy_name else None
     t0 = time.perf_counter()
     mode = "automated" if name.endswith(" automated") else None  # shadow policies: their plans as if approved

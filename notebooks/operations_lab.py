@@ -8,13 +8,11 @@ with app.setup:
     import marimo as mo
     import pandas as pd
 
-    from engine.io.problem_files import load_problem
     from engine.policy import load_policy
     from engine.shadow import shadow_report
     from engine.simulate.outcome import alerts, daily, departures, dispatch_log, kpis
     from engine.simulate.run import simulate
-    from engine.simulate.scenario import depot_path, load_scenario
-    from engine.tariffs import load_tariff, resolve_tariff_path
+    from engine.simulate.scenario import scenario_inputs
     from service.shipped_paths import POLICIES_DIR, SCENARIOS_DIR
 
     SCENARIOS = SCENARIOS_DIR
@@ -54,10 +52,8 @@ def controls():
 def runs(days_pick, policy_pick, run_button, scenario_pick, seed_pick):
     mo.stop(not run_button.value, mo.md("Press **Simulate**."))
     scenario_file = SCENARIOS / f"{scenario_pick.value}.yaml"
-    scenario = load_scenario(scenario_file)
-    folder = depot_path(scenario, scenario_file)
-    problem = load_problem(folder)
-    tariff = load_tariff(resolve_tariff_path(problem.tariff, folder), problem.depots[0].timezone)
+    _inputs = scenario_inputs(scenario_file)
+    scenario, problem, tariff, folder = _inputs.scenario, _inputs.problem, _inputs.tariff, _inputs.base
     policy = load_policy(POLICIES_DIR / f"{policy_pick.value}.yaml")
     seed = int(seed_pick.value) or None
     days = int(days_pick.value)

@@ -28,20 +28,15 @@ def _policy(ref: str | None):
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from engine.io.problem_files import load_problem
     from engine.simulate.outcome import kpis
     from engine.simulate.run import simulate
-    from engine.simulate.scenario import depot_path, load_scenario
-    from engine.tariffs import load_tariff, resolve_tariff_path
+    from engine.simulate.scenario import scenario_inputs
 
     scenario_file = Path(args.scenario)
     if not scenario_file.is_file() and (SCENARIOS_DIR / f"{args.scenario}.yaml").is_file():
         scenario_file = SCENARIOS_DIR / f"{args.scenario}.yaml"  # a shipped scenario by name
-    scenario = load_scenario(scenario_file)
-    folder = depot_path(scenario, scenario_file)
-    problem = load_problem(folder)
-    base = folder if folder.is_dir() else folder.parent
-    tariff = load_tariff(resolve_tariff_path(problem.tariff, base), problem.depots[0].timezone)
+    inputs = scenario_inputs(scenario_file)
+    scenario, problem, tariff, base = inputs.scenario, inputs.problem, inputs.tariff, inputs.base
     policy = _policy(args.policy)
     days = args.days or scenario.days
     shown = sys.stderr.isatty()

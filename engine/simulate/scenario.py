@@ -18,14 +18,17 @@ Everything random is a distribution here and drawn from the seed (:mod:`engine.s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from engine.domain import PlanningProblem
 from engine.errors import InputError, Problem, from_validation_error
 from engine.io.yaml_lines import load_yaml_with_lines
 from engine.shipped import DEMO_DEPOT, shipped_dir
+from engine.tariffs import Tariff
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 DEMO = "demo"  # the shipped demo depot (examples/demo_depot)
@@ -139,3 +142,29 @@ def depot_path(scenario: Scenario, scenario_file: Path | None) -> Path:
         return checkout if checkout.is_dir() else shipped_dir(DEMO_DEPOT)  # installed: the package data
     base = scenario_file.parent if scenario_file is not None else Path.cwd()
     return (base / scenario.depot).resolve()
+
+
+@dataclass(frozen=True)
+class ScenarioInputs:
+    """A scenario with what it runs on: its depot problem, the depot's tariff and the folder the depot's files
+    are relative to."""
+
+    scenario: Scenario
+    problem: PlanningProblem
+    tariff: Tariff
+    base: Path
+
+
+def scenario_inputs(path: str | Path) -> ScenarioInputs:
+    """Load a scenario file, its depot (:func:`depot_path`) and the tariff the depot (else its problem) names."""
+    from engine.io.problem_files import load_problem
+    from engine.tariffs import load_tariff, resolve_tariff_path
+
+    scenario = load_scenario(path)
+    folder = depot_path(scenario, Path(path))
+    problem = load_problem(folder)
+    base = folder if folder.is_dir() else folder.parent
+    tariff = load_tariff(
+        resolve_tariff_path(problem.depots[0].tariff or problem.tariff, base), problem.depots[0].timezone
+    )
+    return ScenarioInputs(scenario, problem, tariff, base)

@@ -145,24 +145,16 @@ def _planned(cal: Calibration, base: Path, policy: Policy | None) -> tuple[dict[
 
 
 def _simulated(cal: Calibration, base: Path, policy: Policy | None) -> dict[str, DepotChargingCost]:
-    from engine.io.problem_files import load_problem
     from engine.shipped import SCENARIOS, shipped_dir
     from engine.simulate.run import simulate
-    from engine.simulate.scenario import depot_path, load_scenario
-    from engine.tariffs import load_tariff, resolve_tariff_path
+    from engine.simulate.scenario import scenario_inputs
 
     assert cal.scenario is not None
     path = base / cal.scenario
     if not path.is_file() and (shipped_dir(SCENARIOS) / f"{cal.scenario}.yaml").is_file():
         path = shipped_dir(SCENARIOS) / f"{cal.scenario}.yaml"
-    scenario = load_scenario(path)
-    folder = depot_path(scenario, path)
-    problem = load_problem(folder)
-    where = folder if folder.is_dir() else folder.parent
-    tariff = load_tariff(
-        resolve_tariff_path(problem.depots[0].tariff or problem.tariff, where), problem.depots[0].timezone
-    )
-    sim = simulate(scenario, problem, tariff, policy, cal.strategy, cal.days, cal.seed, where)
+    world = scenario_inputs(path)
+    sim = simulate(world.scenario, world.problem, world.tariff, policy, cal.strategy, cal.days, cal.seed, world.base)
     origin = f"{cal.days} simulated day(s) of scenario {cal.scenario} (seed {sim.seed}) with {cal.strategy}"
     origin += f" under policy {cal.policy}" if cal.policy else ""
     return from_simulation(sim, origin)

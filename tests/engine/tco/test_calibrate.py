@@ -60,22 +60,17 @@ def test_calibrated_from_simulated_days_agrees_with_the_simulators_kpis():
     """One simulated day of the realistic scenario, vehicles charging as they plug in (no controller: the
     quick simulation): the depot's charging energy is the KPI's energy delivered and its vehicles' energy plus
     demand charges are the KPI's cost per vehicle summed."""
-    from engine.io.problem_files import load_problem
     from engine.simulate.outcome import kpis
     from engine.simulate.run import simulate
-    from engine.simulate.scenario import depot_path, load_scenario
-    from engine.tariffs import load_tariff, resolve_tariff_path
+    from engine.simulate.scenario import scenario_inputs
     from engine.tco.assumptions import Calibration
     from engine.tco.calibrate import depot_costs
 
     scenario_file = shipped_dir("service.scenarios") / "realistic_month.yaml"
     cal = Calibration(scenario="realistic_month", days=1, strategy="uncontrolled")
     (cost,) = depot_costs(cal, EXAMPLE.parent, shipped_dir(POLICIES)).values()
-    scenario = load_scenario(scenario_file)
-    folder = depot_path(scenario, scenario_file)
-    problem = load_problem(folder)
-    tariff = load_tariff(resolve_tariff_path(problem.tariff, folder), problem.depots[0].timezone)
-    k = kpis(simulate(scenario, problem, tariff, None, "uncontrolled", 1, None, folder))
+    w = scenario_inputs(scenario_file)
+    k = kpis(simulate(w.scenario, w.problem, w.tariff, None, "uncontrolled", 1, None, w.base))
     assert cost.kwh == pytest.approx(k["energy_delivered_kwh"], abs=1e-3)
     assert cost.energy_usd + cost.demand_usd == pytest.approx(sum(k["cost_per_vehicle_usd"].values()), abs=0.01 * 68)
     assert cost.vehicles == 68 and cost.billing_months == 1
