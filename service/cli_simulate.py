@@ -32,9 +32,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from engine.simulate.run import simulate
     from engine.simulate.scenario import scenario_inputs
 
-    scenario_file = Path(args.scenario)
-    if not scenario_file.is_file() and (SCENARIOS_DIR / f"{args.scenario}.yaml").is_file():
-        scenario_file = SCENARIOS_DIR / f"{args.scenario}.yaml"  # a shipped scenario by name
+    scenario_file = file_or_shipped(args.scenario, SCENARIOS_DIR, "no such scenario file or shipped scenario")
     inputs = scenario_inputs(scenario_file)
     scenario, problem, tariff, base = inputs.scenario, inputs.problem, inputs.tariff, inputs.base
     policy = _policy(args.policy)

@@ -43,3 +43,5 @@ def test_bad_input_is_named(tmp_path: Path, capsys) -> None:
     bad.write_text("name: s\ndays: 0\n")
     assert main(["simulate", str(bad)]) == 2
     assert f"{bad}:2" in capsys.readouterr().err
+    assert main(["simulate", "no_such_scenario"]) == 2
+    assert "no such scenario file or shipped scenario (shipped: depot_outage," in capsys.readouterr().err
