@@ -4,6 +4,7 @@ so planned is in the trace (``trip_routes``) with its departure energy, stops an
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.domain import PlanningProblem, Trip
@@ -32,14 +33,21 @@ def apply_routes(
     return problem.model_copy(update={"trips": trips}), found
 
 
-def route_pairings(
-    problem: PlanningProblem, trips: list[Trip], routing: Routing | None
-) -> tuple[dict[tuple[str, str], Trip], dict[tuple[str, str], str]]:
-    """For the vehicle-to-trip assignment: each routed trip as each vehicle of its depot would drive it (its
-    route solved for that vehicle's battery), and the pairs the route cannot be driven with at all. ``E_0`` (no
-    stop) is the same for every battery that holds it: the router runs again only for smaller batteries."""
-    drives: dict[tuple[str, str], Trip] = {}
-    refused: dict[tuple[str, str], str] = {}
+@dataclass(frozen=True)
+class Pairings:
+    """For the vehicle-to-trip assignment, by (trip id, vehicle id): the trip as that vehicle would drive it,
+    what its stops cost [$], and the pairs that cannot drive it at all, with why."""
+
+    drives: dict[tuple[str, str], Trip] = field(default_factory=dict)
+    stops_usd: dict[tuple[str, str], float] = field(default_factory=dict)
+    refused: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def route_pairings(problem: PlanningProblem, trips: list[Trip], routing: Routing | None) -> Pairings:
+    """Each routed trip of ``trips`` solved for each vehicle of its depot (its battery). ``E_0`` (no stop) is the
+    same for every battery that holds it: the router runs again only for smaller batteries."""
+    out = Pairings()
+    drives, refused = out.drives, out.refused
     for t in trips:
         if t.route is None:
             continue
@@ -54,4 +62,6 @@ def route_pairings(
             drives[t.id, v.id] = t.model_copy(
                 update={"energy_kwh_p50": energy.trip_kwh, "energy_kwh_p90": energy.trip_kwh}
             )
-    return drives, refused
+            if energy.stops_usd:
+                out.stops_usd[t.id, v.id] = energy.stops_usd
+    return out

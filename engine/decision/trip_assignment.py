@@ -84,8 +84,15 @@ def assign_trips(
     if directives:
         apply_directives(x, directives)
     together = {s.id: tuple(s.trip_ids) for s in problem.shifts} if rules.keep_shifts else {}
-    drives, refused = route_pairings(problem, unpinned, policy.routing)
-    cover = CoverRules(timedelta(minutes=rules.turnaround_minutes), rules.max_candidates, together, drives, refused)
+    routed = route_pairings(problem, unpinned, policy.routing)
+    cover = CoverRules(
+        timedelta(minutes=rules.turnaround_minutes),
+        rules.max_candidates,
+        together,
+        routed.drives,
+        routed.refused,
+        routed.stops_usd,
+    )
     options = add_candidates(x, unpinned, cover)
     binaries = sum(len(vi.candidates) for vi in x.vehicles)
     joint = binaries <= JOINT_MAX_BINARIES

@@ -8,7 +8,9 @@ own ``q_max`` when no vehicle is named) and the route's reserve on arrival ``q_m
    as the cost and no stations, :func:`engine.routing.labels.least_start_energy`). If ``E_0 <= Q`` the depot
    charges for it and the route stops nowhere: depot energy is the cheapest there is.
 2. Otherwise the vehicle leaves full (``Q``) and the route charges on the way: the policy's ``balanced`` option
-   from a full battery (:func:`engine.routing.options.route_options`) names the stops and the energy charged.
+   from a full battery (:func:`engine.routing.options.route_options`) names the stops and the energy charged;
+   what the stops cost is its score less the route's own hours at the value of time (``stops_usd``), which the
+   vehicle-to-trip assignment adds to the pairing.
 3. If not even that is feasible the vehicle leaves full and the reason is given.
 
 The trip's energy for the depot plan is then ``departure - q_min`` (P50 = P90: the route's matrices are its
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.policy.schema import Routing
 from engine.route_data import ChargeStop, FixedRoute
+from engine.routing.drive import drive
 from engine.routing.labels import least_start_energy
 from engine.routing.options import route_options
 
@@ -33,6 +36,11 @@ class RouteEnergy(BaseModel):
     departure_kwh: float = Field(description="Energy to leave the depot with [kWh].")
     trip_kwh: float = Field(description="The trip's energy for the depot plan: departure less the reserve [kWh].")
     en_route_kwh: float = Field(0.0, description="Energy charged at the route's stops [kWh].")
+    stops_usd: float = Field(
+        0.0,
+        description="What the stops cost by the policy's routing weights: their charging money, the hours they add "
+        "at the value of time and their failure risk at the failed-stop cost [$]; 0 without stops.",
+    )
     stops: list[ChargeStop] = Field(default_factory=list)
     feasible: bool = True
     note: str
@@ -72,12 +80,16 @@ def route_energy(
             note=f"route: not feasible even from a full {q_max:.1f} kWh battery ({options.reason}); leave full",
         )
     best = next(o for o in options.options if o.label == "balanced")
+    w = routing or Routing()
+    straight_h = float(drive(r, [])["hours"].iloc[-1])  # the route's own hours, no stop (energy aside)
+    stops_usd = best.score_usd - w.value_of_time_usd_per_h * straight_h
     where = ", ".join(f"station {s.station} after stop {s.after} ({s.depart - s.arrive:.1f} kWh)" for s in best.stops)
     return RouteEnergy(
         battery_kwh=q_max,
         departure_kwh=q_max,
         trip_kwh=max(0.0, q_max - r.q_min),
         en_route_kwh=best.charged,
+        stops_usd=max(0.0, stops_usd),
         stops=best.stops,
         note=f"route: cannot be driven on one {q_max:.1f} kWh charge; leave full and charge {best.charged:.1f} kWh "
         f"on the way ({where}; the balanced option: {best.duration_h:.2f} h, ${best.charging_usd:.2f})",

@@ -37,6 +37,7 @@ class Departure:
     use_kwh: float  # energy the trip consumes [kWh]
     penalty_usd_per_kwh: float
     hard: bool = False  # set by a hard policy rule: a shortfall triggers the policy's `infeasible` fallbacks
+    pairing_usd: float = 0.0  # what this vehicle taking this trip costs off the depot (a route's stops) [$]
 
 
 def slot_runs(slots: list[int]) -> list[tuple[int, int]]:

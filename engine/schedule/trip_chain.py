@@ -19,7 +19,8 @@ k (departure d_k, back r_k, target T_k, use U_k) and binaries ``x[v,k]``:
 a shortfall early is also counted in a later trip's; ``B_v`` frees the row of a trip the vehicle does not take.
 
 with ``trip_cover``, ``vehicle_busy`` and ``shift_together`` as in the joint model; objective
-``sum s_k short[v,k] + sum uncovered cost``. It knows each vehicle's charging time and battery, not the site's
+``sum s_k short[v,k] + sum o_vk x[v,k] + sum uncovered cost`` (``o_vk`` the pairing's cost off the depot: a
+routed trip's stops). It knows each vehicle's charging time and battery, not the site's
 limit slot by slot or the tariff: those shape the plan that follows.
 """
 
@@ -85,6 +86,7 @@ def chain_model(x: ScheduleInputs, sets: CoverSets) -> pyo.ConcreteModel:
     )
     m.objective = pyo.Objective(
         expr=sum(c.penalty_usd_per_kwh * m.short[key] for key, c in sets.cand.items())
+        + sum(c.pairing_usd * m.x[key] for key, c in sets.cand.items() if c.pairing_usd)
         + sum(sets.whole_usd(k) * m.unserved[k] for k in m.U),
         sense=pyo.minimize,
     )

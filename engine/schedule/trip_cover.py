@@ -19,8 +19,8 @@ clack[v,k] - cfree[v,k]``, the energy the trip itself lacks, as ``lack`` and ``l
 (``clack``, at the highest penalty, :attr:`ScheduleInputs.lack_usd_per_kwh`) when the vehicle leaves again, free
 (``cfree``, only without a later pinned departure and while no later candidate is taken) when it does not, exactly
 as the plan with the assignment pinned prices it. The objective adds ``s_k cshort[v,k]`` (the trip priority's
-shortfall rate [$/kWh]), the paid lack and
-``2 s_k T_k unserved[k]``: a trip nobody takes costs twice its whole target short, so it is always covered when a
+shortfall rate [$/kWh]), the paid lack, ``o_vk y[v,k]`` (what the pairing costs off the depot [$]: a routed
+trip's charging stops for that vehicle's battery, :class:`CoverRules`) and ``2 s_k T_k unserved[k]``: a trip nobody takes costs twice its whole target short, so it is always covered when a
 vehicle is free for it. Overlap (``vehicle_busy``) is written at each candidate's departure: the trips a vehicle
 could be on at that moment form a clique of the interval graph, so one row per start covers every overlap.
 Pinned trips stay as they are; a candidate must fit between them with the turnaround either side.
@@ -29,7 +29,7 @@ Pinned trips stay as they are; a candidate must fit between them with the turnar
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import pyomo.environ as pyo
@@ -54,6 +54,7 @@ class CoverRules:
     # and the pairs it cannot drive at all, with why (engine.decision.routes.route_pairings)
     energy_for: Mapping[tuple[str, str], Trip] = field(default_factory=dict)
     refused: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    pairing_usd: Mapping[tuple[str, str], float] = field(default_factory=dict)  # off-depot cost of a pairing [$]
 
 
 @dataclass
@@ -161,8 +162,9 @@ def add_candidates(x: ScheduleInputs, trips: Iterable[Trip], rules: CoverRules) 
             fit = fit[: rules.max_candidates]
         for vi in fit:
             picks[vi.vehicle.id] = picks.get(vi.vehicle.id, 0) + 1
-            own = drives[vi.vehicle.id]
-            vi.candidates.append(trip_departure(own, d, min(r, T), vi.vehicle.battery_kwh, vi.e_max_kwh, x.weights))
+            own = trip_departure(drives[vi.vehicle.id], d, min(r, T), vi.vehicle.battery_kwh, vi.e_max_kwh, x.weights)
+            extra = rules.pairing_usd.get((trip.id, vi.vehicle.id), 0.0)
+            vi.candidates.append(replace(own, pairing_usd=extra) if extra else own)
         out.append(TripOptions(trip, sorted(vi.vehicle.id for vi in fit), excluded))
     return out
 
@@ -307,4 +309,5 @@ def add_trip_cover(m: pyo.ConcreteModel, x: ScheduleInputs) -> None:
     m.cost_cover = pyo.Expression(
         expr=m.cost_unserved
         + sum(cand[v, k].penalty_usd_per_kwh * m.cshort[v, k] + paid * m.clack[v, k] for v, k in cand)
+        + sum(cand[v, k].pairing_usd * m.y[v, k] for v, k in cand if cand[v, k].pairing_usd)
     )

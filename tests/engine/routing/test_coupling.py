@@ -92,8 +92,8 @@ def test_a_network_of_coordinates_and_a_road_factor_gives_the_matrices():
 
 def test_the_assignment_solves_the_route_for_each_candidate_vehicle():
     """An unassigned routed trip at 06:00 and three empty vans: 10 kWh (the route cannot be done even charging on
-    the way: refused with why), 80 kWh (no stop: STRAIGHT kWh) and 40 kWh (full and a stop). The trip goes to a
-    van that can drive it, the trace's route record is for that van's battery and the depot plan charges it."""
+    the way: refused with why), 80 kWh (no stop: STRAIGHT kWh) and 40 kWh (full and a stop). The trip goes to the
+    80 kWh van (the stop costs more than the depot's extra kWh), the trace's route record is for its battery."""
     from tests.engine.decision.test_trip_assignment import assigning, open_trip
 
     vans = [vehicle(0, battery=10.0), vehicle(1, battery=80.0), vehicle(2, battery=40.0)]
@@ -101,7 +101,8 @@ def test_the_assignment_solves_the_route_for_each_candidate_vehicle():
     p = problem(vans, [routed], [0.0, 0.0, 0.0], n_ac=3, horizon_h=10.0)
     d = decide(p, tariff=two_level_tariff(), policy=assigning(), created=datetime(2026, 1, 1, tzinfo=UTC))
     choice = d.trace.trip_assignment["r"]
-    assert choice.vehicle_id in ("v1", "v2") and "v0" not in choice.candidates
+    # v2 needs 2.8 kWh less from the depot (cents) but a stop: its money, its hours at 60 $/h and its risk
+    assert choice.vehicle_id == "v1" and choice.candidates == ["v1", "v2"]
     assert "its route cannot be driven with a 10 kWh battery (v0)" in choice.reason
     record = d.trace.trip_routes["r"]
     assert record["vehicle_id"] == choice.vehicle_id
@@ -121,9 +122,38 @@ def test_each_candidate_vehicle_is_offered_the_trip_as_its_battery_drives_it():
     vans = [vehicle(0, battery=10.0), vehicle(1, battery=80.0), vehicle(2, battery=40.0)]
     routed = open_trip("r", 6.0, 8.0, 1.0).model_copy(update={"route": ROUTE})
     p = problem(vans, [routed], [0.0, 0.0, 0.0], n_ac=3, horizon_h=10.0)
-    drives, refused = route_pairings(p, [routed], None)
+    pairs = route_pairings(p, [routed], None)
+    drives, refused = pairs.drives, pairs.refused
     assert set(refused) == {("r", "v0")} and set(drives) == {("r", "v1"), ("r", "v2")}
+    assert set(pairs.stops_usd) == {("r", "v2")} and pairs.stops_usd["r", "v2"] > 0  # only v2 stops
     x = build_inputs(p.model_copy(update={"trips": []}), ObjectiveWeights(), two_level_tariff(), None, frozenset())
-    add_candidates(x, [routed], CoverRules(energy_for=drives, refused=refused))
+    add_candidates(x, [routed], CoverRules(energy_for=drives, refused=refused, pairing_usd=pairs.stops_usd))
     use = {vi.vehicle.id: [c.use_kwh for c in vi.candidates] for vi in x.vehicles}
     assert use["v0"] == [] and use["v1"] == [pytest.approx(STRAIGHT)] and use["v2"] == [pytest.approx(40.0)]
+    cost = {vi.vehicle.id: [c.pairing_usd for c in vi.candidates] for vi in x.vehicles}
+    assert cost["v1"] == [0.0] and cost["v2"] == [pairs.stops_usd["r", "v2"]]
+
+
+def test_the_fleet_scale_assignment_pays_for_the_stops_too():
+    """The energy-chain model (large fleets): with v2 taking the trip and nothing short, its objective is the
+    pairing's cost of v2's stops."""
+    import pyomo.environ as pyo
+
+    from engine.decision.routes import route_pairings
+    from engine.schedule.inputs import build_inputs
+    from engine.schedule.trip_chain import chain_model
+    from engine.schedule.trip_cover import CoverRules, add_candidates, cover_sets
+    from tests.engine.decision.test_trip_assignment import open_trip
+
+    vans = [vehicle(1, battery=80.0), vehicle(2, battery=40.0)]
+    routed = open_trip("r", 6.0, 8.0, 1.0).model_copy(update={"route": ROUTE})
+    p = problem(vans, [routed], [0.0, 0.0], n_ac=2, horizon_h=10.0)
+    pairs = route_pairings(p, [routed], None)
+    x = build_inputs(p.model_copy(update={"trips": []}), ObjectiveWeights(), two_level_tariff(), None, frozenset())
+    add_candidates(x, [routed], CoverRules(energy_for=pairs.drives, pairing_usd=pairs.stops_usd))
+    m = chain_model(x, cover_sets(x))
+    for (v, _k), var in m.x.items():
+        var.fix(1.0 if v == "v2" else 0.0)
+    for var in [*m.short.values(), *m.unserved.values()]:
+        var.fix(0.0)
+    assert pyo.value(m.objective) == pytest.approx(pairs.stops_usd["r", "v2"])
