@@ -145,10 +145,14 @@ def _decide(
     if policy is not None:
         weights = policy_weights(policy, weights)
         planned, fallbacks, review = apply_stale_telemetry(problem, policy.stale_telemetry)
-    planned, routed = apply_routes(planned, policy.routing if policy is not None else None)
+    routing = policy.routing if policy is not None else None
+    planned, routed = apply_routes(planned, routing)
+    before = {t.id: t.vehicle_id for t in planned.trips}
     planned, choices, assignment = assign_trips(planned, policy, weights, tariff, base)
-    if assignment is not None and routed:  # routed trips given a vehicle: their energy for that vehicle's battery
-        planned, routed = apply_routes(planned, policy.routing if policy is not None else None)
+    given = {t.id for t in planned.trips if t.route is not None and t.vehicle_id != before[t.id]}
+    if given:  # routed trips the assignment gave a vehicle: their energy for that vehicle's battery
+        planned, again = apply_routes(planned, routing, given)
+        routed |= again
 
     def attempt(p: PlanningProblem, relax: Relaxations) -> Attempt:
         return _attempt(p, strategy, weights, tariff, base, previous, time_limit, policy, relax, None, contention)

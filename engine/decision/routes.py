@@ -9,27 +9,33 @@ from typing import Any
 
 from engine.domain import PlanningProblem, Trip
 from engine.policy.schema import Routing
-from engine.routing.coupling import energy_without_stops, route_energy
+from engine.routing.coupling import RouteEnergy, energy_without_stops, route_energy, route_energy_given
+
+
+def _driven(t: Trip, energy: RouteEnergy) -> Trip:
+    """The trip with the energy its route needs from the depot (P50 = P90: the route is its forecast)."""
+    return t.model_copy(update={"energy_kwh_p50": energy.trip_kwh, "energy_kwh_p90": energy.trip_kwh})
 
 
 def apply_routes(
-    problem: PlanningProblem, routing: Routing | None
+    problem: PlanningProblem, routing: Routing | None, only: set[str] | None = None
 ) -> tuple[PlanningProblem, dict[str, dict[str, Any]]]:
     """The problem with each routed trip's P50 and P90 energy set to what its route needs from the depot (the
-    named vehicle's battery, else the route's own), and per trip what the router found."""
-    routed = [t for t in problem.trips if t.route is not None]
+    named vehicle's battery, else the route's own), and per trip what the router found; ``only``: just these
+    trip ids (the ones an assignment has just given a vehicle)."""
+    routed = [t for t in problem.trips if t.route is not None and (only is None or t.id in only)]
     if not routed:
         return problem, {}
     battery = {v.id: v.battery_kwh for v in problem.vehicles}
     found: dict[str, dict[str, Any]] = {}
     trips = []
     for t in problem.trips:
-        if t.route is None:
+        if t.route is None or (only is not None and t.id not in only):
             trips.append(t)
             continue
         energy = route_energy(t.route, battery.get(t.vehicle_id or ""), routing)
         found[t.id] = {"vehicle_id": t.vehicle_id, **energy.model_dump(mode="json")}
-        trips.append(t.model_copy(update={"energy_kwh_p50": energy.trip_kwh, "energy_kwh_p90": energy.trip_kwh}))
+        trips.append(_driven(t, energy))
     return problem.model_copy(update={"trips": trips}), found
 
 
@@ -55,13 +61,11 @@ def route_pairings(problem: PlanningProblem, trips: list[Trip], routing: Routing
         largest = max([t.route.q_max, *(v.battery_kwh for v in fleet)])
         alone = energy_without_stops(t.route, largest)
         for v in fleet:
-            energy = route_energy(t.route, v.battery_kwh, routing, alone)
+            energy = route_energy_given(t.route, v.battery_kwh, routing, alone)
             if not energy.feasible:
                 refused[t.id, v.id] = f"its route cannot be driven with a {v.battery_kwh:g} kWh battery"
                 continue
-            drives[t.id, v.id] = t.model_copy(
-                update={"energy_kwh_p50": energy.trip_kwh, "energy_kwh_p90": energy.trip_kwh}
-            )
+            drives[t.id, v.id] = _driven(t, energy)
             if energy.stops_usd:
                 out.stops_usd[t.id, v.id] = energy.stops_usd
     return out

@@ -53,16 +53,19 @@ def energy_without_stops(route: FixedRoute, battery_kwh: float | None = None) ->
     return least_start_energy(route.model_copy(update={"q_max": q_max, "q_init": q_max, "stations": []}))
 
 
-def route_energy(
-    route: FixedRoute, battery_kwh: float | None = None, routing: Routing | None = None, alone: float | None = None
+def route_energy(route: FixedRoute, battery_kwh: float | None = None, routing: Routing | None = None) -> RouteEnergy:
+    """What the route needs from the depot with a battery of ``battery_kwh`` (module doc)."""
+    return route_energy_given(route, battery_kwh, routing, energy_without_stops(route, battery_kwh))
+
+
+def route_energy_given(
+    route: FixedRoute, battery_kwh: float | None, routing: Routing | None, alone: float | None
 ) -> RouteEnergy:
-    """What the route needs from the depot with a battery of ``battery_kwh`` (module doc). ``alone``: ``E_0``
-    when already known (:func:`energy_without_stops` with a battery at least as large)."""
+    """:func:`route_energy` with ``E_0`` known (from :func:`energy_without_stops` with any battery at least as
+    large: above this battery, or None, it does not hold it), so a fleet's batteries share one computation."""
     q_max = route.q_max if battery_kwh is None else battery_kwh
     r = route.model_copy(update={"q_max": q_max, "q_init": q_max})
-    if alone is None or alone > q_max:
-        alone = energy_without_stops(r)
-    if alone is not None:  # found on [q_min, Q]: the battery holds it
+    if alone is not None and alone <= q_max:  # found on [q_min, Q]: the battery holds it
         return RouteEnergy(
             battery_kwh=q_max,
             departure_kwh=alone,
