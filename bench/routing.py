@@ -74,7 +74,7 @@ def network_routes(n_routes: int, seed: int = 11) -> list:
 def _options(route):
     from engine.routing.options import route_options
 
-    return route_options(route, candidates=3)
+    return route_options(route, candidates=5)
 
 
 def batch(n_routes: int, jobs: int) -> None:

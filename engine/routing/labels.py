@@ -71,19 +71,16 @@ class _Station:
         return suffix_min(raw, q_min).shifted(0.0, self.process_h), h, raw
 
 
-def solve_by_labels(
-    p: FixedRoute, per_gap: int = 2, weights: Weights | None = None, candidates: int | None = None
-) -> RoutePlan:
-    """The charging stops of ``p`` of least cost (module doc; by default the least duration). ``candidates``
-    (the fast heuristic for large batches, no longer exact): per gap only that many stations, those of least
-    detour time."""
+def solve_by_labels(p: FixedRoute, per_gap: int = 2, weights: Weights | None = None) -> RoutePlan:
+    """The charging stops of ``p`` of least cost (module doc; by default the least duration). Large batches have
+    a fast heuristic beside it: :mod:`engine.routing.grid`."""
     t0 = time.perf_counter()
     w = weights or Weights()
     start = min(p.q_init, p.q_max)
     if start < p.q_min:
         return RoutePlan(feasible=False, reason="starts below the least energy allowed", seconds=0.0)
     first = PL.of([p.q_min, start], [0.0, 0.0]) if start > p.q_min else PL.of([p.q_min], [0.0])
-    walked = _forward(p, first, w, per_gap, candidates)
+    walked = _forward(p, first, w, per_gap)
     if walked is None:
         return RoutePlan(feasible=False, reason=infeasible_reason(p), seconds=time.perf_counter() - t0)
     last, memo, stations = walked
@@ -97,18 +94,16 @@ def solve_by_labels(
     )
 
 
-def least_start_energy(p: FixedRoute, per_gap: int = 2, candidates: int | None = None) -> float | None:
+def least_start_energy(p: FixedRoute, per_gap: int = 2) -> float | None:
     """The least energy to leave with that makes the route feasible, charging on the way as needed (``t_max``
     aside), or None when not even a full battery does: the labels with the start energy as the only cost,
     ``F_0(q) = q`` on ``[q_min, Q]``, so the last frontier at ``q_min`` is that least energy. What a depot plan must
     charge a vehicle to for the route."""
-    walked = _forward(p, PL.of([p.q_min, p.q_max], [p.q_min, p.q_max]), Weights(0.0, 0.0, 0.0), per_gap, candidates)
+    walked = _forward(p, PL.of([p.q_min, p.q_max], [p.q_min, p.q_max]), Weights(0.0, 0.0, 0.0), per_gap)
     return None if walked is None else walked[0](p.q_min)
 
 
-def _forward(
-    p: FixedRoute, frontier: PL, w: Weights, per_gap: int, candidates: int | None
-) -> tuple[PL, list[dict], list[_Station]] | None:
+def _forward(p: FixedRoute, frontier: PL, w: Weights, per_gap: int) -> tuple[PL, list[dict], list[_Station]] | None:
     """The labels along the route from the start's frontier: the last frontier, each gap's labels (for the
     recovery) and the stations as costed; None when a gap cannot be crossed."""
     r, E, q_min = p.route, p.energy, p.q_min
@@ -118,10 +113,6 @@ def _forward(
     for g in range(len(r) - 1):
         here, there = r[g], r[g + 1]
         after: dict[tuple, tuple] = {}  # path of stations -> (charged frontier, h, raw, arrival at the station)
-        allowed = range(len(stations))
-        if candidates is not None:
-            detour = {i: p.time_h[here][st.node] + p.time_h[st.node][there] for i, st in enumerate(stations)}
-            allowed = sorted(sorted(detour, key=lambda i: (detour[i], i))[:candidates])
         arrived = _Arrivals()
         arrived.offer((), _travel(frontier, E[here][there], T[here][there], q_min))
         level: dict[tuple, PL] = {(): frontier}
@@ -129,7 +120,7 @@ def _forward(
             nxt: dict[tuple, PL] = {}
             for path, f in level.items():
                 prev = here if not path else stations[path[-1]].node
-                for i in allowed:
+                for i in range(len(stations)):
                     st = stations[i]
                     if path and i == path[-1]:
                         continue

@@ -24,6 +24,7 @@ from pydantic import Field
 from engine.domain import _Model
 from engine.policy.schema import Routing
 from engine.routing.fixed_route import ChargeStop, FixedRoute, RoutePlan
+from engine.routing.grid import least_start_energy_on_grid, solve_on_grid
 from engine.routing.labels import Weights, least_start_energy, solve_by_labels
 
 TIE = 1e-6  # weight of the tie-breaking term
@@ -80,8 +81,8 @@ def _why(option: RouteOption, fastest: RouteOption) -> str:
 
 
 def route_options(p: FixedRoute, routing: Routing | None = None, candidates: int | None = None) -> RouteOptions:
-    """The four options of the module doc; ``candidates`` (large batches) limits each gap to that many stations
-    of least detour, one at a time: fast, no longer exact."""
+    """The four options of the module doc; ``candidates`` (large batches): the grid heuristic of
+    :mod:`engine.routing.grid` with that many stations of least detour per gap, fast, no longer exact."""
     routing = routing or Routing()
     p = p.model_copy(update={"q_min": max(p.q_min, routing.min_arrival_soc * p.q_max)})  # the policy's reserve
     weights = {
@@ -90,7 +91,10 @@ def route_options(p: FixedRoute, routing: Routing | None = None, candidates: int
         "lowest_risk": Weights(time=TIE, risk=1.0),
         "balanced": Weights(time=routing.value_of_time_usd_per_h, price=1.0, risk=routing.failed_stop_usd),
     }
-    plans = {label: _within_t_max(p, w, candidates) for label, w in weights.items()}
+    if candidates is None:
+        plans = {label: _within_t_max(p, w) for label, w in weights.items()}
+    else:
+        plans = _on_grid_within_t_max(p, weights, candidates)
     if not plans["fastest"].feasible:
         alternative = _alternative(p, candidates)
         return RouteOptions(feasible=False, reason=plans["fastest"].reason, alternative=alternative)
@@ -99,25 +103,40 @@ def route_options(p: FixedRoute, routing: Routing | None = None, candidates: int
     return RouteOptions(feasible=True, options=[o.model_copy(update={"why": _why(o, fastest)}) for o in options])
 
 
-def _within_t_max(p: FixedRoute, w: Weights, candidates: int | None = None) -> RoutePlan:
+def _over_t_max(p: FixedRoute, plan: RoutePlan, time_weight: float) -> bool:
+    return not plan.feasible and p.t_max is not None and time_weight < 1e6 and "t_max" in (plan.reason or "")
+
+
+def _heavier(w: Weights) -> Weights:
+    """``w`` with time weighted a hundred times more."""
+    return Weights(time=max(w.time * 100.0, 1e-3), price=w.price, risk=w.risk)
+
+
+def _within_t_max(p: FixedRoute, w: Weights) -> RoutePlan:
     """The best plan for ``w``; when it runs past ``t_max``, time is weighted a hundred times more until the route fits
     (a Lagrangian step: exact when ``t_max`` does not bind, the best found when it does)."""
-    per_gap = 2 if candidates is None else 1
-
-    def solve(weights: Weights) -> RoutePlan:
-        return solve_by_labels(p, per_gap=per_gap, weights=weights, candidates=candidates)
-
-    plan = solve(w)
-    time_weight = w.time
-    while not plan.feasible and p.t_max is not None and time_weight < 1e6 and "t_max" in (plan.reason or ""):
-        time_weight = max(time_weight * 100.0, 1e-3)
-        plan = solve(Weights(time=time_weight, price=w.price, risk=w.risk))
+    plan = solve_by_labels(p, weights=w)
+    while _over_t_max(p, plan, w.time):
+        w = _heavier(w)
+        plan = solve_by_labels(p, weights=w)
     return plan
 
 
+def _on_grid_within_t_max(p: FixedRoute, weights: dict[str, Weights], candidates: int) -> dict[str, RoutePlan]:
+    """:func:`_within_t_max` on the grid, every option's weights in one pass, then the late ones again together."""
+    plans = dict(zip(weights, solve_on_grid(p, list(weights.values()), candidates), strict=True))
+    late = {k: w for k, w in weights.items() if _over_t_max(p, plans[k], w.time)}
+    while late:
+        late = {k: _heavier(w) for k, w in late.items()}
+        plans |= dict(zip(late, solve_on_grid(p, list(late.values()), candidates), strict=True))
+        late = {k: w for k, w in late.items() if _over_t_max(p, plans[k], w.time)}
+    return plans
+
+
 def _alternative(p: FixedRoute, candidates: int | None = None) -> str | None:
-    """The least energy to start with that makes the route feasible (:func:`least_start_energy`)."""
-    need = least_start_energy(p, per_gap=2 if candidates is None else 1, candidates=candidates)
+    """The least energy to start with that makes the route feasible (:func:`least_start_energy`; on the grid with
+    ``candidates``, an energy at most a step per arc above it)."""
+    need = least_start_energy(p) if candidates is None else least_start_energy_on_grid(p, candidates)
     if need is None:
         return None
     return f"feasible when leaving with at least {need:.1f} energy (not {p.q_init:.1f})"
