@@ -22,8 +22,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# the suite on every core (pytest-xdist). Its default `load` distribution: the grouping ones (loadscope,
+# loadfile) run schemathesis' 47 fuzz tests as one, for they share a node id
 test: lint browser
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" -n auto
 
 # Headless Chromium for tests/notebooks/test_browser.py (Playwright drives it with executable_path; it never
 # downloads a browser). Best effort: without root or apt-get the browser test skips and says why.

@@ -9,7 +9,9 @@ import math
 from itertools import pairwise
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
+
+from engine.forecast import DEFAULT_CLASS, Context, prior_kwh_per_km
 
 
 class _Model(BaseModel):
@@ -66,14 +68,24 @@ EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG) [km]
 class Network(_Model):
     """Where the nodes are instead of their matrices: node ``i`` at ``coordinates[i]`` (latitude, longitude
     [deg]); the road between two nodes is ``road_factor`` x the great-circle distance (haversine) [km], driven at
-    ``speed_kmh`` using ``kwh_per_km`` [kWh/km]."""
+    ``speed_kmh`` using ``kwh_per_km`` [kWh/km], or, without it, what the vehicle's class uses in ``conditions``
+    (:func:`engine.forecast.prior_kwh_per_km`: the class's road-load prior, so each vehicle of a fleet gets its
+    own energy matrix)."""
 
     coordinates: list[tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]] = Field(
         min_length=2
     )
     road_factor: Annotated[float, Field(ge=1.0, le=5.0)] = 1.3
     speed_kmh: Annotated[float, Field(gt=0, le=200)]
-    kwh_per_km: Annotated[float, Field(gt=0, le=10)]
+    kwh_per_km: Annotated[float, Field(gt=0, le=10)] | None = None
+    conditions: Context = Field(default_factory=Context, description="Temperature, highway share and payload.")
+
+    def rate(self, vehicle_class: str | None) -> float:
+        """Energy per km [kWh/km]: ``kwh_per_km``, else the class's prior in ``conditions`` (a van's without a
+        class)."""
+        if self.kwh_per_km is not None:
+            return self.kwh_per_km
+        return prior_kwh_per_km(vehicle_class or DEFAULT_CLASS, self.conditions)
 
     def road_km(self) -> list[list[float]]:
         """Road distance between every pair of nodes [km]."""
@@ -90,7 +102,9 @@ class Network(_Model):
 
 class FixedRoute(_Model):
     """One FRVCP: the route (matrix node ids, first and last usually the depot), the vehicle and the network.
-    The time and energy matrices are given, or derived from a ``network`` (coordinates and a road factor)."""
+    The time and energy matrices are given, or derived from a ``network`` (coordinates and a road factor; then
+    the route keeps its network, is written with it instead of the matrices, and :meth:`for_vehicle_class` gives
+    the energy of another class of vehicle)."""
 
     route: list[int] = Field(min_length=2)
     q_init: NonNeg = Field(description="Energy at the start [energy unit].")
@@ -101,6 +115,10 @@ class FixedRoute(_Model):
     energy: list[list[NonNeg]] = Field(description="Energy to travel between nodes [energy unit].")
     process_h: list[NonNeg] = Field(description="Time spent at each node [h].")
     stations: list[Station] = Field(default_factory=list)
+    network: Network | None = Field(None, description="Where the nodes are, when the matrices come from it.")
+    vehicle_class: str | None = Field(
+        None, description="The class whose energy per km the network's matrix uses (when it gives none)."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -112,12 +130,35 @@ class FixedRoute(_Model):
             raise ValueError("give the time and energy matrices or a network, not both")
         net = Network.model_validate(data["network"])
         km = net.road_km()
-        rest = {k: v for k, v in data.items() if k != "network"}
+        rate = net.rate(data.get("vehicle_class"))
         return {
-            **rest,
+            **data,
+            "network": net,
             "time_h": [[d / net.speed_kmh for d in row] for row in km],
-            "energy": [[d * net.kwh_per_km for d in row] for row in km],
+            "energy": [[d * rate for d in row] for row in km],
         }
+
+    @model_serializer(mode="wrap")
+    def _written_with_its_network(self, handler) -> dict:
+        """With a network the matrices are not written: reading it back derives them again."""
+        out = handler(self)
+        if self.network is not None:
+            out.pop("time_h", None)
+            out.pop("energy", None)
+        else:
+            out.pop("network", None)
+            if self.vehicle_class is None:
+                out.pop("vehicle_class", None)
+        return out
+
+    def for_vehicle_class(self, vehicle_class: str) -> FixedRoute:
+        """The route as a vehicle of ``vehicle_class`` drives it: the energy matrix at that class's energy per km
+        when the network gives none (itself otherwise)."""
+        if self.network is None or self.network.kwh_per_km is not None or vehicle_class == self.vehicle_class:
+            return self
+        rate = self.network.rate(vehicle_class)
+        km = self.network.road_km()
+        return self.model_copy(update={"vehicle_class": vehicle_class, "energy": [[d * rate for d in r] for r in km]})
 
     @model_validator(mode="after")
     def _consistent(self) -> FixedRoute:

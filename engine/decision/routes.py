@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.domain import PlanningProblem, Trip
 from engine.policy.schema import Routing
+from engine.route_data import FixedRoute
 from engine.routing.coupling import RouteEnergy, energy_without_stops, route_energy, route_energy_given
 
 
@@ -26,14 +27,16 @@ def apply_routes(
     routed = [t for t in problem.trips if t.route is not None and (only is None or t.id in only)]
     if not routed:
         return problem, {}
-    battery = {v.id: v.battery_kwh for v in problem.vehicles}
+    vehicles = {v.id: v for v in problem.vehicles}
     found: dict[str, dict[str, Any]] = {}
     trips = []
     for t in problem.trips:
         if t.route is None or (only is not None and t.id not in only):
             trips.append(t)
             continue
-        energy = route_energy(t.route, battery.get(t.vehicle_id or ""), routing)
+        v = vehicles.get(t.vehicle_id or "")
+        route = t.route if v is None else t.route.for_vehicle_class(v.vehicle_class)
+        energy = route_energy(route, None if v is None else v.battery_kwh, routing)
         found[t.id] = {"vehicle_id": t.vehicle_id, **energy.model_dump(mode="json")}
         trips.append(_driven(t, energy))
     return problem.model_copy(update={"trips": trips}), found
@@ -50,18 +53,23 @@ class Pairings:
 
 
 def route_pairings(problem: PlanningProblem, trips: list[Trip], routing: Routing | None) -> Pairings:
-    """Each routed trip of ``trips`` solved for each vehicle of its depot (its battery). ``E_0`` (no stop) is the
-    same for every battery that holds it: the router runs again only for smaller batteries."""
+    """Each routed trip of ``trips`` solved for each vehicle of its depot (its battery, and its class's energy
+    per km where the route's network gives none). ``E_0`` (no stop) is the same for every battery of a class that
+    holds it: the router runs again only for smaller batteries."""
     out = Pairings()
     drives, refused = out.drives, out.refused
     for t in trips:
         if t.route is None:
             continue
         fleet = [v for v in problem.vehicles if v.depot_id == t.depot_id]
-        largest = max([t.route.q_max, *(v.battery_kwh for v in fleet)])
-        alone = energy_without_stops(t.route, largest)
+        by_class: dict[str, tuple[FixedRoute, float | None]] = {}  # the route as the class drives it, its E_0
         for v in fleet:
-            energy = route_energy_given(t.route, v.battery_kwh, routing, alone)
+            if v.vehicle_class not in by_class:
+                route = t.route.for_vehicle_class(v.vehicle_class)
+                same = [u.battery_kwh for u in fleet if u.vehicle_class == v.vehicle_class]
+                by_class[v.vehicle_class] = route, energy_without_stops(route, max([route.q_max, *same]))
+            route, alone = by_class[v.vehicle_class]
+            energy = route_energy_given(route, v.battery_kwh, routing, alone)
             if not energy.feasible:
                 refused[t.id, v.id] = f"its route cannot be driven with a {v.battery_kwh:g} kWh battery"
                 continue

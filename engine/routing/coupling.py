@@ -73,7 +73,7 @@ def route_energy_given(
             note=f"route: {alone:.1f} kWh at departure drives it with no charging stop "
             f"({r.q_min:.1f} kWh left on arrival)",
         )
-    options = route_options(r, routing)
+    options = route_options(r, routing, labels=("balanced",))
     if not options.feasible:
         return RouteEnergy(
             battery_kwh=q_max,
@@ -82,7 +82,7 @@ def route_energy_given(
             feasible=False,
             note=f"route: not feasible even from a full {q_max:.1f} kWh battery ({options.reason}); leave full",
         )
-    best = next(o for o in options.options if o.label == "balanced")
+    (best,) = options.options
     w = routing or Routing()
     straight_h = float(drive(r, [])["hours"].iloc[-1])  # the route's own hours, no stop (energy aside)
     stops_usd = best.score_usd - w.value_of_time_usd_per_h * straight_h

@@ -70,37 +70,52 @@ def _measure(p: FixedRoute, plan: RoutePlan, label: str, routing: Routing) -> Ro
     )
 
 
-def _why(option: RouteOption, fastest: RouteOption) -> str:
-    if option.label == "fastest":
-        return "least time on the road and charging"
-    if option.stops == fastest.stops:
-        return "the same stops as the fastest"
-    parts = [f"{option.duration_h - fastest.duration_h:+.2f} h", f"{option.charging_usd - fastest.charging_usd:+.2f} $"]
-    parts.append(f"failure risk {option.failure_risk:.1%} against {fastest.failure_risk:.1%}")
-    return "against the fastest: " + ", ".join(parts)
+BEST_AT = {
+    "fastest": "least time on the road and charging",
+    "cheapest": "least money for charging",
+    "lowest_risk": "least probability that a stop fails",
+    "balanced": "least of the policy's composite: money, hours at the value of time, risk at the failed-stop cost",
+}
 
 
-def route_options(p: FixedRoute, routing: Routing | None = None, candidates: int | None = None) -> RouteOptions:
-    """The four options of the module doc; ``candidates`` (large batches): the grid heuristic of
+def _why(option: RouteOption, first: RouteOption) -> str:
+    """What ``option`` is best at, and how it differs from the ``first`` option (the fastest, by default)."""
+    if option.label == first.label:
+        return BEST_AT[option.label]
+    if option.stops == first.stops:
+        return f"the same stops as the {first.label}"
+    parts = [f"{option.duration_h - first.duration_h:+.2f} h", f"{option.charging_usd - first.charging_usd:+.2f} $"]
+    parts.append(f"failure risk {option.failure_risk:.1%} against {first.failure_risk:.1%}")
+    return f"against the {first.label}: " + ", ".join(parts)
+
+
+LABELS = ("fastest", "cheapest", "lowest_risk", "balanced")
+
+
+def route_options(
+    p: FixedRoute, routing: Routing | None = None, candidates: int | None = None, labels: tuple[str, ...] = LABELS
+) -> RouteOptions:
+    """The options of the module doc named in ``labels`` (all four by default; the first decides feasibility
+    and the others are compared with it); ``candidates`` (large batches): the grid heuristic of
     :mod:`engine.routing.grid` with that many stations of least detour per gap, fast, no longer exact."""
     routing = routing or Routing()
     p = p.model_copy(update={"q_min": max(p.q_min, routing.min_arrival_soc * p.q_max)})  # the policy's reserve
-    weights = {
+    every = {
         "fastest": Weights(time=1.0, price=TIE),
         "cheapest": Weights(time=TIE, price=1.0),
         "lowest_risk": Weights(time=TIE, risk=1.0),
         "balanced": Weights(time=routing.value_of_time_usd_per_h, price=1.0, risk=routing.failed_stop_usd),
     }
+    weights = {label: every[label] for label in labels}
     if candidates is None:
         plans = {label: _within_t_max(p, w) for label, w in weights.items()}
     else:
         plans = _on_grid_within_t_max(p, weights, candidates)
-    if not plans["fastest"].feasible:
+    if not plans[labels[0]].feasible:
         alternative = _alternative(p, candidates)
-        return RouteOptions(feasible=False, reason=plans["fastest"].reason, alternative=alternative)
+        return RouteOptions(feasible=False, reason=plans[labels[0]].reason, alternative=alternative)
     options = [_measure(p, plan, label, routing) for label, plan in plans.items() if plan.feasible]
-    fastest = options[0]
-    return RouteOptions(feasible=True, options=[o.model_copy(update={"why": _why(o, fastest)}) for o in options])
+    return RouteOptions(feasible=True, options=[o.model_copy(update={"why": _why(o, options[0])}) for o in options])
 
 
 def _over_t_max(p: FixedRoute, plan: RoutePlan, time_weight: float) -> bool:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from engine.decision import decide
+from engine.forecast import prior_kwh_per_km
 from engine.routing.coupling import route_energy
 from engine.routing.drive import drive
 from engine.routing.fixed_route import FixedRoute
@@ -84,10 +86,60 @@ def test_a_network_of_coordinates_and_a_road_factor_gives_the_matrices():
     assert r.energy[0][1] == pytest.approx(36.1384, abs=1e-4) and r.energy[0][0] == 0.0
     e = route_energy(r, 80.0)  # there and back: 72.28 kWh, no stop
     assert e.departure_kwh == pytest.approx(2 * 36.1384, abs=2e-4)
+    assert FixedRoute.model_validate(r.model_dump(mode="json")) == r  # written with its network, not matrices
     with pytest.raises(ValueError, match="not both"):
-        FixedRoute.model_validate(
-            {**r.model_dump(), "network": {"coordinates": [[0, 0], [0, 1]], "speed_kmh": 1.0, "kwh_per_km": 1.0}}
-        )
+        FixedRoute.model_validate({**r.model_dump(), "time_h": r.time_h, "energy": r.energy})
+
+
+MERIDIAN_KM = 6371.0088 * math.pi / 180 * 1.3  # one degree of latitude on the road [km]
+
+
+def test_without_kwh_per_km_each_class_drives_the_network_at_its_own_rate():
+    """No ``kwh_per_km``: the energy matrix is the road km x the class's road-load prior
+    (:func:`engine.forecast.prior_kwh_per_km`, tested against the EPA references), a van's by default; the
+    route as a box truck drives it uses the truck's; written and read back it is the same route."""
+    r = FixedRoute.model_validate(
+        {
+            "route": [0, 1, 0],
+            "q_init": 200.0,
+            "q_max": 200.0,
+            "process_h": [0.0, 0.25],
+            "network": {"coordinates": [[34.0, -118.0], [35.0, -118.0]], "speed_kmh": 50.0},
+        }
+    )
+    assert r.energy[0][1] == pytest.approx(MERIDIAN_KM * prior_kwh_per_km("van"), rel=1e-9)
+    truck = r.for_vehicle_class("box_truck")
+    assert truck.energy[0][1] == pytest.approx(MERIDIAN_KM * prior_kwh_per_km("box_truck"), rel=1e-9)
+    assert truck.energy[0][1] > 1.5 * r.energy[0][1] and truck.time_h == r.time_h
+    assert FixedRoute.model_validate(truck.model_dump(mode="json")) == truck
+    fixed = r.model_copy(update={"network": r.network.model_copy(update={"kwh_per_km": 0.25})})
+    assert fixed.for_vehicle_class("box_truck") is fixed  # a rate given is every vehicle's
+
+
+def test_each_class_of_the_fleet_is_offered_the_trip_at_its_own_consumption():
+    """A van and a box truck with 200 kWh each: out and back one degree of latitude, each class's trip energy is
+    2 x the road km x its own prior."""
+    from engine.decision.routes import apply_routes, route_pairings
+    from tests.engine.decision.test_trip_assignment import open_trip
+
+    route = FixedRoute.model_validate(
+        {
+            "route": [0, 1, 0],
+            "q_init": 200.0,
+            "q_max": 200.0,
+            "process_h": [0.0, 0.25],
+            "network": {"coordinates": [[34.0, -118.0], [35.0, -118.0]], "speed_kmh": 50.0},
+        }
+    )
+    fleet = [vehicle(0, battery=200.0), vehicle(1, battery=200.0).model_copy(update={"vehicle_class": "box_truck"})]
+    routed = open_trip("r", 6.0, 8.0, 1.0).model_copy(update={"route": route})
+    pairs = route_pairings(problem(fleet, [routed], [0.0, 0.0], n_ac=2, horizon_h=10.0), [routed], None)
+    for v, cls in (("v0", "van"), ("v1", "box_truck")):
+        expected = 2 * MERIDIAN_KM * prior_kwh_per_km(cls)
+        assert pairs.drives["r", v].energy_kwh_p50 == pytest.approx(expected, rel=1e-9)
+    pinned = routed.model_copy(update={"vehicle_id": "v1"})  # a trip given to the truck is planned at its rate
+    _p, found = apply_routes(problem(fleet, [pinned], [0.0, 0.0], n_ac=2, horizon_h=10.0), None)
+    assert found["r"]["trip_kwh"] == pytest.approx(2 * MERIDIAN_KM * prior_kwh_per_km("box_truck"), rel=1e-9)
 
 
 def test_the_assignment_solves_the_route_for_each_candidate_vehicle():

@@ -82,3 +82,13 @@ def test_the_least_start_energy_with_stations_on_the_way() -> None:
     assert need is not None and 0 < need < 16000
     assert solve_by_labels(p.model_copy(update={"q_init": need + 1e-6})).feasible
     assert not solve_by_labels(p.model_copy(update={"q_init": need - 1.0})).feasible
+
+
+def test_one_option_alone_is_that_option_of_the_four() -> None:
+    """What the depot coupling asks for: the balanced option only, the same as among the four."""
+    p = priced(ROUTES[2])
+    routing = Routing(value_of_time_usd_per_h=40.0, failed_stop_usd=80.0, min_arrival_soc=0.02)
+    four = {o.label: o for o in route_options(p, routing).options}
+    (alone,) = route_options(p, routing, labels=("balanced",)).options
+    assert alone.label == "balanced" and alone.stops == four["balanced"].stops
+    assert alone.score_usd == four["balanced"].score_usd and alone.why.startswith("least of the policy's composite")
