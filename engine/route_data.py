@@ -114,6 +114,11 @@ class FixedRoute(_Model):
     time_h: list[list[NonNeg]] = Field(description="Travel time between nodes [h].")
     energy: list[list[NonNeg]] = Field(description="Energy to travel between nodes [energy unit].")
     process_h: list[NonNeg] = Field(description="Time spent at each node [h].")
+    windows: list[tuple[NonNeg, NonNeg] | None] | None = Field(
+        None,
+        description="Per node, when its service may start (earliest, latest) [h since the route's start], or null: "
+        "a vehicle early waits, one late breaks the route. The start node's window is not checked.",
+    )
     stations: list[Station] = Field(default_factory=list)
     network: Network | None = Field(None, description="Where the nodes are, when the matrices come from it.")
     vehicle_class: str | None = Field(
@@ -149,7 +154,13 @@ class FixedRoute(_Model):
             out.pop("network", None)
             if self.vehicle_class is None:
                 out.pop("vehicle_class", None)
+        if self.windows is None:
+            out.pop("windows", None)
         return out
+
+    def window(self, node: int) -> tuple[float, float] | None:
+        """(earliest, latest) start of service at ``node`` [h], or None."""
+        return None if self.windows is None else self.windows[node]
 
     def for_vehicle_class(self, vehicle_class: str) -> FixedRoute:
         """The route as a vehicle of ``vehicle_class`` drives it: the energy matrix at that class's energy per km
@@ -169,6 +180,12 @@ class FixedRoute(_Model):
                 problems.append(f"{name} must be a square matrix of {n} nodes")
         if len(self.process_h) != n:
             problems.append(f"process_h needs one time per node ({n}), got {len(self.process_h)}")
+        if self.windows is not None:
+            if len(self.windows) != n:
+                problems.append(f"windows needs one window (or null) per node ({n}), got {len(self.windows)}")
+            late = [i for i, w in enumerate(self.windows) if w is not None and w[0] > w[1]]
+            if late:
+                problems.append(f"windows of nodes {late} close before they open")
         bad = sorted({x for x in self.route if x >= n} | {s.node for s in self.stations if s.node >= n})
         if bad:
             problems.append(f"nodes {bad} are not in the {n}-node matrices")

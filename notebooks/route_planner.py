@@ -27,7 +27,8 @@ def intro():
 
     **How to use it:** pick a route file (`examples/routes/`, the fields of `FixedRoute`: nodes in order, time and
     energy matrices, stations with their charging curves, prices and availability) and a policy (its `routing:`
-    weights). The chart shows the energy along the route for every option: flat at a stop, rising while charging.
+    weights). The chart shows the energy along the route for every option: flat at a stop, rising while charging;
+    grey bands are the customers' service windows (`timed_loop.json` has some): early, a vehicle waits.
     The same function answers `POST /v1/routes/options` and `fleetcharge route`.
     """)
     return
@@ -84,8 +85,21 @@ def along_the_route(out, route):
         .properties(height=320, title="Energy along the route (flat: a stop; rising: charging)")
     )
     floor = alt.Chart(pd.DataFrame({"energy": [route.q_min]})).mark_rule(strokeDash=[4, 4]).encode(y="energy:Q")
-    mo.vstack([mo.md("## Along the route"), chart + floor])
-    return (paths,)
+    windows = pd.DataFrame(
+        [
+            {"node": n, "opens": route.window(n)[0], "closes": route.window(n)[1]}
+            for n in dict.fromkeys(route.route[1:])
+            if route.window(n) is not None
+        ],
+        columns=["node", "opens", "closes"],
+    )
+    shaded = (
+        alt.Chart(windows)
+        .mark_rect(opacity=0.12, color="gray")
+        .encode(x="opens:Q", x2="closes:Q", tooltip=["node", "opens", "closes"])
+    )
+    mo.vstack([mo.md("## Along the route"), (shaded + chart + floor) if len(windows) else chart + floor])
+    return paths, windows
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ from engine.routing.fixed_route import ChargeStop, FixedRoute
 
 def drive(p: FixedRoute, stops: list[ChargeStop]) -> pd.DataFrame:
     """One row per event: ``hours`` since the start [h], ``energy`` [energy unit], ``node`` and ``kind`` (start,
-    arrive at a route node, arrive at a station, charged, leave a route node). Each stop charges up to its
-    ``depart`` (nothing when the vehicle already holds that)."""
+    arrive at a route node, arrive at a station, charged, wait for a node's window to open, leave a route node).
+    Each stop charges up to its ``depart`` (nothing when the vehicle already holds that)."""
     r, E, T = p.route, p.energy, p.time_h
     stations = {s.node: s for s in p.stations}
     q, hours = min(p.q_init, p.q_max), 0.0
@@ -30,10 +30,25 @@ def drive(p: FixedRoute, stops: list[ChargeStop]) -> pd.DataFrame:
         q -= E[at][r[g + 1]]
         hours += T[at][r[g + 1]]
         rows.append((hours, q, r[g + 1], "arrive"))
+        window = p.window(r[g + 1])
+        if window is not None and hours < window[0]:
+            hours = window[0]
+            rows.append((hours, q, r[g + 1], "wait"))
         hours += p.process_h[r[g + 1]]
         if g + 2 < len(r):
             rows.append((hours, q, r[g + 1], "leave"))
     return pd.DataFrame(rows, columns=["hours", "energy", "node", "kind"])
+
+
+def missed_windows(p: FixedRoute, stops: list[ChargeStop]) -> list[str]:
+    """Each route node the route driven with ``stops`` reaches after its window closes, said in words."""
+    events = drive(p, stops)
+    out = []
+    for row in events[events["kind"] == "arrive"].itertuples():
+        window = p.window(int(row.node))
+        if window is not None and row.hours > window[1] + 1e-9:
+            out.append(f"reaches node {row.node} at {row.hours:.3f} h, after its window closes at {window[1]:.3f} h")
+    return out
 
 
 def replay(p: FixedRoute, stops: list[ChargeStop]) -> tuple[float, float]:

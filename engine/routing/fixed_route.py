@@ -16,8 +16,11 @@ The exact MIP (``q`` energy in the matrix's unit, e.g. Wh; times in hours):
     T_b[g,s] >= m_k b[g,s] + (t_{k-1} - m_k c_{k-1})   for each segment k          (tau_s(b), epigraph: convex)
     a[g,s] = sum_k d[g,s,k],  L_k w_k <= d_k <= L_k,  d_{k+1} <= L_{k+1} w_k       (tau_s(a) exact: fill in order)
     T_b - sum_k m_k d_k >= 0                                                        the charging time
-    duration = sum_g T[r_g,r_g+1] + sum_{g,s} (T[r_g,s] + T[s,r_g+1] - T[r_g,r_g+1] + p_s) y[g,s]
-               + sum_{g,s} (T_b - sum_k m_k d_k) + sum_{g >= 1} p_{r_g}      <= t_max
+    h_g = T[r_g,r_g+1] + sum_s (T[r_g,s] + T[s,r_g+1] - T[r_g,r_g+1] + p_s) y[g,s] + sum_s (T_b - sum_k m_k d_k)
+    duration = sum_g h_g + sum_{g >= 1} p_{r_g}      <= t_max
+With time windows ``[e_i, l_i]`` (service at a route node starts when reached, not before ``e_i``, by ``l_i``):
+    e_{r_g} <= begin[g] <= l_{r_g};  begin[g+1] >= begin[g] + p_{r_g} + h_g  (leaving the start at 0)
+    duration = begin[last] + p_{r_last}
     minimise duration
 
 with ``m_k = (t_k - t_{k-1}) / L_k`` the time per unit of charge of segment ``k`` and ``L_k = c_k - c_{k-1}``.
@@ -25,6 +28,8 @@ HiGHS solves it through the same hand-over as the depot plans (:mod:`engine.opti
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 import pyomo.environ as pyo
 
@@ -71,12 +76,12 @@ def build_model(p: FixedRoute, per_gap: int = 2) -> pyo.ConcreteModel:
         g, fp, fi, tp, ti = arc
         return E[where(g, fp, fi)][where(g, tp, ti)]
 
-    out_of: dict = {}
-    into: dict = {}
+    out_of: dict = defaultdict(list)  # a second stop has no arc in when there is one station only
+    into: dict = defaultdict(list)
     for arc in arcs:
         g, fp, fi, tp, ti = arc
-        out_of.setdefault((g, fp, fi), []).append(arc)
-        into.setdefault((g, tp, ti), []).append(arc)
+        out_of[g, fp, fi].append(arc)
+        into[g, tp, ti].append(arc)
 
     m.leave_route_node = pyo.Constraint(gaps, rule=lambda m, g: sum(m.x[a] for a in out_of[(g, "o", -1)]) == 1)
     m.visit_in = pyo.Constraint(visits, rule=lambda m, g, j, i: sum(m.x[a] for a in into[(g, j, i)]) == m.y[g, j, i])
@@ -112,10 +117,23 @@ def build_model(p: FixedRoute, per_gap: int = 2) -> pyo.ConcreteModel:
         return m.tb[g, j, i] - sum(segs[i][k][2] * m.d[g, j, i, k] for k in range(len(segs[i])))
 
     m.charge_time = pyo.Constraint(visits, rule=lambda m, g, j, i: charging(m, g, j, i) >= 0)
-    drive = sum(T[where(g, fp, fi)][where(g, tp, ti)] * m.x[g, fp, fi, tp, ti] for g, fp, fi, tp, ti in arcs)
-    stay = sum(p.stations[i].process_h * m.y[g, j, i] for g, j, i in visits)
-    fixed = sum(p.process_h[r[g]] for g in range(1, len(r)))
-    m.duration = pyo.Expression(expr=drive + stay + fixed + sum(charging(m, g, j, i) for g, j, i in visits))
+
+    def gap_hours(g: int):  # driving, station stays and charging between route nodes g and g + 1
+        drive = sum(T[where(g, fp, fi)][where(g, tp, ti)] * m.x[g, fp, fi, tp, ti] for _g, fp, fi, tp, ti in arcs_of[g])
+        stay = sum(
+            p.stations[i].process_h * m.y[g, j, i] + charging(m, g, j, i) for j in range(per_gap) for i in range(S)
+        )
+        return drive + stay
+
+    arcs_of = {g: [a for a in arcs if a[0] == g] for g in gaps}
+    if p.windows is None:
+        fixed = sum(p.process_h[r[g]] for g in range(1, len(r)))
+        m.duration = pyo.Expression(expr=sum(gap_hours(g) for g in gaps) + fixed)
+    else:  # begin[g] = start of service at route node g: not before it is reached nor before its window opens
+        m.begin = pyo.Var(range(1, len(r)), bounds=lambda _m, g: p.window(r[g]) or (0, None))
+        leave = {0: 0.0} | {g: m.begin[g] + p.process_h[r[g]] for g in range(1, len(r))}
+        m.reach = pyo.Constraint(gaps, rule=lambda m, g: m.begin[g + 1] >= leave[g] + gap_hours(g))
+        m.duration = pyo.Expression(expr=leave[len(r) - 1])
     if p.t_max is not None:
         m.duration_limit = pyo.Constraint(expr=m.duration <= p.t_max)
     m.objective = pyo.Objective(expr=m.duration, sense=pyo.minimize)
@@ -154,4 +172,4 @@ def infeasible_reason(p: FixedRoute) -> str:
         if after < p.q_min:
             return f"leg {g} ({r[g]} to {r[g + 1]}): {p.q_min - after:.1f} short even charging full on the way"
         q = after
-    return "the route cannot be done within t_max even with the fastest charging"
+    return "the route cannot be done within t_max or its windows even with the fastest charging"

@@ -11,7 +11,8 @@ step)``) and the start rounded down, one gap ``g`` from ``r_g`` to ``r_{g+1}`` i
                      D_s[k] = C[k + e(s, r_g+1)] + w_t T(s, r_g+1)
     next node:       F'[k]  = min(D_0[k], min_s D_s[k]) + w_t p(r_g+1),   F'[k] = inf for k x step < q_min
 
-with ``tau_s(b) = w_t hours_s(b) + w_p price_s b`` (reaching charge ``b`` from empty; inf past the battery or the
+(at a node with a time window ``[e, l]``, for the weights whose cost is hours: ``F'[k] = max(F'[k], w_t e)``,
+inf past ``w_t l``) with ``tau_s(b) = w_t hours_s(b) + w_p price_s b`` (reaching charge ``b`` from empty; inf past the battery or the
 charging function's end). The plan is recovered backwards from ``argmin_k F_last[k]`` and driven forwards with the
 real energies, charging up to each recovered level: the real energy never falls below the grid's, so a plan the
 grid finds is feasible and its real duration is at most the grid's. Not exact: the rounding charges a little more
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.routing.drive import missed_windows
 from engine.routing.fixed_route import ChargeStop, FixedRoute, RoutePlan, infeasible_reason
 from engine.routing.labels import Weights
 
@@ -96,8 +98,11 @@ def solve_on_grid(
             plans.append(RoutePlan(feasible=False, reason=infeasible_reason(p)))
             continue
         stops, duration = drive_to_levels(p, _recover(p, grid, gaps, row, k))
+        missed = missed_windows(p, stops) if p.windows is not None else []
         if p.t_max is not None and duration > p.t_max + 1e-9:
             plans.append(RoutePlan(feasible=False, reason=f"takes {duration:.3f} h, over t_max"))
+        elif missed:  # windows act inside the labels only on rows whose cost is hours
+            plans.append(RoutePlan(feasible=False, reason="window: " + missed[0]))
         else:
             plans.append(RoutePlan(feasible=True, duration_h=duration, objective=float(last[row, k]), stops=stops))
     return plans
@@ -137,7 +142,14 @@ def _forward(
         through = grid.shift(charged, e[s, there]) + w_t[None] * T[s, there][:, None, None]
         paths = np.concatenate([direct[None], through])
         choice = np.argmin(paths, axis=0)
-        f = np.take_along_axis(paths, choice[None], axis=0)[0] + w_t * p.process_h[there]
+        f = np.take_along_axis(paths, choice[None], axis=0)[0]
+        window = p.window(there)
+        if window is not None:  # on the rows whose cost is hours: early waits, late is cut off
+            hours_only = ((w_p == 0) & (w_r == 0) & (w_t > 0))[:, 0]
+            ready, due = w_t * window[0], w_t * window[1]
+            timed = np.where(f > due + 1e-9, np.inf, np.maximum(f, ready))
+            f = np.where(hours_only[:, None], timed, f)
+        f = f + w_t * p.process_h[there]
         gaps.append(_Gap(stations=[int(i) for i in tried], choice=choice, operand=list(h)))
     return f, gaps
 
@@ -182,5 +194,8 @@ def drive_to_levels(p: FixedRoute, plan: list[tuple[int, int, float]]) -> tuple[
             hours += charge_h + st.process_h
             q, at = up, st.node
         q -= E[at][r[g + 1]]
-        hours += T[at][r[g + 1]] + p.process_h[r[g + 1]]
+        hours += T[at][r[g + 1]]
+        window = p.window(r[g + 1])
+        hours = max(hours, window[0]) if window is not None else hours
+        hours += p.process_h[r[g + 1]]
     return stops, hours

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.routing.drive import replay
+from engine.routing.drive import missed_windows, replay
 from engine.routing.fixed_route import ChargeStop, FixedRoute, RoutePlan, infeasible_reason
-from engine.routing.piecewise import EPS, PL, lower, prefix_min, suffix_min
+from engine.routing.piecewise import EPS, PL, in_window, lower, prefix_min, suffix_min
 
 
 def _travel(f: PL | None, energy: float, hours: float, q_min: float) -> PL | None:
@@ -41,6 +41,15 @@ class Weights:
     time: float = 1.0
     price: float = 0.0
     risk: float = 0.0
+
+    @property
+    def counts_only_time(self) -> bool:
+        """Whether a label's cost is its hours (times ``time``): then time windows can act on it."""
+        return self.time > 0 and self.price == 0 and self.risk == 0
+
+
+class _Late(Exception):
+    """No label reaches a route node before its window closes."""
 
 
 class _Station:
@@ -80,7 +89,10 @@ def solve_by_labels(p: FixedRoute, per_gap: int = 2, weights: Weights | None = N
     if start < p.q_min:
         return RoutePlan(feasible=False, reason="starts below the least energy allowed", seconds=0.0)
     first = PL.of([p.q_min, start], [0.0, 0.0]) if start > p.q_min else PL.of([p.q_min], [0.0])
-    walked = _forward(p, first, w, per_gap)
+    try:
+        walked = _forward(p, first, w, per_gap)
+    except _Late as late:
+        return RoutePlan(feasible=False, reason=str(late), seconds=time.perf_counter() - t0)
     if walked is None:
         return RoutePlan(feasible=False, reason=infeasible_reason(p), seconds=time.perf_counter() - t0)
     last, memo, stations = walked
@@ -89,6 +101,9 @@ def solve_by_labels(p: FixedRoute, per_gap: int = 2, weights: Weights | None = N
     duration, _least = replay(p, stops)
     if p.t_max is not None and duration > p.t_max + 1e-9:
         return RoutePlan(feasible=False, reason=f"takes {duration:.3f} h, over t_max", seconds=time.perf_counter() - t0)
+    missed = missed_windows(p, stops) if p.windows is not None else []
+    if missed:  # windows act inside the labels only when their cost is hours
+        return RoutePlan(feasible=False, reason="window: " + missed[0], seconds=time.perf_counter() - t0)
     return RoutePlan(
         feasible=True, duration_h=duration, objective=objective, stops=stops, seconds=time.perf_counter() - t0
     )
@@ -97,8 +112,8 @@ def solve_by_labels(p: FixedRoute, per_gap: int = 2, weights: Weights | None = N
 def least_start_energy(p: FixedRoute, per_gap: int = 2) -> float | None:
     """The least energy to leave with that makes the route feasible, charging on the way as needed (``t_max``
     aside), or None when not even a full battery does: the labels with the start energy as the only cost,
-    ``F_0(q) = q`` on ``[q_min, Q]``, so the last frontier at ``q_min`` is that least energy. What a depot plan must
-    charge a vehicle to for the route."""
+    ``F_0(q) = q`` on ``[q_min, Q]``, so the last frontier at ``q_min`` is that least energy (``t_max`` and time
+    windows aside). What a depot plan must charge a vehicle to for the route."""
     walked = _forward(p, PL.of([p.q_min, p.q_max], [p.q_min, p.q_max]), Weights(0.0, 0.0, 0.0), per_gap)
     return None if walked is None else walked[0](p.q_min)
 
@@ -141,7 +156,16 @@ def _forward(p: FixedRoute, frontier: PL, w: Weights, per_gap: int) -> tuple[PL,
         memo.append({"frontier": frontier, "after": after, "arrivals": arrived.by_path})
         if arrived.envelope is None:
             return None
-        frontier = arrived.envelope.shifted(0.0, w.time * p.process_h[there])
+        envelope, window = arrived.envelope, p.window(there)
+        if window is not None and w.counts_only_time:  # early waits, late is cut off
+            envelope = in_window(envelope, w.time * window[0], w.time * window[1])
+            if envelope is None:
+                least = arrived.envelope.ys[0] / w.time
+                raise _Late(
+                    f"window: reaches node {there} at {least:.3f} h at the earliest, after its window closes at "
+                    f"{window[1]:.3f} h, even with the fastest charging"
+                )
+        frontier = envelope.shifted(0.0, w.time * p.process_h[there])
     return frontier, memo, stations
 
 

@@ -18,6 +18,7 @@ alternative: the least energy to leave with.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from pydantic import Field
 
@@ -28,6 +29,7 @@ from engine.routing.grid import least_start_energy_on_grid, solve_on_grid
 from engine.routing.labels import Weights, least_start_energy, solve_by_labels
 
 TIE = 1e-6  # weight of the tie-breaking term
+BISECTIONS = 6  # steps of the time weight's bisection when t_max or a window binds [-]
 
 
 class RouteOption(_Model):
@@ -100,8 +102,8 @@ def route_options(
     :mod:`engine.routing.grid` with that many stations of least detour per gap, fast, no longer exact."""
     routing = routing or Routing()
     p = p.model_copy(update={"q_min": max(p.q_min, routing.min_arrival_soc * p.q_max)})  # the policy's reserve
-    every = {
-        "fastest": Weights(time=1.0, price=TIE),
+    every = {  # with time windows the fastest counts hours only: windows act on labels whose cost is hours
+        "fastest": Weights(time=1.0, price=TIE if p.windows is None else 0.0),
         "cheapest": Weights(time=TIE, price=1.0),
         "lowest_risk": Weights(time=TIE, risk=1.0),
         "balanced": Weights(time=routing.value_of_time_usd_per_h, price=1.0, risk=routing.failed_stop_usd),
@@ -111,6 +113,7 @@ def route_options(
         plans = {label: _within_t_max(p, w) for label, w in weights.items()}
     else:
         plans = _on_grid_within_t_max(p, weights, candidates)
+    plans = _late_ones_drive_the_fastest(p, plans, candidates)
     if not plans[labels[0]].feasible:
         alternative = _alternative(p, candidates)
         return RouteOptions(feasible=False, reason=plans[labels[0]].reason, alternative=alternative)
@@ -119,7 +122,9 @@ def route_options(
 
 
 def _over_t_max(p: FixedRoute, plan: RoutePlan, time_weight: float) -> bool:
-    return not plan.feasible and p.t_max is not None and time_weight < 1e6 and "t_max" in (plan.reason or "")
+    """Whether ``plan`` failed on time (``t_max`` or a window) with time not yet weighted to the limit."""
+    late = "t_max" in (plan.reason or "") or (plan.reason or "").startswith("window")
+    return not plan.feasible and time_weight < 1e6 and late
 
 
 def _heavier(w: Weights) -> Weights:
@@ -128,24 +133,66 @@ def _heavier(w: Weights) -> Weights:
 
 
 def _within_t_max(p: FixedRoute, w: Weights) -> RoutePlan:
-    """The best plan for ``w``; when it runs past ``t_max``, time is weighted a hundred times more until the route fits
-    (a Lagrangian step: exact when ``t_max`` does not bind, the best found when it does)."""
-    plan = solve_by_labels(p, weights=w)
-    while _over_t_max(p, plan, w.time):
-        w = _heavier(w)
-        plan = solve_by_labels(p, weights=w)
-    return plan
+    """The best plan for ``w`` by the exact labels (:func:`_fit_in_time`)."""
+    return _fit_in_time(p, w, lambda weights: solve_by_labels(p, weights=weights))
+
+
+def _fit_in_time(
+    p: FixedRoute, w: Weights, solve: Callable[[Weights], RoutePlan], plan: RoutePlan | None = None
+) -> RoutePlan:
+    """The best plan for ``w`` (``plan`` when already solved); when it runs past ``t_max`` or a window, time is
+    weighted a hundred times more until the route fits, then the weight is bisected (geometrically,
+    ``BISECTIONS`` times) between the last that did not fit and the first that did, keeping the fitting plan of
+    least cost by ``w`` (a Lagrangian search: exact when nothing binds, the best found when something does)."""
+    plan = plan or solve(w)
+    late, fits = w.time, w
+    while _over_t_max(p, plan, fits.time):
+        late, fits = fits.time, _heavier(fits)
+        plan = solve(fits)
+    if fits == w or not plan.feasible:
+        return plan
+    best, lo, hi = plan, max(late, 1e-9), fits.time
+    for _ in range(BISECTIONS):
+        mid = math.sqrt(lo * hi)
+        trial = solve(Weights(time=mid, price=w.price, risk=w.risk))
+        if trial.feasible:
+            hi = mid
+            best = min(best, trial, key=lambda x: _cost(p, x, w))
+        else:
+            lo = mid
+    return best
+
+
+def _cost(p: FixedRoute, plan: RoutePlan, w: Weights) -> float:
+    """What ``plan`` costs by ``w``: hours, money for charging and the stops' failure probabilities, weighted."""
+    by_node = {s.node: s for s in p.stations}
+    money = sum(by_node[s.station].price_per_unit * (s.depart - s.arrive) for s in plan.stops)
+    fails = sum(1.0 - by_node[s.station].availability * by_node[s.station].reliability for s in plan.stops)
+    return w.time * (plan.duration_h or 0.0) + w.price * money + w.risk * fails
 
 
 def _on_grid_within_t_max(p: FixedRoute, weights: dict[str, Weights], candidates: int) -> dict[str, RoutePlan]:
-    """:func:`_within_t_max` on the grid, every option's weights in one pass, then the late ones again together."""
+    """Every option's weights in one pass on the grid, then :func:`_fit_in_time` for the ones that ran late."""
     plans = dict(zip(weights, solve_on_grid(p, list(weights.values()), candidates), strict=True))
-    late = {k: w for k, w in weights.items() if _over_t_max(p, plans[k], w.time)}
-    while late:
-        late = {k: _heavier(w) for k, w in late.items()}
-        plans |= dict(zip(late, solve_on_grid(p, list(late.values()), candidates), strict=True))
-        late = {k: w for k, w in late.items() if _over_t_max(p, plans[k], w.time)}
+    for k, w in weights.items():
+        if _over_t_max(p, plans[k], w.time):
+            plans[k] = _fit_in_time(p, w, lambda x: solve_on_grid(p, [x], candidates)[0], plans[k])
     return plans
+
+
+def _late_ones_drive_the_fastest(
+    p: FixedRoute, plans: dict[str, RoutePlan], candidates: int | None
+) -> dict[str, RoutePlan]:
+    """An option that still breaks ``t_max`` or a window with time weighted to the limit takes the fastest plan
+    (it holds them whenever anything does: the windows act inside its labels)."""
+    late = [k for k, plan in plans.items() if _over_t_max(p, plan, 0.0)]
+    if not late:
+        return plans
+    fastest = plans.get("fastest")
+    if fastest is None or not fastest.feasible:
+        hours = Weights(time=1.0)
+        fastest = solve_by_labels(p, weights=hours) if candidates is None else solve_on_grid(p, [hours], candidates)[0]
+    return plans | dict.fromkeys(late, fastest) if fastest.feasible else plans
 
 
 def _alternative(p: FixedRoute, candidates: int | None = None) -> str | None:

@@ -162,3 +162,25 @@ def suffix_min(f: PL, lo: float) -> PL:
     """``s(q) = min_{q' >= q} f(q')`` for ``q`` in ``[lo, f.hi]`` (constant below ``f``'s domain)."""
     mirrored = prefix_min(PL(-f.xs[::-1], f.ys[::-1]), -lo)
     return PL.of(-mirrored.xs[::-1], mirrored.ys[::-1])
+
+
+def in_window(f: PL, ready: float, due: float) -> PL | None:
+    """A non-decreasing frontier of arrival times through a time window: ``max(f(q), ready)`` where
+    ``f(q) <= due``, the energies arriving later cut off; None when even the least arrives too late."""
+    if f.ys[0] > due + EPS:
+        return None
+    xs, ys = _crossing(f.xs, f.ys, due)
+    keep = int(np.argmax(ys > due + EPS)) if (ys > due + EPS).any() else len(xs)
+    xs, ys = _crossing(xs[:keep], ys[:keep], ready)
+    return PL.of(xs, np.maximum(ys, ready))
+
+
+def _crossing(xs: np.ndarray, ys: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """The breakpoints with those where the function crosses ``level`` added."""
+    d = ys - level
+    cross = np.flatnonzero(((d[:-1] < -EPS) & (d[1:] > EPS)) | ((d[:-1] > EPS) & (d[1:] < -EPS)))
+    if not len(cross):
+        return xs, ys
+    at = xs[cross] + (xs[cross + 1] - xs[cross]) * d[cross] / (d[cross] - d[cross + 1])
+    order = np.argsort(np.concatenate([xs, at]), kind="stable")
+    return np.concatenate([xs, at])[order], np.concatenate([ys, np.full(len(at), level)])[order]
