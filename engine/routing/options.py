@@ -30,6 +30,7 @@ from engine.routing.labels import Weights, least_start_energy, solve_by_labels
 
 TIE = 1e-6  # weight of the tie-breaking term
 BISECTIONS = 6  # steps of the time weight's bisection when t_max or a window binds [-]
+GRID_BISECTIONS = 4  # the same for the batch heuristic: a factor 1.33 between the bounds at the end [-]
 
 
 class RouteOption(_Model):
@@ -172,11 +173,31 @@ def _cost(p: FixedRoute, plan: RoutePlan, w: Weights) -> float:
 
 
 def _on_grid_within_t_max(p: FixedRoute, weights: dict[str, Weights], candidates: int) -> dict[str, RoutePlan]:
-    """Every option's weights in one pass on the grid, then :func:`_fit_in_time` for the ones that ran late."""
-    plans = dict(zip(weights, solve_on_grid(p, list(weights.values()), candidates), strict=True))
-    for k, w in weights.items():
-        if _over_t_max(p, plans[k], w.time):
-            plans[k] = _fit_in_time(p, w, lambda x: solve_on_grid(p, [x], candidates)[0], plans[k])
+    """:func:`_fit_in_time` on the grid, every option's weights in one pass at each step: the first, the late ones
+    weighted up together, then their bisections together."""
+
+    def solve(ws: dict[str, Weights]) -> dict[str, RoutePlan]:
+        return dict(zip(ws, solve_on_grid(p, list(ws.values()), candidates), strict=True)) if ws else {}
+
+    plans = solve(weights)
+    fits = {k: w for k, w in weights.items() if _over_t_max(p, plans[k], w.time)}
+    late = {k: w.time for k, w in fits.items()}
+    pending = dict(fits)
+    while pending:
+        for k in pending:
+            late[k], fits[k] = fits[k].time, _heavier(fits[k])
+        found = solve({k: fits[k] for k in pending})
+        plans |= found
+        pending = {k: fits[k] for k in pending if _over_t_max(p, found[k], fits[k].time)}
+    bounds = {k: (max(late[k], 1e-9), fits[k].time) for k in fits if plans[k].feasible}
+    for _ in range(GRID_BISECTIONS if bounds else 0):
+        mids = {k: math.sqrt(lo * hi) for k, (lo, hi) in bounds.items()}
+        trials = solve({k: Weights(time=mids[k], price=weights[k].price, risk=weights[k].risk) for k in mids})
+        for k, trial in trials.items():
+            lo, hi = bounds[k]
+            bounds[k] = (lo, mids[k]) if trial.feasible else (mids[k], hi)
+            if trial.feasible:
+                plans[k] = min(plans[k], trial, key=lambda x, k=k: _cost(p, x, weights[k]))
     return plans
 
 
