@@ -155,14 +155,21 @@ class TripAssignment(_Strict):
 
 
 class Routing(_Strict):
-    """How route options are scored (:mod:`engine.routing.options`): money, the time valued at a rate, and the
-    risk of a stop failing valued at what a failed stop costs."""
+    """How route options are scored (:mod:`engine.routing.options`): money, the time valued at a rate, the risk of
+    a stop failing valued at what a failed stop costs, and how much the route's energy forecast is trusted."""
 
     value_of_time_usd_per_h: float = Field(60.0, ge=0, le=10_000, description="A driver-hour's worth [$/h].")
     failed_stop_usd: float = Field(
         150.0, ge=0, le=100_000, description="What a stop that fails (queue, broken charger) costs [$]."
     )
     min_arrival_soc: float = Field(0.1, ge=0, le=1, description="Least SOC on arriving anywhere [0-1].")
+    energy_margin: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="How little the route's energy forecast is trusted: every leg is planned with this share more "
+        "energy than its matrix says [0-1].",
+    )
 
 
 class Policy(_Strict):

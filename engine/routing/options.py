@@ -11,7 +11,8 @@ The objectives (summed over the route; a stop's failure probability is ``1 - ava
   ``money + value_of_time x hours + failed_stop_usd x sum failure probabilities`` [$].
 
 Each is exact for its objective; when an option's best runs past the route's ``t_max``, time is weighted up until
-it fits (the best found). Every arrival keeps the policy's least SOC (``min_arrival_soc``). A route nothing makes feasible comes back with the reason and the nearest feasible
+it fits (the best found). Every arrival keeps the policy's least SOC (``min_arrival_soc``), every leg planned
+with the policy's ``energy_margin`` more energy than its matrix says (how little the forecast is trusted). A route nothing makes feasible comes back with the reason and the nearest feasible
 alternative: the least energy to leave with.
 """
 
@@ -102,7 +103,12 @@ def route_options(
     and the others are compared with it); ``candidates`` (large batches): the grid heuristic of
     :mod:`engine.routing.grid` with that many stations of least detour per gap, fast, no longer exact."""
     routing = routing or Routing()
-    p = p.model_copy(update={"q_min": max(p.q_min, routing.min_arrival_soc * p.q_max)})  # the policy's reserve
+    p = p.model_copy(
+        update={
+            "q_min": max(p.q_min, routing.min_arrival_soc * p.q_max),  # the policy's reserve
+            "energy": [[e * (1.0 + routing.energy_margin) for e in row] for row in p.energy],  # and its confidence
+        }
+    )
     every = {  # with time windows the fastest counts hours only: windows act on labels whose cost is hours
         "fastest": Weights(time=1.0, price=TIE if p.windows is None else 0.0),
         "cheapest": Weights(time=TIE, price=1.0),

@@ -92,3 +92,16 @@ def test_one_option_alone_is_that_option_of_the_four() -> None:
     (alone,) = route_options(p, routing, labels=("balanced",)).options
     assert alone.label == "balanced" and alone.stops == four["balanced"].stops
     assert alone.score_usd == four["balanced"].score_usd and alone.why.startswith("least of the policy's composite")
+
+
+def test_a_margin_on_the_energy_forecast_is_planned_for() -> None:
+    """With 20 % on every leg the stops charge more, and driven with the legs 20 % dearer they still keep the
+    reserve; without the margin the same drive would not."""
+    p = priced(ROUTES[0]).model_copy(update={"q_init": 8000.0, "t_max": None})
+    trusting, wary = Routing(min_arrival_soc=0.02), Routing(min_arrival_soc=0.02, energy_margin=0.2)
+    dear = p.model_copy(update={"energy": [[1.2 * e for e in row] for row in p.energy]})
+    plain = {o.label: o for o in route_options(p, trusting).options}["fastest"]
+    careful = {o.label: o for o in route_options(p, wary).options}["fastest"]
+    assert careful.charged > plain.charged
+    assert replay(dear, careful.stops)[1] >= 0.02 * 16000 - 1e-6
+    assert replay(dear, plain.stops)[1] < 0.02 * 16000
