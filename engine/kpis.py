@@ -16,13 +16,32 @@ parts inside the period) and the energy the plans asked of those chargers ``E_pl
 - ``departure_readiness``: over the planned departures ``D`` in the period with a SOC reading before them,
   ``|{d: actual SOC >= target - 0.005}| / |D|`` [-], the target the latest plan before the departure aimed for
   and the actual SOC telematics' latest reading before it (None without such departures);
-- ``forecast_soc_error``: mean (actual - planned) SOC at those departures [-].
+- ``forecast_soc_error``: mean (actual - planned) SOC at those departures [-];
+- ``missed_trips``: those departures whose actual SOC was below what the trip's median energy takes,
+  ``energy_kwh_p50 / battery_kwh`` [-] (the vehicle could not have driven it);
+- ``peak_kw``: the highest quarter-hour average of the chargers' metered load [kW]; ``limit_kw``: the depot's
+  grid limit; ``peak_share_of_limit``: peak / limit [-];
+- ``energy_cost_usd``, ``demand_cost_usd``, ``charging_cost_usd``: that metered load billed at the depot's tariff
+  over the period, alone (fleetcharge meters no other load of the site) [$];
+- ``cost_per_km_usd``: charging cost / the departures' planned km [$/km]; ``cost_per_trip_usd``: each vehicle's
+  cost shared among its departures by their median energy [$];
+- ``exceptions``: alerts first raised in the period; ``exceptions_open``: those not resolved;
+  ``exception_recovery_min``: mean minutes from first raised to resolved over the resolved ones.
+
+Queue time (arrival at the depot to the first charge) needs the vehicles' arrivals, which the simulator knows
+and real operations do not report: it is a simulator KPI only (:mod:`engine.simulate.outcome`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+
+import pandas as pd
+
+from engine.tariffs import Tariff
+from engine.tariffs.bill import bill
 
 VEHICLE_REASONS = ("EVDisconnected", "Local", "Remote", "DeAuthorized")
 
@@ -81,12 +100,70 @@ class DepartureFacts:
     target_soc: float
     planned_soc: float
     actual_soc: float
+    needed_soc: float = 0.0  # the trip's median energy over the battery [0-1]
+    distance_km: float = 0.0
+    energy_kwh: float = 0.0  # the trip's median energy [kWh]
 
 
 def departure_kpis(departures: list[DepartureFacts]) -> dict[str, object]:
-    """Readiness and forecast error of the module doc."""
+    """Readiness, forecast error, missed trips and distance of the module doc."""
     if not departures:
-        return {"departures": 0, "departure_readiness": None, "forecast_soc_error": None}
+        return {
+            "departures": 0,
+            "departure_readiness": None,
+            "forecast_soc_error": None,
+            "missed_trips": 0,
+            "distance_km": 0.0,
+        }
     ready = sum(d.actual_soc >= d.target_soc - READY_TOLERANCE for d in departures)
     error = sum(d.actual_soc - d.planned_soc for d in departures) / len(departures)
-    return {"departures": len(departures), "departure_readiness": ready / len(departures), "forecast_soc_error": error}
+    return {
+        "departures": len(departures),
+        "departure_readiness": ready / len(departures),
+        "forecast_soc_error": error,
+        "missed_trips": sum(d.actual_soc < d.needed_soc - READY_TOLERANCE for d in departures),
+        "distance_km": sum(d.distance_km for d in departures),
+    }
+
+
+def load_kpis(charging_kw: pd.Series, limit_kw: float | None, tariff: Tariff | None) -> dict[str, object]:
+    """Peak against the limit and the cost of the chargers' metered load (quarter-hour averages [kW] indexed by
+    quarter start), of the module doc."""
+    peak = float(charging_kw.max()) if len(charging_kw) else 0.0
+    out: dict[str, object] = {
+        "peak_kw": round(peak, 3),
+        "limit_kw": limit_kw,
+        "peak_share_of_limit": round(peak / limit_kw, 4) if limit_kw else None,
+    }
+    if tariff is None or not len(charging_kw):
+        return out | {"energy_cost_usd": None, "demand_cost_usd": None, "charging_cost_usd": None}
+    b = bill(charging_kw.clip(lower=0.0), tariff, step_minutes=15)
+    return out | {
+        "energy_cost_usd": round(b.energy_usd, 2),
+        "demand_cost_usd": round(b.demand_usd, 2),
+        "charging_cost_usd": round(b.total_usd, 2),
+    }
+
+
+def recovery_kpis(alerts: list[tuple[datetime, datetime | None]]) -> dict[str, object]:
+    """From each alert's (first raised, resolved or None): the exceptions of the module doc."""
+    done = [(b - a).total_seconds() / 60 for a, b in alerts if b is not None]
+    return {
+        "exceptions": len(alerts),
+        "exceptions_open": len(alerts) - len(done),
+        "exception_recovery_min": sum(done) / len(done) if done else None,
+    }
+
+
+def cost_per_trip(per_vehicle: dict[str, float], trips: Iterable[tuple[str, str, float]]) -> dict[str, float]:
+    """Each vehicle's cost shared among its trips ``(trip id, vehicle id, energy [kWh])`` by the energy each
+    used (equally when none used any) [$]."""
+    by_vehicle: dict[str, list[tuple[str, float]]] = {}
+    for trip, vehicle, energy in trips:
+        by_vehicle.setdefault(vehicle, []).append((trip, energy))
+    out: dict[str, float] = {}
+    for vehicle, rows in by_vehicle.items():
+        total = sum(e for _t, e in rows)
+        for trip, e in rows:
+            out[trip] = round(per_vehicle.get(vehicle, 0.0) * (e / total if total > 0 else 1 / len(rows)), 2)
+    return dict(sorted(out.items()))

@@ -5,15 +5,27 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pandas as pd
+
 from engine.control.profiles import ChargerSchedule
 from engine.cost_allocation import allocate
 from engine.domain import PlanningProblem
-from engine.kpis import DepartureFacts, SessionFacts, departure_kpis, operations_kpis
+from engine.kpis import (
+    DepartureFacts,
+    SessionFacts,
+    cost_per_trip,
+    departure_kpis,
+    load_kpis,
+    operations_kpis,
+    recovery_kpis,
+)
 from engine.results import Decision
+from service.alerts.store import AlertStore
 from service.named_files import shipped_tariff
 from service.ocpp.reconciliation import planned_segments
 from service.ocpp.registry import ChargerRegistry
-from service.ocpp.sessions import ChargerSessions
+from service.ocpp.session_slots import session_slots
+from service.ocpp.sessions import ChargerSessions, Session
 from service.shadow import soc_before
 from service.store import Store
 from service.telemetry_store import TelemetryStore
@@ -23,11 +35,8 @@ def depot_kpis(store: Store, tenant: str, depot: str, start: datetime, end: date
     """The KPIs of ``depot``'s registered chargers from ``start`` to ``end``, and the cost split of its latest plan."""
     chargers = {c.charger_id: c.electrics for c in ChargerRegistry(store.engine).list(tenant) if c.depot_id == depot}
     sessions = ChargerSessions(store.engine)
-    facts = [
-        SessionFacts(s.charger_id, s.started, s.stopped, s.energy_wh / 1000, s.stop_reason)
-        for s in sessions.of_tenant(tenant, start - timedelta(days=2))
-        if s.charger_id in chargers
-    ]
+    mine = [s for s in sessions.of_tenant(tenant, start - timedelta(days=2)) if s.charger_id in chargers]
+    facts = [SessionFacts(s.charger_id, s.started, s.stopped, s.energy_wh / 1000, s.stop_reason) for s in mine]
     sent = [
         r for r in sessions.schedules(tenant) if ChargerSchedule.model_validate(r["schedule"]).charger_id in chargers
     ]
@@ -36,9 +45,46 @@ def depot_kpis(store: Store, tenant: str, depot: str, start: datetime, end: date
         for segments in planned_segments(sent, chargers, {}).values()
         for a, b, kw, _price in segments
     )
-    out = operations_kpis(facts, planned, len(chargers), start, end, _cost_split(store, tenant, depot))
-    out |= departure_kpis(_departures(store, tenant, depot, start, end))
+    split = _cost_split(store, tenant, depot)
+    out = operations_kpis(facts, planned, len(chargers), start, end, split)
+    departures = _departures(store, tenant, depot, start, end)
+    out |= departure_kpis(departures)
+    limit, tariff = _limit_and_tariff(store, tenant, depot)
+    out |= load_kpis(_charging_kw(store, tenant, mine, start, end), limit, tariff)
+    km, cost = out["distance_km"], out["charging_cost_usd"]
+    out["cost_per_km_usd"] = round(cost / km, 4) if cost is not None and km else None
+    out["cost_per_trip_usd"] = cost_per_trip(split, ((d.trip_id, d.vehicle_id, d.energy_kwh) for d in departures))
+    alerts = [a for a in AlertStore(store.engine).list(tenant, depot=depot, limit=100_000)]
+    raised = [(datetime.fromisoformat(a["first_raised"]), a.get("resolved_at")) for a in alerts]
+    out |= recovery_kpis([(a, None if b is None else datetime.fromisoformat(b)) for a, b in raised if start <= a < end])
     return {"depot": depot, "from": start.isoformat(), "to": end.isoformat(), **out}
+
+
+def _charging_kw(store: Store, tenant: str, sessions: list[Session], start: datetime, end: datetime) -> pd.Series:
+    """The chargers' metered load per quarter hour of ``[start, end)`` [kW], each session's meter read slot by
+    slot (:func:`service.ocpp.session_slots.session_slots`)."""
+    first = start.replace(minute=start.minute - start.minute % 15, second=0, microsecond=0)
+    kwh = pd.Series(0.0, index=pd.date_range(first, end, freq="15min", inclusive="left"))
+    telemetry = TelemetryStore(store)
+    for s in sessions:
+        if s.started >= end or (s.stopped is not None and s.stopped <= start):
+            continue
+        found = session_slots(store, telemetry, tenant, s.charger_id, s.transaction_id, now=end)
+        for row in [] if found is None else found[1]:
+            at = pd.Timestamp(row["slot_start"])
+            if at in kwh.index:
+                kwh[at] += row["actual_kwh"]
+    return kwh / 0.25
+
+
+def _limit_and_tariff(store: Store, tenant: str, depot: str) -> tuple[float | None, Any]:
+    """The depot's grid limit [kW] and tariff, from its latest plan's problem (None, None without a plan)."""
+    rows, _n = store.list_decisions(tenant, depot=depot, limit=1)
+    if not rows:
+        return None, None
+    problem = PlanningProblem.model_validate(rows[0].problem)
+    site = next(d for d in problem.depots if d.id == depot)
+    return site.grid_limit_kw, shipped_tariff(site.tariff or problem.tariff)
 
 
 def _departures(store: Store, tenant: str, depot: str, start: datetime, end: datetime) -> list[DepartureFacts]:
@@ -46,6 +92,7 @@ def _departures(store: Store, tenant: str, depot: str, start: datetime, end: dat
     aimed for it, and the SOC telematics last read before it (departures without a reading are left out)."""
     rows, _n = store.list_decisions(tenant, depot=depot, limit=10_000)
     best: dict[str, tuple] = {}
+    batteries: dict[str, float] = {}
     for r in rows:
         problem = PlanningProblem.model_validate(r.problem)
         trips = [t for t in problem.trips if t.vehicle_id and start <= t.departure < end and problem.now <= t.departure]
@@ -53,6 +100,7 @@ def _departures(store: Store, tenant: str, depot: str, start: datetime, end: dat
             continue
         decision = Decision.model_validate(r.decision)
         plans = {vp.vehicle_id: vp for vp in decision.plan.vehicles}
+        batteries |= {v.id: v.battery_kwh for v in problem.vehicles}
         for t in trips:
             target = decision.trace.departure_targets.get(t.vehicle_id or "", {}).get(t.id)
             planned = plans[t.vehicle_id].soc_at_departure.get(t.id) if t.vehicle_id in plans else None
@@ -65,7 +113,20 @@ def _departures(store: Store, tenant: str, depot: str, start: datetime, end: dat
     for _now, trip, target, planned in best.values():
         soc = soc_before(telemetry, tenant, trip.vehicle_id or "", trip.departure)
         if soc is not None:
-            out.append(DepartureFacts(trip.id, trip.vehicle_id or "", trip.departure, target, planned, soc))
+            needed = trip.energy_kwh_p50 / battery if (battery := batteries.get(trip.vehicle_id or "")) else 0.0
+            out.append(
+                DepartureFacts(
+                    trip.id,
+                    trip.vehicle_id or "",
+                    trip.departure,
+                    target,
+                    planned,
+                    soc,
+                    needed,
+                    trip.distance_km,
+                    trip.energy_kwh_p50,
+                )
+            )
     return out
 
 

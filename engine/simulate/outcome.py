@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from engine.cost_allocation import SITE, allocate
-from engine.kpis import SessionFacts, operations_kpis
+from engine.kpis import SessionFacts, cost_per_trip, operations_kpis
 from engine.results import ChargeSession, Plan, VehiclePlan
 from engine.shadow import ActualDeparture, ActualSession
 from engine.simulate.draws import DAY_MIN
@@ -288,13 +288,8 @@ def _recovery(sim: Simulation) -> list[float | None]:
 
 
 def _per_trip(dep: pd.DataFrame, per_vehicle: dict[str, float]) -> dict[str, float]:
-    """A vehicle's cost shared among its trips by the energy each used [$]."""
+    """A vehicle's cost shared among its trips by the energy each used [$] (:func:`engine.kpis.cost_per_trip`)."""
     if dep.empty:
         return {}
-    out: dict[str, float] = {}
-    for vid, rows in dep.groupby("vehicle_id"):
-        used = rows["energy_needed_kwh"].to_numpy()
-        total = used.sum()
-        for trip, e in zip(rows["trip_id"], used, strict=True):
-            out[trip] = round(per_vehicle.get(str(vid), 0.0) * (e / total if total > 0 else 1 / len(rows)), 2)
-    return dict(sorted(out.items()))
+    rows = zip(dep["trip_id"], dep["vehicle_id"].astype(str), dep["energy_needed_kwh"], strict=True)
+    return cost_per_trip(per_vehicle, rows)

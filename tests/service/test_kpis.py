@@ -87,3 +87,63 @@ def test_departure_readiness_from_what_telematics_read_before_it(seeded: Store, 
     assert k["departures"] == 1 and (actual >= target - 0.005) is ready
     assert k["departure_readiness"] == (1.0 if ready else 0.0)
     assert k["forecast_soc_error"] == pytest.approx(actual - planned)
+    trip = problem.trips[0]
+    needed = trip.energy_kwh_p50 / problem.vehicles[0].battery_kwh  # could it have driven the trip at all?
+    assert k["missed_trips"] == int(actual < needed - 0.005) and k["distance_km"] == trip.distance_km
+    assert k["cost_per_km_usd"] == pytest.approx(round(k["charging_cost_usd"] / trip.distance_km, 4))
+    assert k["cost_per_trip_usd"] == {"t1": k["cost_per_vehicle_usd"]["v1"]}  # its only trip in the period
+
+
+def test_the_metered_peak_against_the_limit_and_what_the_load_costs(seeded: Store) -> None:  # noqa: F811
+    """The meter rises 2.75 kWh each quarter from T to T + 2 h: 11 kW for 8 quarters, nothing in the 8 others of
+    the period. Peak 11 kW against the depot's limit; the cost is that load billed at the depot's tariff; the
+    plan's departures are after the period, so no km."""
+    from engine.domain import PlanningProblem
+    from service.named_files import shipped_tariff
+
+    session(seeded, [2.75] * 8)
+    _status, k = get(seeded, depot="d", **{"from": (T - H).isoformat(), "to": (T + 3 * H).isoformat()})
+    problem = PlanningProblem.model_validate(seeded.list_decisions(TENANT, depot="d", limit=1)[0][0].problem)
+    limit = problem.depots[0].grid_limit_kw
+    assert k["peak_kw"] == pytest.approx(11.0) and k["limit_kw"] == limit
+    assert k["peak_share_of_limit"] == pytest.approx(round(11.0 / limit, 4))
+    by_hand = pd.Series([0.0] * 4 + [11.0] * 8 + [0.0] * 4, index=pd.date_range(T - H, periods=16, freq="15min"))
+    b = bill(by_hand, shipped_tariff(problem.tariff), step_minutes=15)
+    assert k["energy_cost_usd"] == pytest.approx(round(b.energy_usd, 2))
+    assert k["demand_cost_usd"] == pytest.approx(round(b.demand_usd, 2))
+    assert k["charging_cost_usd"] == pytest.approx(round(b.total_usd, 2)) and k["charging_cost_usd"] > 0
+    assert k["distance_km"] == 0.0 and k["cost_per_km_usd"] is None and k["missed_trips"] == 0
+
+
+def test_exceptions_and_how_long_they_took_to_resolve(seeded: Store) -> None:  # noqa: F811
+    """Two alerts raised 90 and 30 minutes ago; the first resolved now (90 minutes), the second still open."""
+    from datetime import UTC, datetime, timedelta
+
+    from engine.alerts import Alert
+    from service.alerts.store import AlertStore
+
+    now = datetime.now(UTC)
+    alerts = AlertStore(seeded.engine)
+
+    def alert(key: str, minutes_ago: float) -> Alert:
+        return Alert(
+            key=key,
+            kind="session_failed",
+            priority="P1",
+            depot_id="d",
+            raised_at=now - timedelta(minutes=minutes_ago),
+            decision_id="x",
+            reason="test",
+            vehicles=["v1"],
+            action="re-plan",
+        )
+
+    alerts.raise_all(TENANT, [alert("a", 90.0), alert("b", 30.0)])
+    first = next(a for a in alerts.list(TENANT) if a["key"] == "a")
+    alerts.change(TENANT, first["id"], "resolved", "ops")
+    period = {"from": (now - 2 * H).isoformat(), "to": (now + H).isoformat()}
+    _status, k = get(seeded, depot="d", **period)
+    assert k["exceptions"] == 2 and k["exceptions_open"] == 1
+    assert k["exception_recovery_min"] == pytest.approx(90.0, abs=1.0)
+    _status, k = get(seeded, depot="d", **{"from": (now - 60 * timedelta(minutes=1)).isoformat(), "to": period["to"]})
+    assert k["exceptions"] == 1 and k["exception_recovery_min"] is None  # only b was raised in the last hour
