@@ -28,8 +28,9 @@ parts inside the period) and the energy the plans asked of those chargers ``E_pl
 - ``exceptions``: alerts first raised in the period; ``exceptions_open``: those not resolved;
   ``exception_recovery_min``: mean minutes from first raised to resolved over the resolved ones.
 
-Queue time (arrival at the depot to the first charge) needs the vehicles' arrivals, which the simulator knows
-and real operations do not report: it is a simulator KPI only (:mod:`engine.simulate.outcome`).
+- ``queue_time_min``: mean minutes from a vehicle's arrival at the depot (its first position reported inside
+  the depot after one outside) to the start of its first charger session before it leaves again, over the
+  arrivals in the period that charged (:func:`queue_times`; None without such arrivals).
 """
 
 from __future__ import annotations
@@ -167,3 +168,21 @@ def cost_per_trip(per_vehicle: dict[str, float], trips: Iterable[tuple[str, str,
         for trip, e in rows:
             out[trip] = round(per_vehicle.get(vehicle, 0.0) * (e / total if total > 0 else 1 / len(rows)), 2)
     return dict(sorted(out.items()))
+
+
+def queue_times(positions: list[tuple[datetime, bool]], session_starts: list[datetime]) -> list[tuple[datetime, float]]:
+    """Per arrival of one vehicle, (when it arrived, minutes to its first session start before it leaves again):
+    its ``positions`` as (time, inside the depot) and its sessions' starts. An arrival is a position inside after
+    one outside; arrivals without a session before the next position outside are left out."""
+    ordered = sorted(positions)
+    starts = sorted(session_starts)
+    out = []
+    for k in range(1, len(ordered)):
+        (_before, was_in), (arrived, is_in) = ordered[k - 1], ordered[k]
+        if was_in or not is_in:
+            continue
+        left = next((t for t, inside in ordered[k + 1 :] if not inside), None)
+        first = next((s for s in starts if s >= arrived and (left is None or s < left)), None)
+        if first is not None:
+            out.append((arrived, (first - arrived).total_seconds() / 60))
+    return out

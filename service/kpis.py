@@ -17,9 +17,11 @@ from engine.kpis import (
     departure_kpis,
     load_kpis,
     operations_kpis,
+    queue_times,
     recovery_kpis,
 )
 from engine.results import Decision
+from engine.telemetry.geofence import depot_at
 from service.alerts.store import AlertStore
 from service.named_files import shipped_tariff
 from service.ocpp.reconciliation import planned_segments
@@ -28,6 +30,7 @@ from service.ocpp.session_slots import session_slots
 from service.ocpp.sessions import ChargerSessions, Session
 from service.shadow import soc_before
 from service.store import Store
+from service.telemetry_log import TelemetryLog
 from service.telemetry_store import TelemetryStore
 
 
@@ -56,8 +59,39 @@ def depot_kpis(store: Store, tenant: str, depot: str, start: datetime, end: date
     out["cost_per_trip_usd"] = cost_per_trip(split, ((d.trip_id, d.vehicle_id, d.energy_kwh) for d in departures))
     alerts = [a for a in AlertStore(store.engine).list(tenant, depot=depot, limit=100_000)]
     raised = [(datetime.fromisoformat(a["first_raised"]), a.get("resolved_at")) for a in alerts]
+    waits = _queue_times(store, tenant, depot, mine, start, end)
+    out["queue_time_min"] = sum(waits) / len(waits) if waits else None
     out |= recovery_kpis([(a, None if b is None else datetime.fromisoformat(b)) for a, b in raised if start <= a < end])
     return {"depot": depot, "from": start.isoformat(), "to": end.isoformat(), **out}
+
+
+def _queue_times(
+    store: Store, tenant: str, depot: str, sessions: list[Session], start: datetime, end: datetime
+) -> list[float]:
+    """Minutes from each arrival in ``[start, end)`` of the depot's vehicles (their latest fleet) to their first
+    charge (:func:`engine.kpis.queue_times`); a position is inside when it names the depot or lies in its fence."""
+    rows, _n = store.list_decisions(tenant, depot=depot, limit=1)
+    if not rows:
+        return []
+    problem = PlanningProblem.model_validate(rows[0].problem)
+    telemetry = TelemetryLog(store)
+    out = []
+    for v in (v for v in problem.vehicles if v.depot_id == depot):
+        events = telemetry.events_of(tenant, v.id, limit=100_000, start=start - timedelta(days=1), end=end)
+        positions = [
+            (e["event_time"], _inside(e["values"], depot, problem.depots)) for e in events if e["type"] == "position"
+        ]
+        starts = [s.started for s in sessions if s.vehicle_id == v.id]
+        out += [minutes for arrived, minutes in queue_times(positions, starts) if start <= arrived < end]
+    return out
+
+
+def _inside(values: dict[str, Any], depot: str, depots: list) -> bool:
+    """Whether a position names ``depot`` or lies inside its fence."""
+    if values.get("depot_id") is not None:
+        return values["depot_id"] == depot
+    lat, lon = values.get("lat"), values.get("lon")
+    return lat is not None and lon is not None and depot_at(depots, lat, lon) == depot
 
 
 def _charging_kw(store: Store, tenant: str, sessions: list[Session], start: datetime, end: datetime) -> pd.Series:

@@ -147,3 +147,34 @@ def test_exceptions_and_how_long_they_took_to_resolve(seeded: Store) -> None:  #
     assert k["exception_recovery_min"] == pytest.approx(90.0, abs=1.0)
     _status, k = get(seeded, depot="d", **{"from": (now - 60 * timedelta(minutes=1)).isoformat(), "to": period["to"]})
     assert k["exceptions"] == 1 and k["exception_recovery_min"] is None  # only b was raised in the last hour
+
+
+def test_queue_time_from_the_arrival_telematics_saw_to_the_session(seeded: Store) -> None:  # noqa: F811
+    """v1 reported outside the depot at T - 2 h and in it (depot d) at T - 30 min; its session starts at T."""
+    from service.telemetry_store import TelemetryStore
+
+    def position(eid: str, at, where: dict) -> dict:
+        return {
+            "event_id": eid,
+            "vehicle_id": "v1",
+            "source": "test",
+            "event_time": at.isoformat(),
+            "type": "position",
+            "values": where,
+            "payload_version": "1",
+        }
+
+    outcomes = TelemetryStore(seeded).ingest(
+        TENANT,
+        [
+            position("p1", T - 2 * H, {"lat": 10.0, "lon": 10.0}),
+            position("p2", T - H / 2, {"lat": 34.0, "lon": -118.0, "depot_id": "d"}),
+        ],
+        received=T,
+    )
+    assert {o.status for o in outcomes} == {"accepted"}, [o.as_json() for o in outcomes]
+    session(seeded, [2.75] * 8)
+    _status, k = get(seeded, depot="d", **{"from": (T - H).isoformat(), "to": (T + 3 * H).isoformat()})
+    assert k["queue_time_min"] == pytest.approx(30.0)
+    _status, k = get(seeded, depot="d", **{"from": (T - H / 4).isoformat(), "to": (T + 3 * H).isoformat()})
+    assert k["queue_time_min"] is None  # that arrival was before the period
