@@ -94,11 +94,9 @@ def test_a_network_of_coordinates_and_a_road_factor_gives_the_matrices():
 MERIDIAN_KM = 6371.0088 * math.pi / 180 * 1.3  # one degree of latitude on the road [km]
 
 
-def test_without_kwh_per_km_each_class_drives_the_network_at_its_own_rate():
-    """No ``kwh_per_km``: the energy matrix is the road km x the class's road-load prior
-    (:func:`engine.forecast.prior_kwh_per_km`, tested against the EPA references), a van's by default; the
-    route as a box truck drives it uses the truck's; written and read back it is the same route."""
-    r = FixedRoute.model_validate(
+def meridian_route() -> FixedRoute:
+    """Out and back one degree of latitude, 200 kWh on board, the network giving no energy per km."""
+    return FixedRoute.model_validate(
         {
             "route": [0, 1, 0],
             "q_init": 200.0,
@@ -107,6 +105,13 @@ def test_without_kwh_per_km_each_class_drives_the_network_at_its_own_rate():
             "network": {"coordinates": [[34.0, -118.0], [35.0, -118.0]], "speed_kmh": 50.0},
         }
     )
+
+
+def test_without_kwh_per_km_each_class_drives_the_network_at_its_own_rate():
+    """No ``kwh_per_km``: the energy matrix is the road km x the class's road-load prior
+    (:func:`engine.forecast.prior_kwh_per_km`, tested against the EPA references), a van's by default; the
+    route as a box truck drives it uses the truck's; written and read back it is the same route."""
+    r = meridian_route()
     assert r.energy[0][1] == pytest.approx(MERIDIAN_KM * prior_kwh_per_km("van"), rel=1e-9)
     truck = r.for_vehicle_class("box_truck")
     assert truck.energy[0][1] == pytest.approx(MERIDIAN_KM * prior_kwh_per_km("box_truck"), rel=1e-9)
@@ -122,15 +127,7 @@ def test_each_class_of_the_fleet_is_offered_the_trip_at_its_own_consumption():
     from engine.decision.routes import apply_routes, route_pairings
     from tests.engine.decision.test_trip_assignment import open_trip
 
-    route = FixedRoute.model_validate(
-        {
-            "route": [0, 1, 0],
-            "q_init": 200.0,
-            "q_max": 200.0,
-            "process_h": [0.0, 0.25],
-            "network": {"coordinates": [[34.0, -118.0], [35.0, -118.0]], "speed_kmh": 50.0},
-        }
-    )
+    route = meridian_route()
     fleet = [vehicle(0, battery=200.0), vehicle(1, battery=200.0).model_copy(update={"vehicle_class": "box_truck"})]
     routed = open_trip("r", 6.0, 8.0, 1.0).model_copy(update={"route": route})
     pairs = route_pairings(problem(fleet, [routed], [0.0, 0.0], n_ac=2, horizon_h=10.0), [routed], None)
