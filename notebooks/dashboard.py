@@ -244,6 +244,16 @@ def alerts_and_kpis(get_refresh, per_depot, source):
         for depot, frame in trend.items()
         if not frame.empty
     ]
+    kpi_charts += [
+        mo.ui.altair_chart(
+            alt.Chart(frame.melt(id_vars=["day"], value_vars=["peak_kw", "limit_kw"]))
+            .mark_line(point=True)
+            .encode(x="day:N", y=alt.Y("value:Q", title="kW"), color=alt.Color("variable:N", title=""))
+            .properties(title=f"{depot}: the chargers' metered peak against the grid limit, last 7 days", height=180)
+        )
+        for depot, frame in trend.items()
+        if not frame.empty and {"peak_kw", "limit_kw"} <= set(frame.columns)
+    ]
     mo.vstack(
         [
             mo.md("## Alerts and KPIs"),

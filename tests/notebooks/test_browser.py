@@ -213,6 +213,7 @@ def test_dashboard_runs_headless_against_the_served_api(service: str, seeded_sto
     assert list(defs["per_depot"]["depot"]) == ["lax-1"]
     assert defs["open_alerts"].empty or set(defs["open_alerts"]["status"]) == {"open"}
     assert len(defs["trend"]["lax-1"]) == 7 and "energy_delivered_kwh" in defs["trend"]["lax-1"]  # 7 days of KPIs
+    assert {"peak_kw", "limit_kw", "queue_time_min", "exceptions"} <= set(defs["trend"]["lax-1"].columns)
 
 
 def test_the_dashboard_has_no_address_a_visitor_can_aim_its_server_at(monkeypatch) -> None:
