@@ -17,6 +17,10 @@ parts inside the period) and the energy the plans asked of those chargers ``E_pl
   ``|{d: actual SOC >= target - 0.005}| / |D|`` [-], the target the latest plan before the departure aimed for
   and the actual SOC telematics' latest reading before it (None without such departures);
 - ``forecast_soc_error``: mean (actual - planned) SOC at those departures [-];
+- ``ready_before_departure_min``: mean minutes from when telematics first read the target SOC (after the last
+  reading below it, :func:`ready_time`) to the departure, over those departures that got there;
+  ``ready_time_error_min``: mean (actual - planned) ready time [min], the planned one read the same way from the
+  plan's SOC at its slot boundaries (positive: later than planned);
 - ``missed_trips``: those departures whose actual SOC was below what the trip's median energy takes,
   ``energy_kwh_p50 / battery_kwh`` [-] (the vehicle could not have driven it);
 - ``peak_kw``: the highest quarter-hour average of the chargers' metered load [kW]; ``limit_kw``: the depot's
@@ -104,6 +108,8 @@ class DepartureFacts:
     needed_soc: float = 0.0  # the trip's median energy over the battery [0-1]
     distance_km: float = 0.0
     energy_kwh: float = 0.0  # the trip's median energy [kWh]
+    planned_ready: datetime | None = None  # when the plan reached the target (:func:`ready_time`)
+    actual_ready: datetime | None = None  # when telematics read it
 
 
 def departure_kpis(departures: list[DepartureFacts]) -> dict[str, object]:
@@ -115,6 +121,8 @@ def departure_kpis(departures: list[DepartureFacts]) -> dict[str, object]:
             "forecast_soc_error": None,
             "missed_trips": 0,
             "distance_km": 0.0,
+            "ready_before_departure_min": None,
+            "ready_time_error_min": None,
         }
     ready = sum(d.actual_soc >= d.target_soc - READY_TOLERANCE for d in departures)
     error = sum(d.actual_soc - d.planned_soc for d in departures) / len(departures)
@@ -124,7 +132,30 @@ def departure_kpis(departures: list[DepartureFacts]) -> dict[str, object]:
         "forecast_soc_error": error,
         "missed_trips": sum(d.actual_soc < d.needed_soc - READY_TOLERANCE for d in departures),
         "distance_km": sum(d.distance_km for d in departures),
+        "ready_before_departure_min": _mean(
+            [(d.departure - d.actual_ready).total_seconds() / 60 for d in departures if d.actual_ready is not None]
+        ),
+        "ready_time_error_min": _mean(
+            [
+                (d.actual_ready - d.planned_ready).total_seconds() / 60
+                for d in departures
+                if d.actual_ready is not None and d.planned_ready is not None
+            ]
+        ),
     }
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def ready_time(socs: list[tuple[datetime, float]], target: float) -> datetime | None:
+    """When a vehicle got to ``target`` SOC [0-1] for good: the first of ``socs`` (time, SOC) at or above it
+    (within ``READY_TOLERANCE``) after the last one below it; None when the last is below or there are none."""
+    ordered = sorted(socs)
+    below = [k for k, (_t, soc) in enumerate(ordered) if soc < target - READY_TOLERANCE]
+    first = below[-1] + 1 if below else 0
+    return ordered[first][0] if first < len(ordered) else None
 
 
 def load_kpis(charging_kw: pd.Series, limit_kw: float | None, tariff: Tariff | None) -> dict[str, object]:

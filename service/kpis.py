@@ -9,7 +9,7 @@ import pandas as pd
 
 from engine.control.profiles import ChargerSchedule
 from engine.cost_allocation import allocate
-from engine.domain import PlanningProblem
+from engine.domain import PlanningProblem, Trip
 from engine.kpis import (
     DepartureFacts,
     SessionFacts,
@@ -18,6 +18,7 @@ from engine.kpis import (
     load_kpis,
     operations_kpis,
     queue_times,
+    ready_time,
     recovery_kpis,
 )
 from engine.results import Decision
@@ -141,12 +142,14 @@ def _departures(store: Store, tenant: str, depot: str, start: datetime, end: dat
             if target is None or planned is None:
                 continue
             if t.id not in best or problem.now > best[t.id][0]:
-                best[t.id] = (problem.now, t, target, planned)
+                best[t.id] = (problem.now, t, target, planned, _planned_ready(decision, t, target))
     telemetry = TelemetryStore(store)
     out = []
-    for _now, trip, target, planned in best.values():
+    for now, trip, target, planned, planned_ready in best.values():
         soc = soc_before(telemetry, tenant, trip.vehicle_id or "", trip.departure)
         if soc is not None:
+            events = telemetry.events_of(tenant, trip.vehicle_id or "", 100_000, now, trip.departure)
+            read = [(e["event_time"], e["values"]["soc_pct"] / 100) for e in events if e["type"] == "soc"]
             needed = trip.energy_kwh_p50 / battery if (battery := batteries.get(trip.vehicle_id or "")) else 0.0
             out.append(
                 DepartureFacts(
@@ -159,9 +162,23 @@ def _departures(store: Store, tenant: str, depot: str, start: datetime, end: dat
                     needed,
                     trip.distance_km,
                     trip.energy_kwh_p50,
+                    planned_ready,
+                    ready_time(read, target),
                 )
             )
     return out
+
+
+def _planned_ready(decision: Decision, trip: Trip, target: float) -> datetime | None:
+    """When the plan has the trip's vehicle reach ``target`` before the departure (:func:`engine.kpis.ready_time`
+    over its SOC at the slot boundaries up to the departure)."""
+    plan = decision.plan
+    vp = next((v for v in plan.vehicles if v.vehicle_id == trip.vehicle_id), None)
+    if vp is None or not vp.soc or not plan.slot_starts:
+        return None
+    step = timedelta(minutes=plan.slot_minutes)
+    bounds = [(plan.slot_starts[0] + k * step, soc) for k, soc in enumerate(vp.soc)]
+    return ready_time([(t, soc) for t, soc in bounds if t <= trip.departure], target)
 
 
 def _cost_split(store: Store, tenant: str, depot: str) -> dict[str, float]:

@@ -6,7 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine.kpis import SessionFacts, cost_per_trip, operations_kpis, queue_times, recovery_kpis
+from engine.kpis import (
+    DepartureFacts,
+    SessionFacts,
+    cost_per_trip,
+    departure_kpis,
+    operations_kpis,
+    queue_times,
+    ready_time,
+    recovery_kpis,
+)
 
 T0 = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -53,3 +62,25 @@ def test_recovery_and_the_per_trip_split() -> None:
     assert k == {"exceptions": 3, "exceptions_open": 1, "exception_recovery_min": 60.0}
     split = cost_per_trip({"v1": 10.0, "v2": 3.0}, [("a", "v1", 30.0), ("b", "v1", 10.0), ("c", "v2", 0.0)])
     assert split == {"a": 7.5, "b": 2.5, "c": 3.0}  # v1's by energy; v2's trip used none, so it takes all
+
+
+def test_ready_time_is_when_the_target_was_reached_for_good() -> None:
+    day = datetime(2026, 12, 1, tzinfo=UTC)
+    socs = [(day + timedelta(hours=h), s) for h, s in [(8, 0.5), (9, 0.85), (10, 0.7), (11, 0.9), (12, 0.92)]]
+    assert ready_time(socs, 0.8) == day + timedelta(hours=11)  # 9:00 did not last: 10:00 fell below again
+    assert ready_time(socs, 0.6) == day + timedelta(hours=9)
+    assert ready_time(socs, 0.4) == day + timedelta(hours=8)  # above it at every reading
+    assert ready_time(socs, 0.95) is None and ready_time([], 0.5) is None
+
+
+def test_ready_before_departure_and_against_the_plan() -> None:
+    """Two departures at 12:00: one read ready at 10:00 (planned 9:30), one at 11:30 (planned 11:30); a third
+    never ready. Ready 120 and 30 minutes before, 75 on average; 30 and 0 minutes late, 15 on average."""
+    day = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+    def fact(trip: str, actual_h: float | None, planned_h: float | None) -> DepartureFacts:
+        at = {h: None if h is None else day - timedelta(hours=h) for h in (actual_h, planned_h)}
+        return DepartureFacts(trip, "v", day, 0.8, 0.8, 0.8, planned_ready=at[planned_h], actual_ready=at[actual_h])
+
+    k = departure_kpis([fact("a", 2.0, 2.5), fact("b", 0.5, 0.5), fact("c", None, 1.0)])
+    assert k["ready_before_departure_min"] == pytest.approx(75.0) and k["ready_time_error_min"] == pytest.approx(15.0)

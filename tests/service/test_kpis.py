@@ -66,7 +66,7 @@ def test_a_bad_period_is_named(seeded: Store) -> None:  # noqa: F811
 def test_departure_readiness_from_what_telematics_read_before_it(seeded: Store, gained_kwh: float, ready: bool) -> None:  # noqa: F811
     """A plan made at T - 1 h for v1 leaving at T + 7 h; its last SOC reading before that is 20 % plus the
     session's gain over its 50 kWh battery: ready when that reaches the plan's target."""
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from engine.domain import PlanningProblem
     from service.decisions import plan_here, record_decision, requested_policy
@@ -92,6 +92,19 @@ def test_departure_readiness_from_what_telematics_read_before_it(seeded: Store, 
     assert k["missed_trips"] == int(actual < needed - 0.005) and k["distance_km"] == trip.distance_km
     assert k["cost_per_km_usd"] == pytest.approx(round(k["charging_cost_usd"] / trip.distance_km, 4))
     assert k["cost_per_trip_usd"] == {"t1": k["cost_per_vehicle_usd"]["v1"]}  # its only trip in the period
+    # telematics read the gain 5 minutes after the session ended at T + 2 h; the plan's ready time is the slot
+    # boundary after its last one below the target
+    plan, step = decision.plan, timedelta(minutes=decision.plan.slot_minutes)
+    bounds = [(plan.slot_starts[0] + i * step, soc) for i, soc in enumerate(plan.vehicles[0].soc)]
+    bounds = [(t, soc) for t, soc in bounds if t <= trip.departure]
+    last_below = max(i for i, (_t, soc) in enumerate(bounds) if soc < target - 0.005)
+    planned_ready = bounds[last_below + 1][0]
+    read_ready = T + 2 * H + timedelta(minutes=5)
+    if ready:
+        assert k["ready_before_departure_min"] == pytest.approx((trip.departure - read_ready).total_seconds() / 60)
+        assert k["ready_time_error_min"] == pytest.approx((read_ready - planned_ready).total_seconds() / 60)
+    else:
+        assert k["ready_before_departure_min"] is None and k["ready_time_error_min"] is None
 
 
 def test_the_metered_peak_against_the_limit_and_what_the_load_costs(seeded: Store) -> None:  # noqa: F811
