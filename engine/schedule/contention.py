@@ -188,11 +188,11 @@ class Contention:
         space = self.space
         reduced = np.asarray(self.lp.highs.getSolution().col_dual)[self.columns]
         candidates = []
+        used = space.occupancy(windows)  # read only on the pools other than a need's own: its window is not there
         for k, w in windows.items():
             n = space.needs[k]
             if len(n.pools) < 2:
                 continue
-            others = space.occupancy(windows, but=k)
             a, b = n.dwell
             for g in n.pools:
                 if g == w.pool:
@@ -200,7 +200,7 @@ class Contention:
                 at = space.pos[n.vehicle, g][a:b]
                 value = np.where(at >= 0, np.minimum(0.0, reduced[np.maximum(at, 0)]), 0.0) * space.kw[n.vehicle, g]
                 length = space.slots_needed(k, g)
-                ok = fitting_starts(space.free(others, g, n.dwell), length)
+                ok = fitting_starts(space.free(used, g, n.dwell), length)
                 if not ok.any():
                     continue
                 cum = np.concatenate([[0.0], np.cumsum(value)])

@@ -152,11 +152,11 @@ class SessionSpace:
                     used[w.pool][w.start : w.end] += 1
         return self.grow(windows, used, order)
 
-    def occupancy(self, windows: Windows, but: int | None = None) -> Occupancy:
-        """Windows per contended pool and slot (``but``: leave that need out)."""
+    def occupancy(self, windows: Windows) -> Occupancy:
+        """Windows per contended pool and slot."""
         used = {g: np.zeros(self.x.n_slots, dtype=np.int64) for g in self.contended}
-        for k, w in windows.items():
-            if k != but and w.pool in used:
+        for w in windows.values():
+            if w.pool in used:
                 used[w.pool][w.start : w.end] += 1
         return used
 
@@ -187,17 +187,25 @@ class SessionSpace:
         ones first; None if none fits."""
         out = dict(windows)
         moved: list[int] = []
+        used = self.occupancy(out)  # kept equal to self.occupancy(out) move by move
         for k, w in moves:
             if k in moved:
                 continue
-            trial = out | {k: w}
-            used = self.occupancy(trial)
-            if w.pool in used and (used[w.pool][w.start : w.end] > self.size[w.pool]).any():
-                continue
-            out, moved = trial, [*moved, k]
+            old = out.get(k)
+            if w.pool in used:
+                there = used[w.pool][w.start : w.end] + 1  # with the move, less need k's own window where it was
+                if old is not None and old.pool == w.pool and max(old.start, w.start) < min(old.end, w.end):
+                    there[max(old.start, w.start) - w.start : min(old.end, w.end) - w.start] -= 1
+                if (there > self.size[w.pool]).any():
+                    continue
+            if old is not None and old.pool in used:
+                used[old.pool][old.start : old.end] -= 1
+            if w.pool in used:
+                used[w.pool][w.start : w.end] += 1
+            out, moved = out | {k: w}, [*moved, k]
         if not moved:
             return None
-        return self.grow(out, self.occupancy(out), [*moved, *sorted(i for i in out if i not in moved)])
+        return self.grow(out, used, [*moved, *sorted(i for i in out if i not in moved)])
 
 
 def _longest_run(free: np.ndarray) -> tuple[int, int] | None:
