@@ -220,7 +220,7 @@ def plan_optimal(
         return _drop_conflicts(x, time_limit, info.seconds + time.perf_counter() - t0, steps)
     prices = search.prices  # the search's own; the re-solve below only restores its best plan in HiGHS
     if search.last_priced != found.windows:
-        search.price(found.windows)
+        search.price_again(found.windows)  # from the optimal basis kept for it: no iterations
     lp.load_values()
     clock = clock or search.clock_stopped
     seconds = time.perf_counter() - t0
@@ -264,6 +264,7 @@ def plan_optimal(
             "source": found.source,
             "objective": found.objective,
             "lp_prices": prices,
+            "lp_prices_from_scratch": search.from_scratch,
             "seconds": seconds,
             "history": search.history,
             "relaxation_short_departures": _short_count(sol),

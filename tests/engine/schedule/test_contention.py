@@ -242,3 +242,35 @@ def test_switch_batches_are_halved_only_when_many_moves_are_on_offer() -> None:
     assert tries(88) == ["batch", "batch of 44", "batch of 22"] + [f"v{k}" for k in range(88)]
     assert tries(10) == ["batch"] + [f"v{k}" for k in range(10)]
     assert tries(1) == ["v0"]
+
+
+@pytest.mark.parametrize("cold_columns", [0, 10**9], ids=["from scratch", "from the last basis"])
+def test_the_hand_cases_whichever_way_the_lp_restarts(monkeypatch, cold_columns: int) -> None:
+    """A price may start from the last basis or from scratch with HiGHS's presolve (large LPs whose bounds moved
+    a lot): the plans worked out on paper come out either way, and the trace counts the restarts."""
+    from engine.schedule import contention
+
+    monkeypatch.setattr(contention, "COLD_COLUMNS", cold_columns)
+    vans = [vehicle(i, battery=50, ac=10.0) for i in (1, 2, 3)]
+    p = problem(vans, [trip(1, 1.0, 10.0), trip(2, 6.0, 10.0), trip(3, 6.0, 10.0)], [0.0] * 3, n_ac=1, horizon_h=6.0)
+    d = decide(p, tariff=FLAT_CHEAP, weights=W)
+    assert d.cost.energy_usd == pytest.approx(3.00, abs=1e-6) and d.solver.gap == pytest.approx(0.0, abs=1e-9)
+    step = next(s for s in d.trace.repair_steps if s["step"] == "session_rounding")
+    assert (step["lp_prices_from_scratch"] > 0) is (cold_columns == 0)
+    vans = [vehicle(i, battery=50, ac=10.0, dc=50.0) for i in (1, 2)]
+    p = problem(vans, [trip(1, 1.0, 10.0), trip(2, 1.0, 10.0)], [0.0, 0.0], n_ac=1, n_dc=1, horizon_h=4.0)
+    assert decide(p, tariff=FLAT_CHEAP, weights=W).cost.wear_usd == pytest.approx(0.30, abs=1e-6)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(contention_depots(), st.sampled_from([FLAT_CHEAP, two_level_tariff((1, 5), demand_rate=12.0)]))
+def test_contention_plans_priced_from_scratch_are_physical_and_repeat(p, tariff) -> None:
+    from unittest.mock import patch
+
+    from engine.schedule import contention
+
+    with patch.object(contention, "COLD_COLUMNS", 0):
+        d = decide(p, tariff=tariff)
+        again = decide(p, tariff=tariff)
+    check_physical(d, p)
+    assert json_differences(d.model_dump(mode="json"), again.model_dump(mode="json")) == []
