@@ -56,10 +56,15 @@ class RouteOptions(_Model):
     alternative: str | None = None
 
 
-def _measure(p: FixedRoute, plan: RoutePlan, label: str, routing: Routing) -> RouteOption:
+def _money_and_fails(p: FixedRoute, plan: RoutePlan) -> tuple[float, list[float]]:
+    """What ``plan``'s charging costs [$] and each stop's probability of failing [0-1]."""
     by_node = {s.node: s for s in p.stations}
     money = sum(by_node[s.station].price_per_unit * (s.depart - s.arrive) for s in plan.stops)
-    fail = [1.0 - by_node[s.station].availability * by_node[s.station].reliability for s in plan.stops]
+    return money, [1.0 - by_node[s.station].availability * by_node[s.station].reliability for s in plan.stops]
+
+
+def _measure(p: FixedRoute, plan: RoutePlan, label: str, routing: Routing) -> RouteOption:
+    money, fail = _money_and_fails(p, plan)
     risk = 1.0 - math.prod(1.0 - f for f in fail)
     hours = plan.duration_h or 0.0
     score = money + routing.value_of_time_usd_per_h * hours + routing.failed_stop_usd * sum(fail)
@@ -172,10 +177,8 @@ def _fit_in_time(
 
 def _cost(p: FixedRoute, plan: RoutePlan, w: Weights) -> float:
     """What ``plan`` costs by ``w``: hours, money for charging and the stops' failure probabilities, weighted."""
-    by_node = {s.node: s for s in p.stations}
-    money = sum(by_node[s.station].price_per_unit * (s.depart - s.arrive) for s in plan.stops)
-    fails = sum(1.0 - by_node[s.station].availability * by_node[s.station].reliability for s in plan.stops)
-    return w.time * (plan.duration_h or 0.0) + w.price * money + w.risk * fails
+    money, fails = _money_and_fails(p, plan)
+    return w.time * (plan.duration_h or 0.0) + w.price * money + w.risk * sum(fails)
 
 
 def _on_grid_within_t_max(p: FixedRoute, weights: dict[str, Weights], candidates: int) -> dict[str, RoutePlan]:
