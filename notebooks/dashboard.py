@@ -234,25 +234,34 @@ def alerts_and_kpis(get_refresh, per_depot, source):
     except ApiError as err:
         open_alerts, trend = None, {}
         mo.stop(True, mo.callout(mo.md(err.in_words(source.base_url)), kind="warn"))
-    kpi_charts = [
-        mo.ui.altair_chart(
-            alt.Chart(frame.melt(id_vars=["day"], value_vars=["energy_delivered_kwh", "energy_planned_kwh"]))
+
+    def _trend_chart(frame, columns: list[str], unit: str, title: str):
+        data = frame.melt(id_vars=["day"], value_vars=columns)
+        return mo.ui.altair_chart(
+            alt.Chart(data)
             .mark_line(point=True)
-            .encode(x="day:N", y=alt.Y("value:Q", title="kWh"), color=alt.Color("variable:N", title=""))
-            .properties(title=f"{depot}: energy delivered vs planned (forecast vs actual), last 7 days", height=180)
+            .encode(x="day:N", y=alt.Y("value:Q", title=unit), color=alt.Color("variable:N", title=""))
+            .properties(title=title, height=180)
         )
+
+    kpi_charts = [
+        chart
         for depot, frame in trend.items()
         if not frame.empty
-    ]
-    kpi_charts += [
-        mo.ui.altair_chart(
-            alt.Chart(frame.melt(id_vars=["day"], value_vars=["peak_kw", "limit_kw"]))
-            .mark_line(point=True)
-            .encode(x="day:N", y=alt.Y("value:Q", title="kW"), color=alt.Color("variable:N", title=""))
-            .properties(title=f"{depot}: the chargers' metered peak against the grid limit, last 7 days", height=180)
+        for chart in (
+            _trend_chart(
+                frame,
+                ["energy_delivered_kwh", "energy_planned_kwh"],
+                "kWh",
+                f"{depot}: energy delivered vs planned (forecast vs actual), last 7 days",
+            ),
+            _trend_chart(
+                frame,
+                ["peak_kw", "limit_kw"],
+                "kW",
+                f"{depot}: the chargers' metered peak against the grid limit, last 7 days",
+            ),
         )
-        for depot, frame in trend.items()
-        if not frame.empty and {"peak_kw", "limit_kw"} <= set(frame.columns)
     ]
     mo.vstack(
         [
