@@ -49,32 +49,46 @@ def depot_kpis(store: Store, tenant: str, depot: str, start: datetime, end: date
         for segments in planned_segments(sent, chargers, {}).values()
         for a, b, kw, _price in segments
     )
-    split = _cost_split(store, tenant, depot)
+    latest = _latest_plan(store, tenant, depot)
+    split = _cost_split(latest, depot)
     out = operations_kpis(facts, planned, len(chargers), start, end, split)
     departures = _departures(store, tenant, depot, start, end)
     out |= departure_kpis(departures)
-    limit, tariff = _limit_and_tariff(store, tenant, depot)
+    limit, tariff = _limit_and_tariff(latest, depot)
     out |= load_kpis(_charging_kw(store, tenant, mine, start, end), limit, tariff)
     km, cost = out["distance_km"], out["charging_cost_usd"]
     out["cost_per_km_usd"] = round(cost / km, 4) if cost is not None and km else None
     out["cost_per_trip_usd"] = cost_per_trip(split, ((d.trip_id, d.vehicle_id, d.energy_kwh) for d in departures))
-    alerts = [a for a in AlertStore(store.engine).list(tenant, depot=depot, limit=100_000)]
+    alerts = AlertStore(store.engine).list(tenant, depot=depot, limit=100_000)
     raised = [(datetime.fromisoformat(a["first_raised"]), a.get("resolved_at")) for a in alerts]
-    waits = _queue_times(store, tenant, depot, mine, start, end)
+    waits = _queue_times(store, tenant, depot, latest, mine, start, end)
     out["queue_time_min"] = sum(waits) / len(waits) if waits else None
     out |= recovery_kpis([(a, None if b is None else datetime.fromisoformat(b)) for a, b in raised if start <= a < end])
     return {"depot": depot, "from": start.isoformat(), "to": end.isoformat(), **out}
 
 
-def _queue_times(
-    store: Store, tenant: str, depot: str, sessions: list[Session], start: datetime, end: datetime
-) -> list[float]:
-    """Minutes from each arrival in ``[start, end)`` of the depot's vehicles (their latest fleet) to their first
-    charge (:func:`engine.kpis.queue_times`); a position is inside when it names the depot or lies in its fence."""
+def _latest_plan(store: Store, tenant: str, depot: str) -> tuple[PlanningProblem, Decision] | None:
+    """The depot's latest decision with its problem, or None."""
     rows, _n = store.list_decisions(tenant, depot=depot, limit=1)
     if not rows:
+        return None
+    return PlanningProblem.model_validate(rows[0].problem), Decision.model_validate(rows[0].decision)
+
+
+def _queue_times(
+    store: Store,
+    tenant: str,
+    depot: str,
+    latest: tuple[PlanningProblem, Decision] | None,
+    sessions: list[Session],
+    start: datetime,
+    end: datetime,
+) -> list[float]:
+    """Minutes from each arrival in ``[start, end)`` of the depot's vehicles (in its latest plan) to their first
+    charge (:func:`engine.kpis.queue_times`); a position is inside when it names the depot or lies in its fence."""
+    if latest is None:
         return []
-    problem = PlanningProblem.model_validate(rows[0].problem)
+    problem = latest[0]
     telemetry = TelemetryLog(store)
     out = []
     for v in (v for v in problem.vehicles if v.depot_id == depot):
@@ -112,12 +126,11 @@ def _charging_kw(store: Store, tenant: str, sessions: list[Session], start: date
     return kwh / 0.25
 
 
-def _limit_and_tariff(store: Store, tenant: str, depot: str) -> tuple[float | None, Any]:
+def _limit_and_tariff(latest: tuple[PlanningProblem, Decision] | None, depot: str) -> tuple[float | None, Any]:
     """The depot's grid limit [kW] and tariff, from its latest plan's problem (None, None without a plan)."""
-    rows, _n = store.list_decisions(tenant, depot=depot, limit=1)
-    if not rows:
+    if latest is None:
         return None, None
-    problem = PlanningProblem.model_validate(rows[0].problem)
+    problem = latest[0]
     site = next(d for d in problem.depots if d.id == depot)
     return site.grid_limit_kw, shipped_tariff(site.tariff or problem.tariff)
 
@@ -181,12 +194,11 @@ def _planned_ready(decision: Decision, trip: Trip, target: float) -> datetime | 
     return ready_time([(t, soc) for t, soc in bounds if t <= trip.departure], target)
 
 
-def _cost_split(store: Store, tenant: str, depot: str) -> dict[str, float]:
-    rows, _n = store.list_decisions(tenant, depot=depot, limit=1)
-    if not rows:
+def _cost_split(latest: tuple[PlanningProblem, Decision] | None, depot: str) -> dict[str, float]:
+    """Each party's share of the depot's bill for its latest plan [$] (:func:`engine.cost_allocation.allocate`)."""
+    if latest is None:
         return {}
-    problem = PlanningProblem.model_validate(rows[0].problem)
-    plan = Decision.model_validate(rows[0].decision).plan
+    problem, plan = latest[0], latest[1].plan
     tariffs = {d.id: shipped_tariff(d.tariff or problem.tariff) for d in problem.depots}
     split = allocate(plan, problem, tariffs)
     mine = split[split["depot"] == depot]
