@@ -133,7 +133,7 @@ def route_options(
     return RouteOptions(feasible=True, options=[o.model_copy(update={"why": _why(o, options[0])}) for o in options])
 
 
-def _over_t_max(p: FixedRoute, plan: RoutePlan, time_weight: float) -> bool:
+def _ran_late(p: FixedRoute, plan: RoutePlan, time_weight: float) -> bool:
     """Whether ``plan`` failed on time (``t_max`` or a window) with time not yet weighted to the limit."""
     late = "t_max" in (plan.reason or "") or (plan.reason or "").startswith("window")
     return not plan.feasible and time_weight < 1e6 and late
@@ -158,7 +158,7 @@ def _fit_in_time(
     least cost by ``w`` (a Lagrangian search: exact when nothing binds, the best found when something does)."""
     plan = plan or solve(w)
     late, fits = w.time, w
-    while _over_t_max(p, plan, fits.time):
+    while _ran_late(p, plan, fits.time):
         late, fits = fits.time, _heavier(fits)
         plan = solve(fits)
     if fits == w or not plan.feasible:
@@ -189,7 +189,7 @@ def _on_grid_within_t_max(p: FixedRoute, weights: dict[str, Weights], candidates
         return dict(zip(ws, solve_on_grid(p, list(ws.values()), candidates), strict=True)) if ws else {}
 
     plans = solve(weights)
-    fits = {k: w for k, w in weights.items() if _over_t_max(p, plans[k], w.time)}
+    fits = {k: w for k, w in weights.items() if _ran_late(p, plans[k], w.time)}
     late = {k: w.time for k, w in fits.items()}
     pending = dict(fits)
     while pending:
@@ -197,7 +197,7 @@ def _on_grid_within_t_max(p: FixedRoute, weights: dict[str, Weights], candidates
             late[k], fits[k] = fits[k].time, _heavier(fits[k])
         found = solve({k: fits[k] for k in pending})
         plans |= found
-        pending = {k: fits[k] for k in pending if _over_t_max(p, found[k], fits[k].time)}
+        pending = {k: fits[k] for k in pending if _ran_late(p, found[k], fits[k].time)}
     bounds = {k: (max(late[k], 1e-9), fits[k].time) for k in fits if plans[k].feasible}
     for _ in range(GRID_BISECTIONS if bounds else 0):
         mids = {k: math.sqrt(lo * hi) for k, (lo, hi) in bounds.items()}
@@ -215,7 +215,7 @@ def _late_ones_drive_the_fastest(
 ) -> dict[str, RoutePlan]:
     """An option that still breaks ``t_max`` or a window with time weighted to the limit takes the fastest plan
     (it holds them whenever anything does: the windows act inside its labels)."""
-    late = [k for k, plan in plans.items() if _over_t_max(p, plan, 0.0)]
+    late = [k for k, plan in plans.items() if _ran_late(p, plan, 0.0)]
     if not late:
         return plans
     fastest = plans.get("fastest")
