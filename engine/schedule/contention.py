@@ -25,7 +25,7 @@ in and reaching out where the reduced cost of power says a kW pays (:meth:`Conte
 paying, dwells moved to another of their pools where reduced costs promise most, all at once, then in halves
 while many are on offer, then one by one (:meth:`Contention.switches`); a move is kept if the LP prices it
 cheaper. The number of LP prices is the work limit (``MAX_PRICES``), and the search stops within ``TARGET_GAP``
-of the bound: no clock decides which plan comes back, so the same input gives the same plan on any machine.
+of the bound once no departure is left shorter than in the relaxation: no clock decides which plan comes back, so the same input gives the same plan on any machine.
 A price starts from the last basis, except on a large LP (``COLD_COLUMNS`` power columns or more) whose bounds
 changed in at least ``COLD_SHARE`` of them: that one is solved from scratch, where HiGHS's presolve removes the
 columns the windows fix at zero (at 2000 vehicles about 1 s a price, against 1-18 s from another candidate's
@@ -43,6 +43,7 @@ import numpy as np
 
 from engine.optim.handover import HighsLP
 from engine.schedule.extract import EPS_KW
+from engine.schedule.repair import SHORTER_KWH
 from engine.schedule.windows import SessionSpace, Window, Windows, fitting_starts
 
 MAX_PRICES = 40  # LP re-solves the local search may spend (the work limit) [-]
@@ -125,8 +126,12 @@ class Contention:
         return self.price(windows, from_basis=basis is not None)
 
     def close_enough(self, objective: float) -> bool:
-        """Whether ``objective`` is within ``TARGET_GAP`` of the LP bound."""
-        return self.bound is not None and objective - self.bound <= TARGET_GAP * max(1.0, abs(objective))
+        """Whether ``objective`` is within ``TARGET_GAP`` of the LP bound and the plan HiGHS holds (the last
+        priced) leaves no departure shorter than the relaxation does."""
+        if self.bound is None or objective - self.bound > TARGET_GAP * max(1.0, abs(objective)):
+            return False
+        short = self.lp.values(self.space.short_vars) if self.space.short_vars else np.zeros(0)
+        return not (short > self.space.relaxed_short + SHORTER_KWH).any()
 
     # -- search -----------------------------------------------------------------------------------------------
 

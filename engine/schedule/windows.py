@@ -61,6 +61,8 @@ class SessionSpace:
         self.kw: dict[tuple[str, str], float] = {}  # (vehicle, pool) -> P(v,g) [kW]
         self.pos: dict[tuple[str, str], np.ndarray] = {}  # (vehicle, pool) -> index in power_vars per slot (-1)
         self.power_vars: list = []
+        self.short_vars = [m.short[k] for k in m.K]  # each departure's shortfall [kWh]
+        self.relaxed_short = np.array([sol.short.get(k, 0.0) for k in m.K])  # ... in the relaxation
         for (v, g, t), var in m.p.items():
             at = self.pos.get((v, g))
             if at is None:

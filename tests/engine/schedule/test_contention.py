@@ -274,3 +274,24 @@ def test_contention_plans_priced_from_scratch_are_physical_and_repeat(p, tariff)
         again = decide(p, tariff=tariff)
     check_physical(d, p)
     assert json_differences(d.model_dump(mode="json"), again.model_dump(mode="json")) == []
+
+
+def test_the_search_stops_near_the_bound_only_once_no_departure_is_shorter_than_the_relaxation() -> None:
+    """Within 0.1 % of the bound is not enough while the plan leaves a departure shorter than the relaxation
+    does (at 1000 vehicles a search stopped there with 19 departures short against the relaxation's 18)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from engine.schedule.contention import Contention
+
+    search = Contention.__new__(Contention)
+    search.bound = 1000.0
+    search.space = SimpleNamespace(short_vars=["a", "b"], relaxed_short=np.array([0.0, 2.0]))
+    for shorts, objective, stops in [
+        ([0.0, 2.0], 1000.5, True),  # 0.05 % above the bound, no departure shorter
+        ([0.0, 2.5], 1000.5, False),  # 0.5 kWh more short than the relaxation: go on
+        ([0.0, 2.0], 1002.0, False),  # 0.2 % above the bound
+    ]:
+        search.lp = SimpleNamespace(values=lambda _vars, s=shorts: np.array(s))
+        assert search.close_enough(objective) is stops
