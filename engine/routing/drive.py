@@ -57,3 +57,30 @@ def replay(p: FixedRoute, stops: list[ChargeStop]) -> tuple[float, float]:
     events = drive(p, stops)
     arrivals = events[events["kind"].isin(["arrive", "station"])]
     return float(events["hours"].iloc[-1] + p.process_h[p.route[-1]]), float(arrivals["energy"].min())
+
+
+def drive_to_levels(p: FixedRoute, plan: list[tuple[int, int, float]]) -> tuple[list[ChargeStop], float]:
+    """The route driven with the real energies, charging at each (gap, station index) up to its level (nothing
+    when the vehicle already holds it): the stops and the duration [h]."""
+    r, E, T = p.route, p.energy, p.time_h
+    by_gap: dict[int, list[tuple[int, float]]] = {}
+    for g, i, target in plan:
+        by_gap.setdefault(g, []).append((i, target))
+    q, hours, stops = min(p.q_init, p.q_max), 0.0, []
+    for g in range(len(r) - 1):
+        at = r[g]
+        for i, target in by_gap.get(g, []):
+            st = p.stations[i]
+            q -= E[at][st.node]
+            hours += T[at][st.node]
+            up = max(q, target)
+            charge_h = st.function.hours(up) - st.function.hours(q)
+            stops.append(ChargeStop(after=g, station=st.node, arrive=q, depart=up, hours=charge_h))
+            hours += charge_h + st.process_h
+            q, at = up, st.node
+        q -= E[at][r[g + 1]]
+        hours += T[at][r[g + 1]]
+        window = p.window(r[g + 1])
+        hours = max(hours, window[0]) if window is not None else hours
+        hours += p.process_h[r[g + 1]]
+    return stops, hours

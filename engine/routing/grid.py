@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.routing.drive import missed_windows
-from engine.routing.fixed_route import ChargeStop, FixedRoute, RoutePlan, infeasible_reason
+from engine.routing.drive import drive_to_levels, missed_windows
+from engine.routing.fixed_route import FixedRoute, RoutePlan, infeasible_reason
 from engine.routing.labels import Weights
 
 LEVELS = 1000  # energy levels per battery [-]
@@ -66,7 +66,6 @@ class _Levels:
         self.price = np.array([st.price_per_unit for st in p.stations] or [0.0])
         self.stay_h = np.array([st.process_h for st in p.stations] or [0.0])
         self.fails = np.array([1.0 - st.availability * st.reliability for st in p.stations] or [0.0])
-        self.index = np.arange(levels + 1)
 
     def shift(self, f: np.ndarray, e: np.ndarray) -> np.ndarray:
         """``g[j, w, k] = f[w, k + e[j]]`` (``f`` shaped (weight, level)), or ``f[j, w, k + e[j]]`` (``f`` shaped
@@ -172,30 +171,3 @@ def _recover(p: FixedRoute, grid: _Levels, gaps: list[_Gap], row: int, k: int) -
         plan.append((g, i, b * grid.step))
         k = a + int(e[here][s])
     return plan[::-1]
-
-
-def drive_to_levels(p: FixedRoute, plan: list[tuple[int, int, float]]) -> tuple[list[ChargeStop], float]:
-    """The route driven with the real energies, charging at each (gap, station index) up to its level (nothing
-    when the vehicle already holds it): the stops and the duration [h]."""
-    r, E, T = p.route, p.energy, p.time_h
-    by_gap: dict[int, list[tuple[int, float]]] = {}
-    for g, i, target in plan:
-        by_gap.setdefault(g, []).append((i, target))
-    q, hours, stops = min(p.q_init, p.q_max), 0.0, []
-    for g in range(len(r) - 1):
-        at = r[g]
-        for i, target in by_gap.get(g, []):
-            st = p.stations[i]
-            q -= E[at][st.node]
-            hours += T[at][st.node]
-            up = max(q, target)
-            charge_h = st.function.hours(up) - st.function.hours(q)
-            stops.append(ChargeStop(after=g, station=st.node, arrive=q, depart=up, hours=charge_h))
-            hours += charge_h + st.process_h
-            q, at = up, st.node
-        q -= E[at][r[g + 1]]
-        hours += T[at][r[g + 1]]
-        window = p.window(r[g + 1])
-        hours = max(hours, window[0]) if window is not None else hours
-        hours += p.process_h[r[g + 1]]
-    return stops, hours

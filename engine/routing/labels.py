@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.routing.drive import missed_windows, replay
-from engine.routing.fixed_route import ChargeStop, FixedRoute, RoutePlan, infeasible_reason
+from engine.routing.drive import drive_to_levels, missed_windows
+from engine.routing.fixed_route import FixedRoute, RoutePlan, infeasible_reason
 from engine.routing.piecewise import EPS, PL, in_window, lower, prefix_min, suffix_min
 
 
@@ -97,8 +97,7 @@ def solve_by_labels(p: FixedRoute, per_gap: int = 2, weights: Weights | None = N
         return RoutePlan(feasible=False, reason=infeasible_reason(p), seconds=time.perf_counter() - t0)
     last, memo, stations = walked
     objective = last(p.q_min)
-    stops = _recover(p, stations, memo, p.q_min)
-    duration, _least = replay(p, stops)
+    stops, duration = drive_to_levels(p, _recover(p, stations, memo, p.q_min))
     if p.t_max is not None and duration > p.t_max + 1e-9:
         return RoutePlan(feasible=False, reason=f"takes {duration:.3f} h, over t_max", seconds=time.perf_counter() - t0)
     missed = missed_windows(p, stops) if p.windows is not None else []
@@ -197,8 +196,9 @@ def _argmin_from(f: PL, q: float) -> float:
     return float(xs[int(np.argmin(ys + 1e-12 * np.arange(len(xs))))])
 
 
-def _recover(p: FixedRoute, stations: list[_Station], memo: list[dict], q_min: float) -> list[ChargeStop]:
-    """Backwards from the end: per gap the path and the charge targets that reach the optimum."""
+def _recover(p: FixedRoute, stations: list[_Station], memo: list[dict], q_min: float) -> list[tuple[int, int, float]]:
+    """Backwards from the end: per gap the path and the charge targets that reach the optimum, as (gap, station
+    index, charge up to) in driving order."""
     r, E = p.route, p.energy
     need = q_min  # at least this much energy leaving the current route node
     plan: list[tuple[int, int, float]] = []  # (gap, station index, charge up to)
@@ -223,24 +223,4 @@ def _recover(p: FixedRoute, stations: list[_Station], memo: list[dict], q_min: f
             q = a + E[prev][stations[i].node]
         plan += chain
         need = q
-    # replay forwards from the start: the real energies, charging up to each target
-    targets = {(g, i): b for g, i, b in plan}
-    order: dict[int, list[int]] = {}
-    for g, i, _b in reversed(plan):  # recovered last stop first: reversed is the driving order
-        order.setdefault(g, []).append(i)
-    q = min(p.q_init, p.q_max)
-    stops = []
-    for g in range(len(r) - 1):
-        at = r[g]
-        for i in order.get(g, []):
-            st = stations[i]
-            q -= E[at][st.node]
-            b = max(q, targets[(g, i)])
-            stops.append(
-                ChargeStop(
-                    after=g, station=st.node, arrive=q, depart=b, hours=st.function.hours(b) - st.function.hours(q)
-                )
-            )
-            q, at = b, st.node
-        q -= E[at][r[g + 1]]
-    return stops
+    return list(reversed(plan))  # recovered last stop first: reversed is the driving order
