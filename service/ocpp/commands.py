@@ -15,6 +15,9 @@ An attempt, on the app's event loop (where the charger's connection lives):
   ``error``). An accepted schedule is read back with GetCompositeSchedule: ``confirmed`` when the charger's own
   composite schedule matches ours slot by slot, ``differs`` when it does not (the detail says where).
 
+A decision's commands make their first attempt together, in one batch (:mod:`service.ocpp.command_batches`); a
+command the batch leaves for later continues here from attempt 1 under its own id.
+
 The commands share the DBOS instance of the job runner (:mod:`service.jobs`): they need its job store.
 """
 
@@ -32,6 +35,7 @@ from engine.control.connector import CompositeSchedule
 from engine.control.profiles import ChargerSchedule
 from engine.domain import _Model
 from service.ocpp.central import CentralSystem
+from service.ocpp.sessions import SentSchedule
 
 BACKOFF_S = 1.0  # first wait before a retry [s]
 MAX_BACKOFF_S = 60.0  # longest wait between attempts [s]
@@ -90,8 +94,7 @@ class CommandRunner:
 
     async def submit(self, command: Command) -> str:
         """Start the command's workflow (or find it: the command id is its idempotency key); its id."""
-        with SetWorkflowID(command.command_id):
-            await DBOS.start_workflow_async(_command_workflow, command.model_dump_json())
+        await continue_command(command, 0)
         return command.command_id
 
     def deadline(self) -> datetime:
@@ -108,8 +111,11 @@ class CommandRunner:
                 return None
             await asyncio.sleep(0.05)
 
-    async def attempt(self, command: Command, attempt: int) -> CommandResult | None:
-        """One attempt on the app's loop; None: try again later."""
+    async def attempt(
+        self, command: Command, attempt: int, sent: list[SentSchedule] | None = None
+    ) -> CommandResult | None:
+        """One attempt on the app's loop; None: try again later. A schedule the charger answered is recorded at
+        once, or appended to ``sent`` for a batch to record with its others."""
         link = self.central.link(command.charger_id)
         if link is None:
             return None
@@ -117,14 +123,10 @@ class CommandRunner:
             if command.kind == "set_schedule":
                 assert command.schedule is not None
                 answer = await asyncio.wait_for(link.set_schedule(command.schedule), self.timeout_s * 1.5)
-                await asyncio.to_thread(
-                    self.central.sessions.schedule_sent,
-                    command.tenant,
-                    command.decision_id,
-                    command.command_id,
-                    command.schedule,
-                    answer.status,
+                row = SentSchedule(
+                    command.tenant, command.decision_id, command.command_id, command.schedule, answer.status
                 )
+                await self._record(sent, row)
                 if answer.status != "accepted":
                     events = self.central.events
                     if events is not None and answer.status in ("rejected", "not_supported"):
@@ -140,13 +142,8 @@ class CommandRunner:
                 )
                 gone = answer.status == "accepted" or answer.detail == "Unknown"  # removed now, or not there any more
                 if gone:
-                    await asyncio.to_thread(
-                        self.central.sessions.schedule_sent,
-                        command.tenant,
-                        command.decision_id,
-                        command.command_id,
-                        old,
-                        "cleared",
+                    await self._record(
+                        sent, SentSchedule(command.tenant, command.decision_id, command.command_id, old, "cleared")
                     )
                 outcome = "accepted" if gone else answer.status
                 return CommandResult(outcome=outcome, attempts=attempt + 1, detail=answer.detail)
@@ -163,6 +160,12 @@ class CommandRunner:
         except TimeoutError:
             return None
         return CommandResult(outcome=answer.status, attempts=attempt + 1, detail=answer.detail)
+
+    async def _record(self, sent: list[SentSchedule] | None, row: SentSchedule) -> None:
+        if sent is None:
+            await asyncio.to_thread(self.central.sessions.schedules_sent, [row])
+        else:
+            sent.append(row)
 
     async def _read_back(self, link: Any, schedule: ChargerSchedule, attempt: int) -> CommandResult:
         now = datetime.now(UTC)
@@ -207,29 +210,57 @@ def command_prefix(tenant: str, decision_id: str) -> str:
     return f"{hashlib.sha256(tenant.encode()).hexdigest()[:16]}/cmd/{decision_id}/"
 
 
+def expired(command: Command, attempt: int) -> CommandResult | None:
+    """``expired`` once the command's deadline has passed, else None."""
+    now = datetime.now(UTC)
+    if now < command.deadline:
+        return None
+    return CommandResult(outcome="expired", attempts=attempt, detail="deadline passed", finished=now)
+
+
+def stamped(result: CommandResult | None) -> dict[str, Any] | None:
+    """A result as a step records it, with when it was known."""
+    return None if result is None else result.model_copy(update={"finished": datetime.now(UTC)}).model_dump(mode="json")
+
+
 @DBOS.step(name="fleetcharge.charger_command.attempt")
 async def _attempt(command_json: str, attempt: int) -> dict[str, Any] | None:
     command = Command.model_validate_json(command_json)
-    if datetime.now(UTC) >= command.deadline:
-        expired = CommandResult(
-            outcome="expired", attempts=attempt, detail="deadline passed", finished=datetime.now(UTC)
-        )
-        return expired.model_dump(mode="json")
+    if (late := expired(command, attempt)) is not None:
+        return late.model_dump(mode="json")
     runner = _runner
     if runner is None or runner.loop is None:
         return None
     future = asyncio.run_coroutine_threadsafe(runner.attempt(command, attempt), runner.loop)
-    result = await asyncio.wrap_future(future)
-    return None if result is None else result.model_copy(update={"finished": datetime.now(UTC)}).model_dump(mode="json")
+    return stamped(await asyncio.wrap_future(future))
+
+
+def current_runner() -> CommandRunner | None:
+    """The runner of this process, once started (recovered workflows find it here)."""
+    return _runner
+
+
+def backoff_s(attempt: int) -> float:
+    """The wait after attempt ``attempt`` (0 the first) before the next [s]."""
+    return min(BACKOFF_S * 2**attempt, MAX_BACKOFF_S)
 
 
 @DBOS.workflow(name="fleetcharge.charger_command")
-async def _command_workflow(command_json: str) -> str:
-    """Attempts with durable sleeps in between until a result (module doc); the result as JSON."""
-    attempt = 0
+async def _command_workflow(command_json: str, first_attempt: int = 0) -> str:
+    """Attempts with durable sleeps in between until a result (module doc); the result as JSON. A command whose
+    first attempt a batch made (:mod:`service.ocpp.command_batches`) starts here at attempt 1, after its wait."""
+    attempt = first_attempt
+    if attempt > 0:
+        await DBOS.sleep_async(backoff_s(attempt - 1))
     while True:
         result = await _attempt(command_json, attempt)
         if result is not None:
             return CommandResult.model_validate(result).model_dump_json()
-        await DBOS.sleep_async(min(BACKOFF_S * 2**attempt, MAX_BACKOFF_S))
+        await DBOS.sleep_async(backoff_s(attempt))
         attempt += 1
+
+
+async def continue_command(command: Command, attempt: int) -> None:
+    """Go on with ``command`` as its own workflow (id: its command id) from ``attempt``."""
+    with SetWorkflowID(command.command_id):
+        await DBOS.start_workflow_async(_command_workflow, command.model_dump_json(), attempt)

@@ -4,8 +4,9 @@ A decision is executed when it is made in ``automated`` mode or approved in ``as
 never is. Its plan's sessions on registered chargers (the charger's OCPP identity is the problem's charger id)
 become schedules (:func:`engine.control.profiles.charger_schedules`): a TxProfile bound to the transaction the
 charger reports running, a TxDefaultProfile ahead of an arrival; per charger the earliest session's schedule is
-sent now, and our TxDefaultProfile still ahead on a charger the new plan leaves without one is cleared (a
-re-plan moved that session). Every dispatch is audited with its command ids.
+sent now, and our TxDefaultProfile still ahead on a charger the new plan leaves without one is cleared (a re-plan
+moved that session): one batch of durable commands (:mod:`service.ocpp.command_batches`). Every dispatch is
+audited with its command ids.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dbos import DBOS
-
 from engine.control.profiles import ChargerSchedule, charger_schedules, next_schedules
 from engine.results import Decision
 from service.decisions import ReviewRefused, reviewable
-from service.ocpp.commands import Command, CommandResult, CommandRunner, command_prefix
+from service.ocpp.command_batches import given, submit_batch
+from service.ocpp.commands import Command, CommandResult, CommandRunner
 from service.ocpp.sessions import ChargerSessions
 from service.store import Store, StoredDecision, review_state
 
@@ -100,7 +100,7 @@ async def dispatch(
                 deadline=runner.deadline(),
             )
         )
-    await asyncio.gather(*(runner.submit(c) for c in commands))  # each starts its own workflow at once
+    await submit_batch(commands)
     sent = [
         Dispatched(c.command_id, c.charger_id, s.vehicle_id, s.purpose if c.kind != "clear" else "clear", s.start)
         for c in commands
@@ -132,21 +132,23 @@ def stale_defaults(
 
 
 async def commands_of(tenant: str, decision_id: str) -> list[dict[str, Any]]:
-    """A decision's commands with their state and, when done, their result."""
-    rows = await DBOS.list_workflows_async(workflow_id_prefix=command_prefix(tenant, decision_id), load_input=False)
+    """A decision's commands in the order given, with their state and, when done, their result."""
     out = []
-    for r in rows:
-        result = CommandResult.model_validate_json(r.output) if r.status == "SUCCESS" and r.output else None
+    for command, result, own in await given(tenant, decision_id):
+        state = "running"
+        updated = result.finished if result is not None else None
+        if own is not None:  # continued (or given) as its own workflow: its status is the command's
+            result = CommandResult.model_validate_json(own.output) if own.status == "SUCCESS" and own.output else None
+            state = "failed" if own.status == "ERROR" else "running"
+            updated = datetime.fromtimestamp((own.updated_at or own.created_at or 0) / 1000, UTC)  # whole seconds
+            if result is not None and result.finished is not None:
+                updated = result.finished
         out.append(
             {
-                "command_id": r.workflow_id,
-                "state": "done" if result is not None else ("failed" if r.status == "ERROR" else "running"),
+                "command_id": command.command_id,
+                "state": "done" if result is not None else state,
                 "result": None if result is None else result.model_dump(),
-                "updated": (
-                    result.finished
-                    if result is not None and result.finished is not None
-                    else datetime.fromtimestamp((r.updated_at or r.created_at or 0) / 1000, UTC)  # whole seconds
-                ).isoformat(),
+                "updated": None if updated is None else updated.isoformat(),
             }
         )
     return out

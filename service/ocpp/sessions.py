@@ -56,6 +56,28 @@ class Session:
         }
 
 
+@dataclass(frozen=True)
+class SentSchedule:
+    """A schedule sent to a charger and the charger's answer to it."""
+
+    tenant: str
+    decision_id: str
+    command_id: str
+    schedule: ChargerSchedule
+    answer: str
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "tenant": self.tenant,
+            "charger_id": self.schedule.charger_id,
+            "decision_id": self.decision_id,
+            "command_id": self.command_id,
+            "sent": datetime.now(UTC),
+            "answer": self.answer,
+            "schedule_json": self.schedule.model_dump_json(),
+        }
+
+
 class ChargerSessions:
     """Reads and writes of sessions, status transitions and sent schedules (blocking: call off the loop)."""
 
@@ -206,22 +228,22 @@ class ChargerSessions:
         self, tenant: str, decision_id: str, command_id: str, schedule: ChargerSchedule, answer: str
     ) -> bool:
         """Record a schedule a charger answered (once per command id); whether this recorded it."""
+        return self.schedules_sent([SentSchedule(tenant, decision_id, command_id, schedule, answer)]) == 1
+
+    def schedules_sent(self, sent: list[SentSchedule]) -> int:
+        """Record schedules chargers answered in one transaction, each once per command id (a batch made again
+        after a crash records nothing twice); how many this recorded."""
+        c = charger_schedules.c
+        ids = {s.command_id for s in sent}
         try:
             with self.engine.begin() as conn:
-                conn.execute(
-                    insert(charger_schedules).values(
-                        tenant=tenant,
-                        charger_id=schedule.charger_id,
-                        decision_id=decision_id,
-                        command_id=command_id,
-                        sent=datetime.now(UTC),
-                        answer=answer,
-                        schedule_json=schedule.model_dump_json(),
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+                known = set(conn.execute(select(c.command_id).where(c.command_id.in_(ids))).scalars()) if ids else set()
+                rows = {s.command_id: s.row() for s in sent if s.command_id not in known}
+                if rows:
+                    conn.execute(insert(charger_schedules), list(rows.values()))
+        except IntegrityError:  # recorded at the same moment by another writer: one by one, each once
+            return sum(self.schedules_sent([s]) for s in sent) if len(sent) > 1 else 0
+        return len(rows)
 
     def schedules(self, tenant: str, charger_id: str | None = None) -> list[dict[str, Any]]:
         c = charger_schedules.c

@@ -132,6 +132,61 @@ def test_an_approved_plan_is_followed_by_the_chargers(live: Live, version: str) 
 
 
 @pytest.mark.parametrize("live", ["jobs"], indirect=True)
+def test_a_decision_dispatched_again_sends_no_command_twice(live: Live) -> None:
+    """The commands of an approval go out as one batch. Dispatched again as it is, the decision gives the same
+    command ids and sends nothing; dispatched again once the vehicle planned on ac0 has plugged in, only ac0 gets a
+    new command (a TxProfile for the transaction), and ac1's unchanged schedule is not sent a second time."""
+    key = bearer(live.store.create_key(TENANT, frozenset({"admin"})))
+
+    async def run() -> dict[str, Any]:
+        async with (
+            connected(live.ws, "ac0", live.keys["ac0"], "1.6") as sim0,
+            connected(live.ws, "ac1", live.keys["ac1"], "2.0.1") as sim1,
+            httpx.AsyncClient(base_url=live.http, timeout=60) as client,
+        ):
+            body = request_body(small_problem(2))
+            body["problem"] = problem_now(2)
+            decision = (await client.post("/v1/decisions", json=body, headers=key)).json()
+            did = decision["decision_id"]
+            assert (await client.post(f"/v1/decisions/{did}/approve", headers=key)).status_code == 200
+            out: dict[str, Any] = {
+                "rows": await asyncio.to_thread(wait_commands, httpx.Client(base_url=live.http), did, 2, key)
+            }
+            out["calls"] = [(sim0.calls_received, sim1.calls_received)]
+            out["same"] = await client.post(f"/v1/decisions/{did}/dispatch", headers=key)
+            await asyncio.sleep(1.0)  # time for a wrongly repeated command to arrive
+            out["calls"].append((sim0.calls_received, sim1.calls_received))
+            out["listed"] = (await client.get(f"/v1/decisions/{did}/commands", headers=key)).json()
+            planned = next(
+                v for v in decision["plan"]["vehicles"] if any(x["charger_id"] == "ac0" for x in v["sessions"])
+            )
+            await sim0.plug_in(planned["vehicle_id"])
+            out["plugged"] = await client.post(f"/v1/decisions/{did}/dispatch", headers=key)
+            out["after"] = await asyncio.to_thread(wait_commands, httpx.Client(base_url=live.http), did, 4, key)
+            out["calls"].append((sim0.calls_received, sim1.calls_received))
+            return out
+
+    out = asyncio.run(run())
+    first = sorted(r["command_id"] for r in out["rows"])
+    assert out["same"].status_code == 202, out["same"].text
+    assert sorted(c["command_id"] for c in out["same"].json()["commands"]) == first and out["listed"] == out["rows"]
+    # SetChargingProfile and GetCompositeSchedule each, then nothing more; then ClearChargingProfile on ac0 and its
+    # TxProfile with the read-back, nothing on ac1
+    assert out["calls"] == [(2, 2), (2, 2), (5, 2)]
+    again = sorted(c["command_id"] for c in out["plugged"].json()["commands"])
+    new = [c.split("/", 3)[3] for c in again if c not in first]
+    assert len(again) == 3 and new[0] == "ac0/clear" and new[1].startswith("ac0/set_schedule/tx-"), again
+    assert sorted(r["result"]["outcome"] for r in out["after"]) == ["accepted", "confirmed", "confirmed", "confirmed"]
+    sent = live.app.state.central.sessions.schedules(TENANT)
+    assert sorted((s["charger_id"], s["schedule"]["purpose"], s["answer"]) for s in sent) == [
+        ("ac0", "tx", "accepted"),
+        ("ac0", "tx_default", "accepted"),
+        ("ac0", "tx_default", "cleared"),
+        ("ac1", "tx_default", "accepted"),
+    ]
+
+
+@pytest.mark.parametrize("live", ["jobs"], indirect=True)
 def test_a_shadow_decision_is_never_dispatched_and_a_read_key_cannot_dispatch(live: Live) -> None:
     admin = bearer(live.store.create_key(TENANT, frozenset({"admin"})))
     reader = bearer(live.store.create_key(TENANT, frozenset({"read"})))
