@@ -6,6 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Python writes its compiled modules (__pycache__, ignored by git) even where the environment says not to: every
+# server, solver process and import check of the suite would compile the project's sources again (measured on
+# tests/test_imports.py from a clean tree: 24 % less CPU with them written)
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test lint bench clean notebooks browser
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("engine", "service")
 
@@ -149,6 +151,7 @@ sys.exit(1 if failed else 0)
 """
 
 
+@pytest.mark.long
 def test_every_module_imports_on_its_own() -> None:
     """Each module first in a clean import state (third-party modules stay loaded: they cannot cycle with ours);
     the modules split over two processes, one a core."""

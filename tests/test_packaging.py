@@ -98,6 +98,7 @@ def _run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.long
 def test_the_wheel_finds_its_files_outside_the_checkout(installed: Path, tmp_path: Path) -> None:
     where = subprocess.run(
         [
@@ -127,6 +128,7 @@ def test_the_wheel_finds_its_files_outside_the_checkout(installed: Path, tmp_pat
     assert decision["plan"]["strategy"] == "edf" and len(decision["plan"]["vehicles"]) == 68
 
 
+@pytest.mark.long
 def test_the_wheel_serves_the_api_and_dashboard(installed: Path, tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FLEETCHARGE_DB", "FLEETCHARGE_API_URL")}

@@ -60,6 +60,7 @@ def _batch(n: int, start: datetime) -> list[dict]:
     ]
 
 
+@pytest.mark.long
 def test_sigkill_mid_ingest_loses_no_acknowledged_event(tmp_path) -> None:
     db = tmp_path / "crash.db"
     store = Store(f"sqlite:///{db}")

@@ -154,6 +154,7 @@ def outage(tmp_path: Path, port: int, seconds: float) -> tuple[TelemetryStore, i
     return ts, sent, back
 
 
+@pytest.mark.long
 def test_an_8_second_outage_loses_nothing_with_the_shipped_config(tmp_path, broker) -> None:
     ts, sent, back = outage(tmp_path, broker, 8.0)
     assert sent == 1600 and ts.count_events("acme") == sent  # every acknowledged event stored
@@ -169,6 +170,7 @@ def test_a_60_second_outage_loses_nothing_with_the_shipped_config(tmp_path, brok
     assert back.broker_dropped == 0
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("broker", [300], indirect=True)
 def test_a_queue_too_small_is_reported_as_dropped(tmp_path, broker) -> None:
     ts, sent, back = outage(tmp_path, broker, 4.0)  # 800 events for a queue of 300

@@ -22,7 +22,7 @@ from tests.service.test_ingest_crash import _free_port
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(str(ROOT / "bench"))  # last: bench/ocpp.py must not shadow the ocpp library
 
 
 def descendants(pid: int) -> set[int]:
@@ -105,6 +105,7 @@ def busy(port: int) -> bool:
     return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).json()["solver"]["busy"] > 0
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_signal_ends_every_solve_and_leaves_no_process(tmp_path, sig):
     proc, port, key = serve(tmp_path)
@@ -120,6 +121,7 @@ def test_a_stop_signal_ends_every_solve_and_leaves_no_process(tmp_path, sig):
         proc.kill()
 
 
+@pytest.mark.long
 def test_after_a_sigkill_of_the_server_its_solves_exit_by_themselves(tmp_path):
     proc, port, key = serve(tmp_path)
     try:

@@ -96,6 +96,7 @@ def test_a_solve_past_the_hard_limit_is_killed(tmp_path):
     solver.close()
 
 
+@pytest.mark.long
 def test_solves_end_when_the_server_is_killed(tmp_path):
     # issue 15.9: solver workers survived SIGKILL of the server as orphans
     pid_file = tmp_path / "pid"

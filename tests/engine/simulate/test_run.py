@@ -71,6 +71,7 @@ def test_a_seeded_run_repeats_exactly_and_another_seed_differs(aborts: Simulatio
     assert kpis(other) != kpis(same)
 
 
+@pytest.mark.long
 def test_duplicate_telemetry_changes_nothing() -> None:
     twice = load_scenario(SCENARIOS / "duplicate_telemetry.yaml")
     once = twice.model_copy(update={"telemetry": twice.telemetry.model_copy(update={"duplicate_share": 0.0})})
@@ -79,6 +80,7 @@ def test_duplicate_telemetry_changes_nothing() -> None:
     assert kpis(a) == kpis(b)
 
 
+@pytest.mark.long
 def test_late_reports_walk_the_stale_telemetry_rule_into_the_trace() -> None:
     sim = _run(load_scenario(SCENARIOS / "late_webhooks.yaml"))
     steps = [f for r in sim.controller.decisions for f in r.decision.trace.fallbacks]
@@ -113,6 +115,7 @@ def test_a_grid_outage_is_respected_without_curtailment() -> None:
     assert site.max() <= (1 - share) * sim.world.depot.grid_limit_kw + 1e-6
 
 
+@pytest.mark.long
 def test_the_optimiser_costs_less_than_uncontrolled_charging_under_the_same_faults() -> None:
     month = load_scenario(SCENARIOS / "realistic_month.yaml")
     smart, dumb = kpis(_run(month, days=1)), kpis(_run(month, "uncontrolled", days=1))
@@ -139,6 +142,7 @@ def test_a_miss_is_alerted_with_its_reason_before_the_departure() -> None:
     assert all(a.action and a.reason for a in sim.controller.alerts.values())
 
 
+@pytest.mark.long
 def test_lost_reports_are_planned_from_estimates_and_every_departure_is_ready() -> None:
     sim = _run(load_scenario(SCENARIOS / "missing_soc.yaml"), days=2)  # day 2: returns whose report was lost
     lost = [r for r in sim.world.log.telemetry if r["copies"] == 0]

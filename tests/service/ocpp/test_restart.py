@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
 from engine.control.profiles import ChargerElectrics
 from service.ocpp.registry import ChargerRegistry
@@ -41,6 +42,7 @@ def _wait(port: int, key: str, decision_id: str, done: set[str], seconds: float 
     raise AssertionError(rows)
 
 
+@pytest.mark.long
 def test_a_command_pending_at_a_kill_is_sent_after_the_restart_once(tmp_path) -> None:
     db = tmp_path / "api.db"
     store = Store(f"sqlite:///{db}")
