@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from engine.control.profiles import ChargerSchedule, SchedulePeriod
+from engine.control.profiles import ChargerSchedule
 from service.ocpp.sessions import ChargerSessions, SentSchedule
 from service.store import Store
-
-T = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
+from tests.service.ocpp.test_commands import OURS
 
 
 def schedule(charger: str) -> ChargerSchedule:
-    return ChargerSchedule(
-        charger_id=charger,
-        vehicle_id="v1",
-        purpose="tx_default",
-        profile_id=46501,
-        stack_level=2,
-        start=T,
-        duration_s=3600,
-        rate_unit="W",
-        phases=3,
-        periods=[SchedulePeriod(start_s=0, limit=7000.0)],
-    )
+    return OURS.model_copy(update={"charger_id": charger})
 
 
 def test_a_batch_recorded_again_adds_only_the_commands_not_yet_recorded(tmp_path) -> None:
