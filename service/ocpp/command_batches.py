@@ -12,6 +12,8 @@ Idempotency: a batch's id is derived from its command ids, and commands a decisi
 batch or as their own workflow) are left out of a new batch, so a command given twice is still one command. A batch
 cut off by a crash makes its step again after the restart: its commands may reach the chargers twice, which is
 harmless as for a single command (a profile with the same id, purpose and stack level replaces the one before).
+A batch that fails (the store refuses its record) leaves its commands without a result: they are listed as failed,
+and the decision can be dispatched again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
@@ -41,26 +44,38 @@ def batch_prefix(tenant: str, decision_id: str) -> str:
     return command_prefix(tenant, decision_id).replace("/cmd/", "/batch/", 1)
 
 
-async def given(tenant: str, decision_id: str) -> list[tuple[Command, CommandResult | None, Any]]:
-    """The commands a decision has given so far, in its batches or as their own workflows, in the order given:
-    each with its result (None while it runs) and its own workflow's status (None when its batch settled it)."""
-    batched: dict[str, tuple[Command, CommandResult | None]] = {}
+@dataclass(frozen=True)
+class Given:
+    """A command a decision has given, and how far it is."""
+
+    command: Command
+    result: CommandResult | None  # None while it runs, or once its batch or own workflow failed
+    own: Any  # its own workflow's status; None when its batch settled it (or has not yet)
+    batch_failed: bool = False  # its batch failed before it had a result or a workflow of its own
+
+
+async def given(tenant: str, decision_id: str) -> list[Given]:
+    """The commands a decision has given so far, in its batches or as their own workflows, in the order given."""
+    batched: dict[str, Given] = {}
     for batch in await DBOS.list_workflows_async(workflow_id_prefix=batch_prefix(tenant, decision_id)):
         results = json.loads(batch.output) if batch.status == "SUCCESS" and batch.output else {}
         for c in json.loads(batch.input["args"][0]) if batch.input is not None else []:
             command = Command.model_validate(c)
             result = results.get(command.command_id)
-            batched[command.command_id] = (command, None if result is None else CommandResult.model_validate(result))
+            batched[command.command_id] = Given(
+                command,
+                None if result is None else CommandResult.model_validate(result),
+                None,
+                batch.status == "ERROR",
+            )
     own = {
         w.workflow_id: w
         for w in await DBOS.list_workflows_async(workflow_id_prefix=command_prefix(tenant, decision_id))
     }
-    out = []
-    for command_id, (command, result) in batched.items():
-        out.append((command, result, own.pop(command_id, None)))
+    out = [replace(g, own=own.pop(command_id, None)) for command_id, g in batched.items()]
     for workflow in own.values():
         if workflow.input is not None:
-            out.append((Command.model_validate_json(workflow.input["args"][0]), None, workflow))
+            out.append(Given(Command.model_validate_json(workflow.input["args"][0]), None, workflow))
     return out
 
 
@@ -72,7 +87,7 @@ async def submit_batch(commands: list[Command]) -> list[str]:
     first = commands[0]
     if any((c.tenant, c.decision_id) != (first.tenant, first.decision_id) for c in commands):
         raise ValueError("a batch holds the commands of one decision")
-    known = {c.command_id for c, _result, _own in await given(first.tenant, first.decision_id)}
+    known = {g.command.command_id for g in await given(first.tenant, first.decision_id)}
     new = [c for c in commands if c.command_id not in known]
     if new:
         ids = "\n".join(sorted(c.command_id for c in new))

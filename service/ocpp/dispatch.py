@@ -134,8 +134,9 @@ def stale_defaults(
 async def commands_of(tenant: str, decision_id: str) -> list[dict[str, Any]]:
     """A decision's commands in the order given, with their state and, when done, their result."""
     out = []
-    for command, result, own in await given(tenant, decision_id):
-        state = "running"
+    for g in await given(tenant, decision_id):
+        command, result, own = g.command, g.result, g.own
+        state = "failed" if g.batch_failed else "running"
         updated = result.finished if result is not None else None
         if own is not None:  # continued (or given) as its own workflow: its status is the command's
             result = CommandResult.model_validate_json(own.output) if own.status == "SUCCESS" and own.output else None

@@ -296,3 +296,35 @@ def test_an_approval_stands_when_its_dispatch_fails_and_the_failure_is_audited(l
     assert approved.status_code == 200 and approved.json()["review"] == "approved"
     (failed,) = [e for e in live.store.audit_log(TENANT)[0] if e["action"] == "decision.dispatch_failed"]
     assert "job store unreachable" in failed["detail"]["error"]
+
+
+@pytest.mark.parametrize("live", ["jobs"], indirect=True)
+def test_a_batch_that_fails_lists_its_commands_as_failed(live: Live, monkeypatch) -> None:
+    """The store refuses the batch's record of what the chargers answered: the batch workflow fails, and its
+    commands are listed as failed, not as running for ever."""
+
+    def refused(_sent) -> int:
+        raise RuntimeError("store unreachable")
+
+    monkeypatch.setattr(live.app.state.central.sessions, "schedules_sent", refused)
+    key = bearer(live.store.create_key(TENANT, frozenset({"admin"})))
+
+    async def run() -> list[dict[str, Any]]:
+        async with (
+            connected(live.ws, "ac0", live.keys["ac0"], "1.6"),
+            connected(live.ws, "ac1", live.keys["ac1"], "2.0.1"),
+            httpx.AsyncClient(base_url=live.http, timeout=60) as client,
+        ):
+            body = request_body(small_problem(2))
+            body["problem"] = problem_now(2)
+            did = (await client.post("/v1/decisions", json=body, headers=key)).json()["decision_id"]
+            assert (await client.post(f"/v1/decisions/{did}/approve", headers=key)).status_code == 200
+            for _ in range(100):
+                rows = (await client.get(f"/v1/decisions/{did}/commands", headers=key)).json()
+                if len(rows) == 2 and all(r["state"] != "running" for r in rows):
+                    return rows
+                await asyncio.sleep(0.1)
+            raise AssertionError(rows)
+
+    rows = asyncio.run(run())
+    assert [(r["state"], r["result"]) for r in rows] == [("failed", None), ("failed", None)]
