@@ -13,7 +13,7 @@ batch or as their own workflow) are left out of a new batch, so a command given 
 cut off by a crash makes its step again after the restart: its commands may reach the chargers twice, which is
 harmless as for a single command (a profile with the same id, purpose and stack level replaces the one before).
 A batch that fails (the store refuses its record) leaves its commands without a result: they are listed as failed,
-and the decision can be dispatched again.
+and dispatching the decision again gives them again, in a new batch.
 """
 
 from __future__ import annotations
@@ -87,11 +87,16 @@ async def submit_batch(commands: list[Command]) -> list[str]:
     first = commands[0]
     if any((c.tenant, c.decision_id) != (first.tenant, first.decision_id) for c in commands):
         raise ValueError("a batch holds the commands of one decision")
-    known = {g.command.command_id for g in await given(first.tenant, first.decision_id)}
+    prefix = batch_prefix(first.tenant, first.decision_id)
+    known = {g.command.command_id for g in await given(first.tenant, first.decision_id) if g.own or not g.batch_failed}
     new = [c for c in commands if c.command_id not in known]
     if new:
         ids = "\n".join(sorted(c.command_id for c in new))
-        batch_id = batch_prefix(first.tenant, first.decision_id) + hashlib.sha256(ids.encode()).hexdigest()[:16]
+        failed = await DBOS.list_workflows_async(
+            workflow_id_prefix=prefix, status="ERROR", load_input=False, load_output=False
+        )
+        # the same commands again after n failed batches: a new batch, not the failed one found again
+        batch_id = f"{prefix}{hashlib.sha256(ids.encode()).hexdigest()[:16]}-{len(failed)}"
         body = json.dumps([c.model_dump(mode="json") for c in new])
         with SetWorkflowID(batch_id):
             await DBOS.start_workflow_async(_batch_workflow, body)

@@ -299,17 +299,28 @@ def test_an_approval_stands_when_its_dispatch_fails_and_the_failure_is_audited(l
 
 
 @pytest.mark.parametrize("live", ["jobs"], indirect=True)
-def test_a_batch_that_fails_lists_its_commands_as_failed(live: Live, monkeypatch) -> None:
-    """The store refuses the batch's record of what the chargers answered: the batch workflow fails, and its
-    commands are listed as failed, not as running for ever."""
+def test_a_batch_that_fails_lists_its_commands_as_failed_and_a_new_dispatch_sends_them(live: Live, monkeypatch) -> None:
+    """The store refuses the batch's record of what the chargers answered: the batch workflow fails and its commands
+    are listed as failed, not as running for ever. Once the store takes records again, dispatching the decision
+    again sends them in a new batch, and they are confirmed."""
+    sessions = live.app.state.central.sessions
+    works = sessions.schedules_sent
 
     def refused(_sent) -> int:
         raise RuntimeError("store unreachable")
 
-    monkeypatch.setattr(live.app.state.central.sessions, "schedules_sent", refused)
+    monkeypatch.setattr(sessions, "schedules_sent", refused)
     key = bearer(live.store.create_key(TENANT, frozenset({"admin"})))
 
-    async def run() -> list[dict[str, Any]]:
+    async def settled(client: httpx.AsyncClient, did: str) -> list[dict[str, Any]]:
+        for _ in range(100):
+            rows = (await client.get(f"/v1/decisions/{did}/commands", headers=key)).json()
+            if len(rows) == 2 and all(r["state"] != "running" for r in rows):
+                return rows
+            await asyncio.sleep(0.1)
+        raise AssertionError(rows)
+
+    async def run() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         async with (
             connected(live.ws, "ac0", live.keys["ac0"], "1.6"),
             connected(live.ws, "ac1", live.keys["ac1"], "2.0.1"),
@@ -319,12 +330,13 @@ def test_a_batch_that_fails_lists_its_commands_as_failed(live: Live, monkeypatch
             body["problem"] = problem_now(2)
             did = (await client.post("/v1/decisions", json=body, headers=key)).json()["decision_id"]
             assert (await client.post(f"/v1/decisions/{did}/approve", headers=key)).status_code == 200
-            for _ in range(100):
-                rows = (await client.get(f"/v1/decisions/{did}/commands", headers=key)).json()
-                if len(rows) == 2 and all(r["state"] != "running" for r in rows):
-                    return rows
-                await asyncio.sleep(0.1)
-            raise AssertionError(rows)
+            failed = await settled(client, did)
+            monkeypatch.setattr(sessions, "schedules_sent", works)
+            assert (await client.post(f"/v1/decisions/{did}/dispatch", headers=key)).status_code == 202
+            return failed, await settled(client, did)
 
-    rows = asyncio.run(run())
-    assert [(r["state"], r["result"]) for r in rows] == [("failed", None), ("failed", None)]
+    failed, again = asyncio.run(run())
+    assert [(r["state"], r["result"]) for r in failed] == [("failed", None), ("failed", None)]
+    assert [r["command_id"] for r in again] == [r["command_id"] for r in failed]
+    assert [(r["state"], r["result"]["outcome"]) for r in again] == [("done", "confirmed"), ("done", "confirmed")]
+    assert sorted(s["charger_id"] for s in sessions.schedules(TENANT)) == ["ac0", "ac1"]
