@@ -30,10 +30,10 @@ from service.ocpp.commands import (
     Command,
     CommandResult,
     CommandRunner,
+    attempt_stamped,
     command_prefix,
     continue_command,
     current_runner,
-    expired,
     stamped,
 )
 from service.ocpp.sessions import SentSchedule
@@ -109,10 +109,8 @@ async def _attempt_all(runner: CommandRunner, commands: list[Command]) -> dict[s
     sent: list[SentSchedule] = []
 
     async def one(command: Command) -> dict[str, Any] | None:
-        if (late := expired(command, 0)) is not None:
-            return late.model_dump(mode="json")
         try:
-            return stamped(await runner.attempt(command, 0, sent))
+            return await attempt_stamped(runner, command, 0, sent)
         except Exception as exc:  # one charger's failure is its command's result, not the batch's
             return stamped(CommandResult(outcome="error", attempts=1, detail=f"{type(exc).__name__}: {exc}"))
 

@@ -223,16 +223,25 @@ def stamped(result: CommandResult | None) -> dict[str, Any] | None:
     return None if result is None else result.model_copy(update={"finished": datetime.now(UTC)}).model_dump(mode="json")
 
 
+async def attempt_stamped(
+    runner: CommandRunner, command: Command, attempt: int, sent: list[SentSchedule] | None = None
+) -> dict[str, Any] | None:
+    """``expired`` once the deadline has passed, else one attempt on the runner's loop; the result as a step
+    records it, with when it was known (None: try again later)."""
+    if (late := expired(command, attempt)) is not None:
+        return late.model_dump(mode="json")
+    return stamped(await runner.attempt(command, attempt, sent))
+
+
 @DBOS.step(name="fleetcharge.charger_command.attempt")
 async def _attempt(command_json: str, attempt: int) -> dict[str, Any] | None:
     command = Command.model_validate_json(command_json)
-    if (late := expired(command, attempt)) is not None:
-        return late.model_dump(mode="json")
     runner = _runner
     if runner is None or runner.loop is None:
-        return None
-    future = asyncio.run_coroutine_threadsafe(runner.attempt(command, attempt), runner.loop)
-    return stamped(await asyncio.wrap_future(future))
+        late = expired(command, attempt)
+        return None if late is None else late.model_dump(mode="json")
+    future = asyncio.run_coroutine_threadsafe(attempt_stamped(runner, command, attempt), runner.loop)
+    return await asyncio.wrap_future(future)
 
 
 def current_runner() -> CommandRunner | None:
