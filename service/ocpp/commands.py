@@ -58,10 +58,12 @@ class Command(_Model):
 
     @property
     def command_id(self) -> str:
-        """The idempotency key: tenant, decision, charger, kind and (for a schedule) its purpose and start."""
+        """The idempotency key: tenant, decision, charger, kind and, for a schedule or a clear, the purpose and
+        start of the schedule it sends or removes (one decision may clear two profiles of one charger in turn)."""
         what = self.kind
-        if self.schedule is not None:
-            what += f"/{self.schedule.purpose}-{int(self.schedule.start.timestamp())}"
+        named = self.schedule or self.cleared
+        if named is not None:
+            what += f"/{named.purpose}-{int(named.start.timestamp())}"
         return f"{command_prefix(self.tenant, self.decision_id)}{self.charger_id}/{what}"
 
 

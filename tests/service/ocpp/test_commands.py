@@ -1,4 +1,4 @@
-"""The read-back check of a schedule against the charger's composite schedule, by hand."""
+"""The read-back check of a schedule against the charger's composite schedule, by hand; command ids."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from engine.control.connector import CompositeSchedule
 from engine.control.profiles import ChargerSchedule, SchedulePeriod
-from service.ocpp.commands import schedule_differences
+from service.ocpp.commands import Command, schedule_differences
 
 T0 = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
 OURS = ChargerSchedule(
@@ -49,3 +49,17 @@ def test_a_period_the_charger_holds_differently_is_reported_where_it_starts() ->
 def test_another_unit_or_no_composite_is_a_difference() -> None:
     assert schedule_differences(OURS, composite(T0, [(0, 11040.0)], "W")) == ["unit W, ours A"]
     assert schedule_differences(OURS, None) == ["the charger reports no composite schedule"]
+
+
+def test_a_clear_is_named_after_the_profile_it_removes() -> None:
+    """Two clears of one charger within one decision (its default profile cleared, another given later and
+    cleared in turn) are two commands: with one id the second would be taken for the first and never sent."""
+    default = OURS.model_copy(update={"purpose": "tx_default", "transaction_id": None})
+    later = default.model_copy(update={"start": T0 + timedelta(hours=4)})
+
+    def clear(s: ChargerSchedule) -> Command:
+        return Command(tenant="t", decision_id="d", charger_id="c", kind="clear", cleared=s, deadline=T0)
+
+    assert clear(default).command_id != clear(later).command_id
+    assert clear(default).command_id == clear(default.model_copy()).command_id  # a repeat is the same command
+    assert clear(default).command_id.endswith(f"/c/clear/tx_default-{int(T0.timestamp())}")
