@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/acn_2019_03.py --online-caps all
 	$(BIN)/python bench/api.py --requests 50
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/kpis.py
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/simulate.py
 	$(BIN)/python bench/routing.py

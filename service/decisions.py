@@ -22,6 +22,7 @@ from engine.policy.schema import Mode, Policy
 from engine.replay import json_differences, not_replayable_reason
 from engine.results import Decision
 from service.alerts.store import AlertStore
+from service.decision_horizons import horizon_of
 from service.named_files import named_policy, shipped_tariff
 from service.store import Store, StoredDecision, review_state
 
@@ -172,6 +173,7 @@ def record_decision(
             "problem": problem.model_dump(mode="json", by_alias=True),
             "policy": policy.model_dump(mode="json"),
             "decision": decision.model_dump(mode="json"),
+            "horizon": horizon_of(problem),
         },
     )
     detail = {"policy": policy_name, "strategy": strategy, "status": decision.status, "mode": stored.mode}

@@ -138,7 +138,7 @@ def _limit_and_tariff(latest: tuple[PlanningProblem, Decision] | None, depot: st
 def _departures(store: Store, tenant: str, depot: str, start: datetime, end: datetime) -> list[DepartureFacts]:
     """The depot's planned departures in ``[start, end)``: per trip the latest decision planned before it that
     aimed for it, and the SOC telematics last read before it (departures without a reading are left out)."""
-    rows, _n = store.list_decisions(tenant, depot=depot, limit=10_000)
+    rows = store.decisions_planning(tenant, depot, start, end)
     best: dict[str, tuple] = {}
     batteries: dict[str, float] = {}
     for r in rows:

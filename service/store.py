@@ -11,15 +11,18 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
+    and_,
     create_engine,
     event,
     func,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.exc import IntegrityError
 
 from engine.timezones import as_utc
+from service.decision_horizons import decision_horizons, insert_horizon
 from service.key_store import KeyStore
 from service.migrations import upgrade
 from service.tables import audit, decisions, fleets, reviews
@@ -81,7 +84,11 @@ class Store(KeyStore):
         if existing is not None:
             return existing
         values = {
-            **{k: v for k, v in row.items() if k not in ("problem", "policy", "decision", "depots", "bill_usd")},
+            **{
+                k: v
+                for k, v in row.items()
+                if k not in ("problem", "policy", "decision", "depots", "bill_usd", "horizon")
+            },
             "tenant": tenant,
             "depots": "|" + "|".join(row["depots"]) + "|",
             "total_usd": repr(float(row["bill_usd"])),
@@ -92,6 +99,8 @@ class Store(KeyStore):
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(decisions).values(**values))
+                if row.get("horizon") is not None:  # service.decision_horizons: what /v1/kpis reads by
+                    insert_horizon(conn, tenant, row["decision_id"], row["horizon"])
         except IntegrityError:  # the same decision stored by a concurrent request in the meantime: return that one
             stored = self.get_decision(tenant, row["decision_id"])
             assert stored is not None
@@ -142,6 +151,27 @@ class Store(KeyStore):
     ) -> tuple[list[StoredDecision], int]:
         """A page of ``tenant``'s decisions, newest first, and the total matching."""
         return self._page(list(decisions.c), self._where(tenant, depot, since, status), limit, offset)
+
+    def decisions_planning(
+        self, tenant: str, depot: str, start: datetime, end: datetime, limit: int = 10_000
+    ) -> list[StoredDecision]:
+        """``tenant``'s decisions for ``depot`` that can plan a departure in ``[start, end)``, newest first: by
+        their horizon row (:mod:`service.decision_horizons`), planned before ``end`` with a departure at or after
+        ``start``; a decision without one (a problem an older engine stored that no longer validates) is read too."""
+        h = decision_horizons.c
+        joined = decisions.outerjoin(
+            decision_horizons, (h.tenant == decisions.c.tenant) & (h.decision_id == decisions.c.decision_id)
+        )
+        meets = or_(h.decision_id.is_(None), and_(h.planned_at < as_utc(end), h.last_departure >= as_utc(start)))
+        q = (
+            select(*decisions.c)
+            .select_from(joined)
+            .where(*self._where(tenant, depot, None, None), meets)
+            .order_by(decisions.c.created.desc(), decisions.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_stored(r) for r in conn.execute(q).mappings()]
 
     def decision_summaries(
         self,

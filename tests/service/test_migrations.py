@@ -15,8 +15,8 @@ from service.tables import SCHEMA_VERSION
 from tests.service.test_store import PG_URL, _pg_answers
 
 
-def test_the_newest_revision_adds_the_webhook_tables_after_the_charger_tables() -> None:
-    assert head() == "0004" and SCHEMA_VERSION == 4
+def test_the_newest_revision_adds_the_decision_horizons_after_the_alerts() -> None:
+    assert head() == "0005" and SCHEMA_VERSION == 4
 
 
 def test_a_store_at_the_baseline_gets_the_charger_tables_and_their_log_is_append_only(tmp_path) -> None:
