@@ -20,6 +20,7 @@ from engine.timezones import as_utc
 from service.tables import decisions
 
 metadata = MetaData()
+BACKFILL_PAGE = 200  # stored problems read at a time by the backfill [-]
 
 decision_horizons = Table(
     "decision_horizons",
@@ -54,15 +55,25 @@ def backfill(conn: Connection) -> int:
         (r.tenant, r.decision_id)
         for r in conn.execute(select(decision_horizons.c.tenant, decision_horizons.c.decision_id))
     }
-    rows = conn.execute(select(decisions.c.tenant, decisions.c.decision_id, decisions.c.problem_json))
-    written = 0
-    for tenant, decision_id, problem_json in rows.all():
-        if (tenant, decision_id) in have:
-            continue
-        try:
-            problem = PlanningProblem.model_validate(json.loads(problem_json))
-        except (ValidationError, ValueError):
-            continue
-        insert_horizon(conn, tenant, decision_id, horizon_of(problem))
-        written += 1
-    return written
+    c = decisions.c
+    written, after = 0, -1
+    while True:  # a page of problems at a time: a store may hold thousands, each tens of kB
+        q = (
+            select(c.id, c.tenant, c.decision_id, c.problem_json)
+            .where(c.id > after)
+            .order_by(c.id)
+            .limit(BACKFILL_PAGE)
+        )
+        page = conn.execute(q).all()
+        if not page:
+            return written
+        for row_id, tenant, decision_id, problem_json in page:
+            after = row_id
+            if (tenant, decision_id) in have:
+                continue
+            try:
+                problem = PlanningProblem.model_validate(json.loads(problem_json))
+            except (ValidationError, ValueError):
+                continue
+            insert_horizon(conn, tenant, decision_id, horizon_of(problem))
+            written += 1

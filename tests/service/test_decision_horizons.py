@@ -50,13 +50,16 @@ def test_only_decisions_that_can_plan_a_departure_in_the_period_are_read(store: 
     assert [d.decision_id for d in got] == ["inside", "unknown", "during", "last_at_the_start"]  # newest first
 
 
-def test_revision_0005_backfills_the_decisions_stored_before_it(tmp_path) -> None:
+def test_revision_0005_backfills_the_decisions_stored_before_it(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("service.decision_horizons.BACKFILL_PAGE", 1)  # a page per decision: the paging walks on
     db = tmp_path / "h.db"
     store = Store(f"sqlite:///{db}")
     r = row("d1", NOW)
     r["problem"] = small_problem(2, hours=6.0).model_dump(mode="json", by_alias=True)
     store.add_decision("acme", r)
     store.add_decision("acme", row("d2", NOW))  # its stored problem does not validate: no row, read as before
+    r["decision_id"] = "d3"
+    store.add_decision("acme", r)
     store.dispose()
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TABLE decision_horizons")
@@ -65,7 +68,8 @@ def test_revision_0005_backfills_the_decisions_stored_before_it(tmp_path) -> Non
     with again.engine.connect() as conn:
         rows = conn.execute(select(decision_horizons)).mappings().all()
     assert [(r["decision_id"], as_utc(r["planned_at"]), as_utc(r["last_departure"])) for r in rows] == [
-        ("d1", NOW, NOW + timedelta(hours=6))
+        ("d1", NOW, NOW + timedelta(hours=6)),
+        ("d3", NOW, NOW + timedelta(hours=6)),
     ]
     period = again.decisions_planning("acme", "d", NOW + timedelta(hours=7), NOW + timedelta(hours=9))
     assert [d.decision_id for d in period] == ["d2"]  # d1's departures end at NOW + 6 h
