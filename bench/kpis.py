@@ -53,8 +53,7 @@ def main() -> None:
         t0 = time.perf_counter()
         kpis = depot_kpis(store, "acme", depot, start, end)
         times.append(time.perf_counter() - t0)
-    planning = getattr(store, "decisions_planning", None)  # absent before the horizons: every decision is read
-    read = len(planning("acme", depot, start, end)) if planning else store.list_decisions("acme", depot)[1]
+    read = len(store.decisions_planning("acme", depot, start, end))
     print(
         f"{args.decisions} decisions {args.every:g} min apart, KPIs of the last day: "
         f"{statistics.median(times):.2f} s median of {args.runs} ({read} decisions read; "
